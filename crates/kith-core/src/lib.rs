@@ -6,5 +6,15 @@
 //! and the time zone are passed in by the caller, so every algorithm here is testable with a fixed
 //! clock.
 
+pub mod hlc;
+pub mod id;
+pub mod model;
+pub mod op;
 pub mod paths;
+pub mod schema;
 pub mod when;
+
+pub use hlc::{Clock, Hlc};
+pub use id::Id;
+pub use op::{ChangeSet, NodeId, Op, Stamper};
+pub use schema::Kind;

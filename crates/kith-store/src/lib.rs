@@ -1,1 +1,206 @@
+//! kith's Store: the operation log applied to SQLite (embedded) or PostgreSQL.
+//!
+//! Data flows one way. A command becomes a [`ChangeSet`]; [`Store::commit`] stamps it into
+//! operations and [`Store::apply`] appends them to the op log and folds them into the
+//! materialized tables in one transaction; queries read the materialized tables.
+//!
+//! Architecture invariant: no code path writes a materialized table except `apply`, and `apply`
+//! always writes the op log in the same transaction.
 
+mod apply;
+mod backend;
+mod migrate;
+mod query;
+mod search;
+
+use std::path::{Path, PathBuf};
+
+use kith_core::{ChangeSet, Clock, Hlc, NodeId, Op, Stamper};
+
+pub use apply::ApplyReport;
+pub use backend::{Engine, Val};
+pub use query::*;
+pub use search::SearchHit;
+
+use backend::Backend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The SQLite engine failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL engine failed or could not be reached.
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A reference matched nothing.
+    #[error("no {what} matches `{query}`")]
+    NotFound { what: &'static str, query: String },
+    /// A reference matched several records; the user must say which.
+    #[error("`{query}` matches {} {what}s: {}; use more of the name, an email or an id prefix", candidates.len(), candidates.join("; "))]
+    Ambiguous { what: &'static str, query: String, candidates: Vec<String> },
+    /// An operation that cannot be applied (from a bad import or a peer with another schema).
+    #[error("invalid operation {op}: {why}")]
+    InvalidOp { op: String, why: String },
+    /// The database was written by a newer kith, or its files cannot be used.
+    #[error("{0}")]
+    Database(String),
+    #[error("cannot create {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl Error {
+    /// Whether the error is about what the user asked for (not found, ambiguous) rather than a
+    /// failure of the store.
+    pub fn is_lookup(&self) -> bool {
+        matches!(self, Error::NotFound { .. } | Error::Ambiguous { .. })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where the data lives: a SQLite file, or a PostgreSQL URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a server; anything else is a SQLite file path
+    /// (`sqlite://` prefix optional).
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres(s.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+        }
+    }
+}
+
+/// One open database, SQLite or PostgreSQL, with this device's node id and clock.
+pub struct Store {
+    db: Box<dyn Backend>,
+    node: NodeId,
+    clock: Clock,
+}
+
+impl Store {
+    /// Open (and create or migrate) the database at `location`.
+    pub fn open(location: &Location) -> Result<Store> {
+        let db: Box<dyn Backend> = match location {
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+                }
+                Box::new(backend::Sqlite::open(path)?)
+            }
+            Location::Postgres(url) => Box::new(backend::Postgres::connect(url)?),
+        };
+        Store::init(db)
+    }
+
+    /// Open a SQLite file.
+    pub fn open_sqlite(path: &Path) -> Result<Store> {
+        Store::open(&Location::Sqlite(path.to_path_buf()))
+    }
+
+    fn init(mut db: Box<dyn Backend>) -> Result<Store> {
+        migrate::migrate(db.as_mut())?;
+        let node = match query::meta(db.as_mut(), "node")? {
+            Some(n) => NodeId(n.parse().map_err(|_| Error::Database(format!("bad node id `{n}` in meta")))?),
+            None => {
+                let node = NodeId::from_random(random_bytes::<8>());
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('node', ?) ON CONFLICT (key) DO NOTHING",
+                    &[Val::Text(node.0.to_string())],
+                )?;
+                // Another process may have won the race; read back whatever is stored.
+                let stored = query::meta(db.as_mut(), "node")?.unwrap_or_default();
+                NodeId(stored.parse().unwrap_or(node.0))
+            }
+        };
+        let last = db.query("SELECT max(hlc) FROM ops", &[])?;
+        let last = last.first().and_then(|r| r[0].int()).map(Hlc::from_i64).unwrap_or_default();
+        Ok(Store { db, node, clock: Clock::resume(last) })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db.engine()
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Stamp `changes` as operations by `actor` at wall-clock time `wall_ms`, and apply them in
+    /// one transaction. Returns the operations written.
+    pub fn commit(&mut self, changes: ChangeSet, actor: &str, wall_ms: u64) -> Result<Vec<Op>> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Another process may have written since this store was opened: never stamp behind it.
+        let last = self.db.query("SELECT max(hlc) FROM ops", &[])?;
+        if let Some(h) = last.first().and_then(|r| r[0].int()) {
+            self.clock.observe(Hlc::from_i64(h));
+        }
+        let mut random = || random_bytes::<10>();
+        let mut stamper = Stamper { clock: &mut self.clock, wall_ms, node: self.node, actor, random: &mut random };
+        let ops = changes.stamp(&mut stamper);
+        self.apply(&ops)?;
+        Ok(ops)
+    }
+
+    /// Apply operations (local, imported or from another replica) in one transaction. Applying
+    /// the same operations again, or in another order, gives the same state.
+    pub fn apply(&mut self, ops: &[Op]) -> Result<ApplyReport> {
+        for op in ops {
+            op.check().map_err(|e| Error::InvalidOp { op: op.id.to_string(), why: e.to_string() })?;
+            self.clock.observe(op.hlc);
+        }
+        self.transaction(|db| apply::apply(db, ops))
+    }
+
+    fn transaction<T>(&mut self, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
+        let begin = match self.db.engine() {
+            // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+            // instead of failing half-way with SQLITE_BUSY.
+            Engine::Sqlite => "BEGIN IMMEDIATE",
+            Engine::Postgres => "BEGIN",
+        };
+        self.db.batch(begin)?;
+        match f(self.db.as_mut()) {
+            Ok(v) => {
+                self.db.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The original error matters more than a failure to roll back.
+                let _ = self.db.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// A new record id for wall-clock time `wall_ms`.
+    pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
+        kith_core::Id::v7(wall_ms, random_bytes::<10>())
+    }
+
+    pub(crate) fn db(&mut self) -> &mut dyn Backend {
+        self.db.as_mut()
+    }
+}
+
+/// Random bytes for node ids and op ids, from the operating system via `uuid`'s generator.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut filled = 0;
+    while filled < N {
+        let u = uuid::Uuid::new_v4();
+        let b = u.as_bytes();
+        let take = (N - filled).min(16);
+        out[filled..filled + take].copy_from_slice(&b[..take]);
+        filled += take;
+    }
+    out
+}

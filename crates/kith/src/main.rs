@@ -1,1 +1,15 @@
-fn main() {}
+//! The `kith` binary. All the work is in the modules; this only maps the outcome to an exit code.
+
+#![forbid(unsafe_code)]
+
+mod app;
+mod cli;
+mod commands;
+mod out;
+mod seed;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    app::main()
+}

@@ -1,0 +1,300 @@
+//! The two SQL engines behind one small interface.
+//!
+//! Everything above this module writes SQL once, in the dialect both engines share (`?`
+//! placeholders, `ON CONFLICT`, `BIGINT`/`TEXT` columns), and passes values as [`Val`]. The
+//! PostgreSQL side numbers the placeholders and converts values to the column types the server
+//! asks for. Engine differences that SQL cannot hide (full-text search) are chosen by
+//! [`Engine`] in the callers.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+
+use crate::Error;
+
+/// A value crossing the SQL boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Val {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            Val::Real(f) => Some(*f as i64),
+            _ => None,
+        }
+    }
+    pub fn real(&self) -> Option<f64> {
+        match self {
+            Val::Real(f) => Some(*f),
+            Val::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::Text(s.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(s)
+    }
+}
+impl From<i64> for Val {
+    fn from(i: i64) -> Val {
+        Val::Int(i)
+    }
+}
+impl From<kith_core::Id> for Val {
+    fn from(id: kith_core::Id) -> Val {
+        Val::Text(id.to_string())
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(v: Option<T>) -> Val {
+        v.map_or(Val::Null, Into::into)
+    }
+}
+
+pub type Row = Vec<Val>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub(crate) trait Backend: Send {
+    fn engine(&self) -> Engine;
+    /// Run statements with no parameters and no results (DDL, BEGIN, COMMIT).
+    fn batch(&mut self, sql: &str) -> Result<(), Error>;
+    fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error>;
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, Error>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite
+
+pub(crate) struct Sqlite {
+    pub(crate) conn: rusqlite::Connection,
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Val::Null => ValueRef::Null,
+            Val::Int(i) => ValueRef::Integer(*i),
+            Val::Real(f) => ValueRef::Real(*f),
+            Val::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &std::path::Path) -> Result<Sqlite, Error> {
+        let conn = rusqlite::Connection::open(path)?;
+        // WAL lets a reader (a CLI call) run while a writer (the server) writes; NORMAL sync is
+        // durable across application crashes and only risks the last commit on power loss.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -65536;
+             PRAGMA temp_store = MEMORY;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(Sqlite { conn })
+    }
+}
+
+fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
+    use rusqlite::types::ValueRef;
+    (0..n)
+        .map(|i| {
+            Ok(match row.get_ref(i)? {
+                ValueRef::Null => Val::Null,
+                ValueRef::Integer(i) => Val::Int(i),
+                ValueRef::Real(f) => Val::Real(f),
+                ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
+            })
+        })
+        .collect()
+}
+
+impl Backend for Sqlite {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), Error> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+    fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, Error> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| sqlite_row(r, n))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+pub(crate) struct Postgres {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl Postgres {
+    pub(crate) fn connect(url: &str) -> Result<Postgres, Error> {
+        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        Ok(Postgres { client, statements: HashMap::new() })
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self.client.prepare(&number_placeholders(sql))?;
+        self.statements.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+/// Turn `?` placeholders into PostgreSQL's `$1, $2, …`, leaving quoted text alone.
+pub(crate) fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    let mut quoted = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+type BoxError = Box<dyn StdError + Sync + Send>;
+
+impl ToSql for Val {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, BoxError> {
+        match self {
+            Val::Null => Ok(IsNull::Yes),
+            Val::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::FLOAT4 => (*i as f32).to_sql(ty, out),
+                _ => i.to_string().to_sql(ty, out),
+            },
+            Val::Real(f) => match *ty {
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                Type::INT8 => (*f as i64).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => f.to_string().to_sql(ty, out),
+                _ => f.to_sql(ty, out),
+            },
+            Val::Text(s) => match *ty {
+                Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
+                _ => s.as_str().to_sql(ty, out),
+            },
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for Val {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Val, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => Val::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Val::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Val::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Val::Int(i64::from(bool::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Val::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Val::Real(f64::from(f32::from_sql(ty, raw)?)),
+            _ => Val::Text(<&str>::from_sql(ty, raw)?.to_string()),
+        })
+    }
+    fn from_sql_null(_: &Type) -> Result<Val, BoxError> {
+        Ok(Val::Null)
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl Backend for Postgres {
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), Error> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+    fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        let stmt = self.prepare(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
+        Ok(self.client.execute(&stmt, &refs)?)
+    }
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, Error> {
+        let stmt = self.prepare(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
+        let rows = self.client.query(&stmt, &refs)?;
+        let n = stmt.columns().len();
+        rows.iter()
+            .map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_placeholders;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        assert_eq!(
+            number_placeholders("SELECT '?' , x FROM t WHERE a = ? AND b IN (?, ?)"),
+            "SELECT '?' , x FROM t WHERE a = $1 AND b IN ($2, $3)"
+        );
+    }
+}

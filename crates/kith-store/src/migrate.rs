@@ -1,0 +1,78 @@
+//! Versioned schema migrations, the same list for both engines.
+//!
+//! Each migration is a shared SQL file plus, where the engines differ, one file per engine. A
+//! migration runs in a transaction together with the row that records it, so a failed migration
+//! leaves the database at the previous version. Migrations are append-only: once released, a
+//! file never changes; a new schema change is a new migration.
+
+use crate::backend::{Backend, Engine, Val};
+use crate::{Error, Result};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    shared: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    shared: include_str!("../migrations/0001_init.sql"),
+    sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
+    postgres: include_str!("../migrations/0001_search.pg.sql"),
+}];
+
+/// The schema version this build of kith writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
+    let engine = db.engine();
+    db.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version BIGINT PRIMARY KEY,
+             name TEXT NOT NULL
+         )",
+    )?;
+    let current = current_version(db)?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::Database(format!(
+            "the database is at schema version {current}, newer than this kith understands ({SCHEMA_VERSION}); upgrade kith"
+        )));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let (txt, specific, begin) = match engine {
+            Engine::Sqlite => ("TEXT", m.sqlite, "BEGIN IMMEDIATE"),
+            Engine::Postgres => ("TEXT COLLATE \"C\"", m.postgres, "BEGIN"),
+        };
+        db.batch(begin)?;
+        // Two processes may start on a new database at once: the second finds the work done.
+        if current_version(db)? >= m.version {
+            db.batch("ROLLBACK")?;
+            continue;
+        }
+        let result = db
+            .batch(&m.shared.replace("{txt}", txt))
+            .and_then(|()| db.batch(specific))
+            .and_then(|()| {
+                db.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    &[Val::Int(m.version), Val::from(m.name)],
+                )
+            });
+        match result {
+            Ok(_) => db.batch("COMMIT")?,
+            Err(e) => {
+                let _ = db.batch("ROLLBACK");
+                return Err(Error::Database(format!("migration {} ({}) failed: {e}", m.version, m.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn current_version(db: &mut dyn Backend) -> Result<i64> {
+    let rows = db.query("SELECT max(version) FROM schema_migrations", &[])?;
+    Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
+}

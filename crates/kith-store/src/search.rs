@@ -1,0 +1,296 @@
+//! Full-text search over people, organizations, interactions, tasks, events and projects.
+//!
+//! Each searchable record has one document (a title and a body) that is rebuilt whenever an op
+//! touches the record or one of its children. SQLite indexes documents with FTS5 and ranks with
+//! BM25; PostgreSQL uses a weighted tsvector and `ts_rank`. Both take the same query: every word
+//! must appear, each as a prefix.
+
+use std::collections::BTreeSet;
+
+use kith_core::{Id, Kind};
+use serde::Serialize;
+
+use crate::Result;
+use crate::backend::{Backend, Engine, Val};
+
+/// One search result, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub kind: &'static str,
+    pub id: Id,
+    pub title: String,
+    /// The part of the document that matched, or its start.
+    pub snippet: String,
+    /// Higher is better; comparable only within one search.
+    pub score: f64,
+}
+
+/// The searchable record that a change to `kind`/`id` affects.
+fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>> {
+    let parent = |db: &mut dyn Backend, sql: &str, k: Kind| -> Result<Option<(Kind, Id)>> {
+        let rows = db.query(sql, &[id.into()])?;
+        Ok(rows.first().and_then(|r| r[0].text()).and_then(|s| s.parse().ok()).map(|p| (k, p)))
+    };
+    match kind {
+        Kind::Person | Kind::Org | Kind::Interaction | Kind::Task | Kind::Event | Kind::Project => {
+            Ok(Some((kind, id)))
+        }
+        Kind::PersonItem => parent(db, "SELECT parent FROM person_items WHERE id = ?", Kind::Person),
+        Kind::OrgItem => parent(db, "SELECT parent FROM org_items WHERE id = ?", Kind::Org),
+        Kind::Role => parent(db, "SELECT person FROM roles WHERE id = ?", Kind::Person),
+        Kind::Exchange => parent(db, "SELECT interaction FROM exchanges WHERE id = ?", Kind::Interaction),
+        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee => Ok(None),
+    }
+}
+
+pub(crate) fn reindex(db: &mut dyn Backend, changed: &BTreeSet<(Kind, Id)>) -> Result<()> {
+    let mut docs = BTreeSet::new();
+    for &(kind, id) in changed {
+        if let Some(o) = owner(db, kind, id)? {
+            docs.insert(o);
+        }
+    }
+    for (kind, id) in docs {
+        let doc = document(db, kind, id)?;
+        write_doc(db, kind, id, doc)?;
+    }
+    Ok(())
+}
+
+fn texts(rows: Vec<Vec<Val>>) -> impl Iterator<Item = String> {
+    rows.into_iter().flat_map(|r| r.into_iter().filter_map(Val::into_text))
+}
+
+/// The title and body of a record's document, or `None` when it is deleted or empty.
+fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, String)>> {
+    let one = |db: &mut dyn Backend, sql: &str| -> Result<Option<Vec<Val>>> {
+        Ok(db.query(sql, &[id.into()])?.into_iter().next())
+    };
+    let (title, mut body): (String, Vec<String>) = match kind {
+        Kind::Person => {
+            let Some(row) = one(
+                db,
+                "SELECT display_name, given_name, family_name, met_how, met_where, notes, pitch, deleted FROM people WHERE id = ?",
+            )?
+            else {
+                return Ok(None);
+            };
+            if row[7].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(7).map(Val::into_text);
+            let title = it.next().flatten().unwrap_or_default();
+            let mut body: Vec<String> = it.flatten().collect();
+            body.extend(texts(db.query(
+                "SELECT value FROM person_items WHERE parent = ? AND deleted = 0",
+                &[id.into()],
+            )?));
+            body.extend(texts(db.query(
+                "SELECT o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org WHERE r.person = ? AND r.deleted = 0",
+                &[id.into()],
+            )?));
+            (title, body)
+        }
+        Kind::Org => {
+            let Some(row) = one(db, "SELECT name, domain, notes, deleted FROM orgs WHERE id = ?")? else {
+                return Ok(None);
+            };
+            if row[3].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(3).map(Val::into_text);
+            let title = it.next().flatten().unwrap_or_default();
+            let mut body: Vec<String> = it.flatten().collect();
+            body.extend(texts(
+                db.query("SELECT value FROM org_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
+            ));
+            (title, body)
+        }
+        Kind::Interaction => {
+            let Some(row) = one(db, "SELECT kind, summary, notes, deleted FROM interactions WHERE id = ?")? else {
+                return Ok(None);
+            };
+            if row[3].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(3).map(Val::into_text);
+            let kind_word = it.next().flatten().unwrap_or_default();
+            let summary = it.next().flatten();
+            let title = summary.clone().unwrap_or_else(|| kind_word.clone());
+            let mut body: Vec<String> = vec![kind_word];
+            body.extend(it.flatten());
+            body.extend(texts(
+                db.query("SELECT what FROM exchanges WHERE interaction = ? AND deleted = 0", &[id.into()])?,
+            ));
+            (title, body)
+        }
+        Kind::Task => {
+            let Some(row) = one(db, "SELECT title, notes, deleted FROM tasks WHERE id = ?")? else {
+                return Ok(None);
+            };
+            if row[2].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(2).map(Val::into_text);
+            (it.next().flatten().unwrap_or_default(), it.flatten().collect())
+        }
+        Kind::Event => {
+            let Some(row) =
+                one(db, "SELECT title, kind, place, link, goals, prep, debrief, deleted FROM events WHERE id = ?")?
+            else {
+                return Ok(None);
+            };
+            if row[7].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(7).map(Val::into_text);
+            (it.next().flatten().unwrap_or_default(), it.flatten().collect())
+        }
+        Kind::Project => {
+            let Some(row) = one(db, "SELECT name, description, deleted FROM projects WHERE id = ?")? else {
+                return Ok(None);
+            };
+            if row[2].int() == Some(1) {
+                return Ok(None);
+            }
+            let mut it = row.into_iter().take(2).map(Val::into_text);
+            (it.next().flatten().unwrap_or_default(), it.flatten().collect())
+        }
+        _ => return Ok(None),
+    };
+    body.retain(|s| !s.is_empty());
+    if title.is_empty() && body.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((title, body.join("\n"))))
+}
+
+fn write_doc(db: &mut dyn Backend, kind: Kind, id: Id, doc: Option<(String, String)>) -> Result<()> {
+    match db.engine() {
+        Engine::Sqlite => {
+            let rowid = db
+                .query("SELECT rowid FROM search_docs WHERE entity = ?", &[id.into()])?
+                .first()
+                .and_then(|r| r[0].int());
+            if let Some(rowid) = rowid {
+                db.execute("DELETE FROM search WHERE rowid = ?", &[Val::Int(rowid)])?;
+            }
+            match (doc, rowid) {
+                (None, Some(rowid)) => {
+                    db.execute("DELETE FROM search_docs WHERE rowid = ?", &[Val::Int(rowid)])?;
+                }
+                (None, None) => {}
+                (Some((title, body)), rowid) => {
+                    let rowid = match rowid {
+                        Some(r) => r,
+                        None => {
+                            let rows = db.query(
+                                "INSERT INTO search_docs (entity, kind) VALUES (?, ?) RETURNING rowid",
+                                &[id.into(), Val::from(kind.name())],
+                            )?;
+                            rows.first().and_then(|r| r[0].int()).unwrap_or_default()
+                        }
+                    };
+                    db.execute(
+                        "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+                        &[Val::Int(rowid), Val::Text(title), Val::Text(body)],
+                    )?;
+                }
+            }
+        }
+        Engine::Postgres => match doc {
+            None => {
+                db.execute("DELETE FROM search_docs WHERE entity = ?", &[id.into()])?;
+            }
+            Some((title, body)) => {
+                db.execute(
+                    "INSERT INTO search_docs (entity, kind, title, body) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (entity) DO UPDATE SET title = excluded.title, body = excluded.body",
+                    &[id.into(), Val::from(kind.name()), Val::Text(title), Val::Text(body)],
+                )?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// The words of a query, lower-cased, without punctuation that the engines' query languages
+/// would read as syntax.
+fn words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .take(16)
+        .collect()
+}
+
+pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
+    let words = words(q);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut kind_filter = String::new();
+    let mut params: Vec<Val> = Vec::new();
+    let rows = match db.engine() {
+        Engine::Sqlite => {
+            let expr: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+            params.push(Val::Text(expr.join(" ")));
+            if !kinds.is_empty() {
+                kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
+                params.extend(kinds.iter().map(|k| Val::from(k.name())));
+            }
+            params.push(Val::Int(limit as i64));
+            db.query(
+                &format!(
+                    "SELECT d.kind, d.entity, search.title,
+                            snippet(search, 1, '[', ']', '…', 12), -bm25(search, 4.0, 1.0)
+                     FROM search JOIN search_docs d ON d.rowid = search.rowid
+                     WHERE search MATCH ?{kind_filter}
+                     ORDER BY bm25(search, 4.0, 1.0) LIMIT ?"
+                ),
+                &params,
+            )?
+        }
+        Engine::Postgres => {
+            let expr: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+            params.push(Val::Text(expr.join(" & ")));
+            if !kinds.is_empty() {
+                kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
+                params.extend(kinds.iter().map(|k| Val::from(k.name())));
+            }
+            params.push(Val::Int(limit as i64));
+            db.query(
+                &format!(
+                    "SELECT d.kind, d.entity, d.title,
+                            ts_headline('simple', d.body, q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4'),
+                            ts_rank(d.tsv, q)
+                     FROM search_docs d, to_tsquery('simple', ?) q
+                     WHERE d.tsv @@ q{kind_filter}
+                     ORDER BY ts_rank(d.tsv, q) DESC, d.entity LIMIT ?"
+                ),
+                &params,
+            )?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut it = r.into_iter();
+            let kind = Kind::parse(it.next()?.text()?)?;
+            let id = it.next()?.text()?.parse().ok()?;
+            let title = it.next()?.into_text().unwrap_or_default();
+            let snippet = it.next()?.into_text().unwrap_or_default();
+            let score = it.next()?.real().unwrap_or_default();
+            Some(SearchHit { kind: kind.name(), id, title, snippet, score })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_words_drop_syntax() {
+        assert_eq!(super::words("design \"system\" OR* -x"), vec!["design", "system", "or", "x"]);
+        assert!(super::words(" :* & ").is_empty());
+    }
+}

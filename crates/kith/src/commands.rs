@@ -1,0 +1,1480 @@
+//! What each command does: turn flags into changes (writes) or queries into output (reads).
+
+use std::collections::BTreeMap;
+
+use jiff::Unit;
+use kith_core::model::{
+    Birthday, Direction, Email, EventKind, ExchangeKind, InteractionKind, Link, NetType, Phone, Priority,
+    ProjectStatus, Recurrence, Strength, TaskStatus, TieKind, Tier, Weight, split_name, tag,
+};
+use kith_core::when::{When, parse_span};
+use kith_core::{ChangeSet, Id, Kind};
+use kith_store::{PersonFilter, PersonView, TaskFilter, TaskView};
+use serde_json::{Value, json};
+
+use crate::app::{Ctx, Failure, Result, usage};
+use crate::cli::*;
+use crate::out::{self, Cell, DIM, NAME, OK, WARN};
+
+pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
+    match command {
+        Command::Person(c) => person(ctx, c),
+        Command::Org(c) => org(ctx, c),
+        Command::Tie(c) => tie(ctx, c),
+        Command::Log(a) => log(ctx, a),
+        Command::Hook(a) => hook(ctx, a),
+        Command::Task(c) => task(ctx, c),
+        Command::Project(c) => project(ctx, c),
+        Command::Event(c) => event(ctx, c),
+        Command::Agenda(a) => agenda(ctx, a),
+        Command::Search(a) => search(ctx, a),
+        Command::History(a) => history(ctx, a),
+        Command::Me(c) => me(ctx, c),
+        Command::Dev(DevCmd::Seed { people, ties_per_person, interactions, seed }) => {
+            crate::seed::seed(ctx, crate::seed::Plan { people, ties_per_person, interactions, seed })
+        }
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+    }
+}
+
+/// What a write command prints: the record's id with `--json`, a short line otherwise.
+fn done(ctx: &Ctx, id: Id, message: String) -> Result<()> {
+    if ctx.json {
+        out::json(&json!({ "id": id }))?;
+    } else {
+        out::line(format!("{OK}{message}{OK:#} {DIM}[{}]{DIM:#}", id.short()))?;
+    }
+    Ok(())
+}
+
+fn nonempty(s: &str, what: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(usage(format!("{what} cannot be empty")));
+    }
+    Ok(t.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+/// Set a set-like child value (email, tag, need…) on a person. Its id is derived from the person
+/// and the normalized value, so adding it twice, or on two devices, makes one record.
+fn person_item(cs: &mut ChangeSet, person: Id, kind: &'static str, key: &str, value: &str, label: Option<&str>, revive: bool) {
+    let id = Id::derive(person, kind, key);
+    cs.set(Kind::PersonItem, id, "parent", person.to_string());
+    cs.set(Kind::PersonItem, id, "kind", kind);
+    cs.set(Kind::PersonItem, id, "value", value);
+    if let Some(l) = label {
+        cs.set(Kind::PersonItem, id, "label", l);
+    }
+    if revive {
+        cs.delete(Kind::PersonItem, id, false);
+    }
+}
+
+fn span_days(ctx: &Ctx, input: &str) -> Result<i64> {
+    let span = parse_span(input)?;
+    let days = span
+        .total((Unit::Day, ctx.now.date()))
+        .map_err(|e| usage(format!("cannot use `{input}` as a cadence: {e}")))?;
+    Ok(days.round().max(1.0) as i64)
+}
+
+fn date_of(ctx: &Ctx, input: &str) -> Result<String> {
+    Ok(ctx.when(input)?.date().to_string())
+}
+
+/// Find an organization by exact name, or add it.
+fn org_named(ctx: &mut Ctx, cs: &mut ChangeSet, name: &str) -> Result<Id> {
+    let name = nonempty(name, "an organization name")?;
+    if let Some(id) = ctx.store.find_by_name(Kind::Org, &name)? {
+        return Ok(id);
+    }
+    // The same command may name the org twice (for example two --attendee flags): reuse it.
+    if let Some(c) = cs
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::Org && c.field == "name" && c.value.as_str().is_some_and(|v| v.eq_ignore_ascii_case(&name)))
+    {
+        return Ok(c.entity);
+    }
+    let id = ctx.new_id();
+    cs.set(Kind::Org, id, "name", name);
+    Ok(id)
+}
+
+fn person_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &PersonFields, is_new: bool) -> Result<()> {
+    let revive = !is_new;
+    for (i, e) in f.emails.iter().enumerate() {
+        let email = Email::parse(e)?;
+        if let Ok(other) = ctx.store.resolve_person(email.as_str())
+            && other != id
+        {
+            return Err(usage(format!(
+                "{} already belongs to another person [{}]; use `kith person edit` on them instead",
+                email.as_str(),
+                other.short()
+            )));
+        }
+        person_item(cs, id, "email", email.as_str(), email.as_str(), None, revive);
+        if is_new && i == 0 {
+            cs.set(Kind::PersonItem, Id::derive(id, "email", email.as_str()), "pref", 1);
+        }
+    }
+    for p in &f.phones {
+        let phone = Phone::parse(p)?;
+        person_item(cs, id, "phone", phone.key(), phone.display(), None, revive);
+    }
+    for a in &f.addresses {
+        let a = nonempty(a, "an address")?;
+        person_item(cs, id, "address", &a.to_lowercase(), &a, None, revive);
+    }
+    for l in &f.links {
+        let link = Link::parse(l)?;
+        person_item(cs, id, "link", &link.url.to_lowercase(), &link.url, Some(link.label), revive);
+    }
+    for t in &f.tags {
+        let t = tag(t)?;
+        person_item(cs, id, "tag", &t, &t, None, revive);
+    }
+    for n in &f.needs {
+        let n = tag(n)?;
+        person_item(cs, id, "need", &n, &n, None, revive);
+    }
+    for o in &f.offers {
+        let o = tag(o)?;
+        person_item(cs, id, "offer", &o, &o, None, revive);
+    }
+    for kv in &f.fields {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| usage(format!("custom field `{kv}` is not valid: write it as key=value")))?;
+        let k = nonempty(k, "a custom field's key")?;
+        person_item(cs, id, "custom", &k.to_lowercase(), v.trim(), Some(&k), revive);
+    }
+    if let Some(t) = &f.net_type {
+        cs.set(Kind::Person, id, "net_type", t.parse::<NetType>()?.as_str());
+    }
+    if let Some(t) = &f.tier {
+        cs.set(Kind::Person, id, "tier", t.parse::<Tier>()?.as_str());
+    }
+    if let Some(m) = &f.met {
+        cs.set(Kind::Person, id, "met_how", m.trim());
+    }
+    if let Some(m) = &f.met_where {
+        cs.set(Kind::Person, id, "met_where", m.trim());
+    }
+    if let Some(m) = &f.met_on {
+        cs.set(Kind::Person, id, "met_on", date_of(ctx, m)?);
+    }
+    if let Some(b) = &f.birthday {
+        cs.set(Kind::Person, id, "birthday", Birthday::parse(b)?.to_string());
+    }
+    if let Some(c) = &f.cadence {
+        cs.set(Kind::Person, id, "cadence_days", span_days(ctx, c)?);
+    }
+    if let Some(n) = &f.notes {
+        cs.set(Kind::Person, id, "notes", n.as_str());
+    }
+    match (&f.org, &f.title) {
+        (Some(org), title) => {
+            let org_id = org_named(ctx, cs, org)?;
+            let roles = if is_new { Vec::new() } else { ctx.store.roles_of(id)? };
+            let today = ctx.now.date().to_string();
+            let mut found = None;
+            for r in roles.iter().filter(|r| r.end_on.is_none()) {
+                if r.org_id == Some(org_id) {
+                    found = Some(r.id);
+                } else {
+                    // A new current organization means they moved on from the old one.
+                    cs.set(Kind::Role, r.id, "end_on", today.as_str());
+                }
+            }
+            let role = match found {
+                Some(r) => r,
+                None => {
+                    let r = ctx.new_id();
+                    cs.set(Kind::Role, r, "person", id.to_string());
+                    cs.set(Kind::Role, r, "org", org_id.to_string());
+                    r
+                }
+            };
+            if let Some(t) = title {
+                cs.set(Kind::Role, role, "title", t.trim());
+            }
+        }
+        (None, Some(title)) => {
+            let current = if is_new { None } else { ctx.store.roles_of(id)?.into_iter().find(|r| r.end_on.is_none()) };
+            let Some(role) = current else {
+                return Err(usage("--title needs --org: at which organization is this their title?"));
+            };
+            cs.set(Kind::Role, role.id, "title", title.trim());
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+fn removals(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, r: &Removals) -> Result<()> {
+    let mut remove = |ctx: &mut Ctx, kind: &'static str, key: String, shown: &str| -> Result<()> {
+        let items = ctx.store.person_items(id, kind)?;
+        let item = Id::derive(id, kind, &key);
+        if !items.iter().any(|(i, _)| *i == item) {
+            return Err(usage(format!("they have no {kind} `{shown}`")));
+        }
+        cs.delete(Kind::PersonItem, item, true);
+        Ok(())
+    };
+    for t in &r.untag {
+        remove(ctx, "tag", tag(t)?, t)?;
+    }
+    for e in &r.remove_emails {
+        remove(ctx, "email", Email::parse(e)?.as_str().to_string(), e)?;
+    }
+    for p in &r.remove_phones {
+        remove(ctx, "phone", Phone::parse(p)?.key().to_string(), p)?;
+    }
+    for n in &r.remove_needs {
+        remove(ctx, "need", tag(n)?, n)?;
+    }
+    for o in &r.remove_offers {
+        remove(ctx, "offer", tag(o)?, o)?;
+    }
+    if let Some(org) = &r.left {
+        let org_id = ctx.store.resolve_org(org)?;
+        let today = ctx.now.date().to_string();
+        let roles = ctx.store.roles_of(id)?;
+        let current: Vec<_> = roles.iter().filter(|r| r.org_id == Some(org_id) && r.end_on.is_none()).collect();
+        if current.is_empty() {
+            return Err(usage(format!("they have no current role at `{org}`")));
+        }
+        for role in current {
+            cs.set(Kind::Role, role.id, "end_on", today.as_str());
+        }
+    }
+    Ok(())
+}
+
+fn set_name(cs: &mut ChangeSet, id: Id, name: &str) -> Result<()> {
+    let name = nonempty(name, "a name")?;
+    let (given, family) = split_name(&name);
+    cs.set(Kind::Person, id, "display_name", name.as_str());
+    cs.set(Kind::Person, id, "given_name", given);
+    cs.set(Kind::Person, id, "family_name", family);
+    Ok(())
+}
+
+fn person(ctx: &mut Ctx, c: PersonCmd) -> Result<()> {
+    match c {
+        PersonCmd::Add { name, fields } => {
+            let id = ctx.new_id();
+            let mut cs = ChangeSet::new();
+            set_name(&mut cs, id, &name)?;
+            person_fields(ctx, &mut cs, id, &fields, true)?;
+            ctx.commit(cs)?;
+            done(ctx, id, format!("added {}", name.trim()))
+        }
+        PersonCmd::List(a) => person_list(ctx, a),
+        PersonCmd::Show { person } => {
+            let id = ctx.store.resolve_person(&person)?;
+            person_show(ctx, id)
+        }
+        PersonCmd::Edit { person, name, fields, removals: r } => {
+            let id = ctx.store.resolve_person(&person)?;
+            let mut cs = ChangeSet::new();
+            if let Some(n) = &name {
+                set_name(&mut cs, id, n)?;
+            }
+            person_fields(ctx, &mut cs, id, &fields, false)?;
+            removals(ctx, &mut cs, id, &r)?;
+            if cs.is_empty() {
+                return Err(usage("nothing to change: give at least one flag (see `kith person edit --help`)"));
+            }
+            ctx.commit(cs)?;
+            done(ctx, id, "updated".into())
+        }
+        PersonCmd::Rm { person } => {
+            let id = ctx.store.resolve_person(&person)?;
+            let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
+            let mut cs = ChangeSet::new();
+            cs.delete(Kind::Person, id, true);
+            ctx.commit(cs)?;
+            done(ctx, id, format!("removed {name}"))
+        }
+    }
+}
+
+fn person_list(ctx: &mut Ctx, a: PersonListArgs) -> Result<()> {
+    let org = a.org.as_deref().map(|o| ctx.store.resolve_org(o)).transpose()?;
+    let filter = PersonFilter {
+        tag: a.tag.as_deref().map(tag).transpose()?,
+        tier: a.tier.as_deref().map(|t| t.parse::<Tier>().map(|t| t.as_str().to_string())).transpose()?,
+        net_type: a.net_type.as_deref().map(|t| t.parse::<NetType>().map(|t| t.as_str().to_string())).transpose()?,
+        org,
+        name: a.name.clone(),
+        limit: if a.all { None } else { Some(a.limit + 1) },
+    };
+    let mut rows = ctx.store.people(&filter)?;
+    let more = !a.all && rows.len() > a.limit;
+    rows.truncate(if a.all { usize::MAX } else { a.limit });
+    if ctx.json {
+        return out::json(&rows).map_err(Failure::from);
+    }
+    let cells = rows
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::styled(p.name.clone(), NAME),
+                Cell::new(p.org.clone().unwrap_or_default()),
+                Cell::new(p.title.clone().unwrap_or_default()),
+                Cell::new(p.tier.clone().unwrap_or_default()),
+                Cell::new(p.net_type.clone().unwrap_or_default()),
+                Cell::new(p.email.clone().unwrap_or_default()),
+                Cell::new(p.tags.join(", ")),
+                Cell::styled(p.id.short(), DIM),
+            ]
+        })
+        .collect();
+    out::table(&["NAME", "ORG", "TITLE", "TIER", "TYPE", "EMAIL", "TAGS", "ID"], cells)?;
+    if more {
+        let total = ctx.store.count_people(&filter)?;
+        out::line(format!("{DIM}… {} more; narrow the filter or use --all{DIM:#}", total - a.limit))?;
+    }
+    Ok(())
+}
+
+fn person_show(ctx: &mut Ctx, id: Id) -> Result<()> {
+    let Some(p) = ctx.store.person(id)? else {
+        return Err(Failure::Lookup(format!("no person with id {id}")));
+    };
+    if ctx.json {
+        return out::json(&p).map_err(Failure::from);
+    }
+    print_person(ctx, &p)
+}
+
+fn print_person(ctx: &Ctx, p: &PersonView) -> Result<()> {
+    let items = |v: &[kith_store::Item]| {
+        v.iter()
+            .map(|i| match &i.label {
+                Some(l) => format!("{} ({l})", i.value),
+                None => i.value.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let current: Vec<String> = p
+        .roles
+        .iter()
+        .filter(|r| r.end_on.is_none())
+        .map(|r| match (&r.title, &r.org) {
+            (Some(t), Some(o)) => format!("{t} at {o}"),
+            (None, Some(o)) => o.clone(),
+            (Some(t), None) => t.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let past: Vec<String> = p
+        .roles
+        .iter()
+        .filter(|r| r.end_on.is_some())
+        .map(|r| {
+            format!(
+                "{}{} (until {})",
+                r.title.as_ref().map(|t| format!("{t} at ")).unwrap_or_default(),
+                r.org.clone().unwrap_or_default(),
+                r.end_on.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    let met = [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+    out::line(format!("{NAME}{}{NAME:#}{}  {DIM}{}{DIM:#}", p.name, if p.is_me { " (me)" } else { "" }, p.id))?;
+    out::fields(&[
+        ("works", current.join("; ")),
+        ("worked", past.join("; ")),
+        ("email", items(&p.emails)),
+        ("phone", items(&p.phones)),
+        ("address", items(&p.addresses)),
+        ("links", items(&p.links)),
+        ("tier", p.tier.clone().unwrap_or_default()),
+        ("type", p.net_type.clone().unwrap_or_default()),
+        ("tags", p.tags.join(", ")),
+        ("met", met),
+        ("birthday", p.birthday.clone().unwrap_or_default()),
+        ("cadence", p.cadence_days.map(|d| format!("every {d} days")).unwrap_or_default()),
+        ("needs", p.needs.join(", ")),
+        ("offers", p.offers.join(", ")),
+        ("strengths", p.strengths.join(", ")),
+        ("pitch", p.pitch.clone().unwrap_or_default()),
+        ("notes", p.notes.clone().unwrap_or_default()),
+    ])?;
+    if !p.custom.is_empty() {
+        let pairs: Vec<(&str, String)> = p.custom.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        out::fields(&pairs)?;
+    }
+    if !p.ties.is_empty() {
+        out::heading("Knows")?;
+        out::table(
+            &["PERSON", "KIND", "STRENGTH", "SINCE"],
+            p.ties
+                .iter()
+                .map(|t| {
+                    vec![
+                        Cell::styled(t.to.clone(), NAME),
+                        Cell::new(t.kind.clone().unwrap_or_default()),
+                        Cell::new(t.strength.map(|s| s.to_string()).unwrap_or_default()),
+                        Cell::new(t.since.clone().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        )?;
+    }
+    if !p.interactions.is_empty() {
+        out::heading("Recent interactions")?;
+        out::table(
+            &["WHEN", "KIND", "WITH", "WHAT"],
+            p.interactions
+                .iter()
+                .map(|i| {
+                    let mut what: Vec<String> = [i.summary.clone(), i.notes.clone()].into_iter().flatten().collect();
+                    for e in &i.exchanges {
+                        what.push(format!("{} {}: {}", e.direction, e.kind, e.what));
+                    }
+                    let with: Vec<&str> = i.people.iter().filter(|x| x.id != p.id).map(|x| x.name.as_str()).collect();
+                    vec![
+                        Cell::new(i.at.map(|t| ctx.local(t)).unwrap_or_default()),
+                        Cell::new(i.kind.clone()),
+                        Cell::new(with.join(", ")),
+                        Cell::new(what.join(" · ")),
+                    ]
+                })
+                .collect(),
+        )?;
+    }
+    if !p.open_tasks.is_empty() {
+        out::heading("Open follow-ups and tasks")?;
+        task_table(ctx, &p.open_tasks)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations
+
+fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
+    match c {
+        OrgCmd::Add { name, domain, notes, tags } => {
+            let name = nonempty(&name, "an organization name")?;
+            if let Some(existing) = ctx.store.find_by_name(Kind::Org, &name)? {
+                return Err(usage(format!("an organization named `{name}` exists already [{}]", existing.short())));
+            }
+            let id = ctx.new_id();
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Org, id, "name", name.as_str());
+            org_fields(&mut cs, id, domain, notes, &tags, &[], true)?;
+            ctx.commit(cs)?;
+            done(ctx, id, format!("added {name}"))
+        }
+        OrgCmd::List => {
+            let orgs = ctx.store.orgs()?;
+            if ctx.json {
+                return out::json(&orgs).map_err(Failure::from);
+            }
+            out::table(
+                &["NAME", "DOMAIN", "ID"],
+                orgs.into_iter()
+                    .map(|o| vec![Cell::styled(o.name, NAME), Cell::new(o.domain.unwrap_or_default()), Cell::styled(o.id.short(), DIM)])
+                    .collect(),
+            )?;
+            Ok(())
+        }
+        OrgCmd::Show { org } => {
+            let id = ctx.store.resolve_org(&org)?;
+            let Some(o) = ctx.store.org(id)? else { return Err(Failure::Lookup(format!("no organization {id}"))) };
+            if ctx.json {
+                return out::json(&o).map_err(Failure::from);
+            }
+            out::line(format!("{NAME}{}{NAME:#}  {DIM}{}{DIM:#}", o.name, o.id))?;
+            out::fields(&[
+                ("domain", o.domain.clone().unwrap_or_default()),
+                ("tags", o.tags.join(", ")),
+                ("notes", o.notes.clone().unwrap_or_default()),
+            ])?;
+            if !o.people.is_empty() {
+                out::heading("People")?;
+                out::table(
+                    &["NAME", "TITLE", "NOW"],
+                    o.people
+                        .iter()
+                        .map(|m| {
+                            vec![
+                                Cell::styled(m.name.clone(), NAME),
+                                Cell::new(m.title.clone().unwrap_or_default()),
+                                Cell::new(if m.current { "yes" } else { "former" }),
+                            ]
+                        })
+                        .collect(),
+                )?;
+            }
+            Ok(())
+        }
+        OrgCmd::Edit { org, name, domain, notes, tags, untag } => {
+            let id = ctx.store.resolve_org(&org)?;
+            let mut cs = ChangeSet::new();
+            if let Some(n) = name {
+                cs.set(Kind::Org, id, "name", nonempty(&n, "an organization name")?);
+            }
+            org_fields(&mut cs, id, domain, notes, &tags, &untag, false)?;
+            if cs.is_empty() {
+                return Err(usage("nothing to change: give at least one flag (see `kith org edit --help`)"));
+            }
+            ctx.commit(cs)?;
+            done(ctx, id, "updated".into())
+        }
+        OrgCmd::Rm { org } => {
+            let id = ctx.store.resolve_org(&org)?;
+            let mut cs = ChangeSet::new();
+            cs.delete(Kind::Org, id, true);
+            ctx.commit(cs)?;
+            done(ctx, id, "removed".into())
+        }
+    }
+}
+
+fn org_fields(
+    cs: &mut ChangeSet,
+    id: Id,
+    domain: Option<String>,
+    notes: Option<String>,
+    tags: &[String],
+    untag: &[String],
+    is_new: bool,
+) -> Result<()> {
+    if let Some(d) = domain {
+        let d = d.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_lowercase();
+        if !d.contains('.') || d.contains(char::is_whitespace) {
+            return Err(usage(format!("domain `{d}` is not valid: write it like acme.example")));
+        }
+        cs.set(Kind::Org, id, "domain", d);
+    }
+    if let Some(n) = notes {
+        cs.set(Kind::Org, id, "notes", n);
+    }
+    for t in tags {
+        let t = tag(t)?;
+        let item = Id::derive(id, "tag", &t);
+        cs.set(Kind::OrgItem, item, "parent", id.to_string());
+        cs.set(Kind::OrgItem, item, "kind", "tag");
+        cs.set(Kind::OrgItem, item, "value", t);
+        if !is_new {
+            cs.delete(Kind::OrgItem, item, false);
+        }
+    }
+    for t in untag {
+        cs.delete(Kind::OrgItem, Id::derive(id, "tag", &tag(t)?), true);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ties
+
+/// One tie per pair of people, whichever way round it is named: its id is derived from the
+/// pair, so re-adding updates it and two devices adding it make one tie.
+fn tie_id(a: Id, b: Id) -> Id {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    Id::derive(lo, "tie", &hi.to_string())
+}
+
+fn tie(ctx: &mut Ctx, c: TieCmd) -> Result<()> {
+    match c {
+        TieCmd::Add { a, b, kind, strength, since, source, note } => {
+            let (pa, pb) = (ctx.store.resolve_person(&a)?, ctx.store.resolve_person(&b)?);
+            if pa == pb {
+                return Err(usage("a tie needs two different people"));
+            }
+            let kind = kind.parse::<TieKind>()?;
+            let strength = Strength::new(strength)?;
+            let id = tie_id(pa, pb);
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Tie, id, "a", pa.to_string());
+            cs.set(Kind::Tie, id, "b", pb.to_string());
+            cs.set(Kind::Tie, id, "kind", kind.as_str());
+            cs.set(Kind::Tie, id, "strength", i64::from(strength.get()));
+            if let Some(s) = since {
+                cs.set(Kind::Tie, id, "since", date_of(ctx, &s)?);
+            }
+            cs.set_opt(Kind::Tie, id, "source", source);
+            cs.set_opt(Kind::Tie, id, "note", note);
+            cs.delete(Kind::Tie, id, false);
+            ctx.commit(cs)?;
+            done(ctx, id, format!("tied {a} and {b} ({kind}, strength {})", strength.get()))
+        }
+        TieCmd::List { person } => {
+            let p = person.as_deref().map(|p| ctx.store.resolve_person(p)).transpose()?;
+            let ties = ctx.store.ties(p)?;
+            if ctx.json {
+                return out::json(&ties).map_err(Failure::from);
+            }
+            out::table(
+                &["PERSON", "KNOWS", "KIND", "STRENGTH", "SINCE", "NOTE"],
+                ties.into_iter()
+                    .map(|t| {
+                        vec![
+                            Cell::styled(t.from, NAME),
+                            Cell::styled(t.to, NAME),
+                            Cell::new(t.kind.unwrap_or_default()),
+                            Cell::new(t.strength.map(|s| s.to_string()).unwrap_or_default()),
+                            Cell::new(t.since.unwrap_or_default()),
+                            Cell::new(t.note.unwrap_or_default()),
+                        ]
+                    })
+                    .collect(),
+            )?;
+            Ok(())
+        }
+        TieCmd::Rm { a, b } => {
+            let (pa, pb) = (ctx.store.resolve_person(&a)?, ctx.store.resolve_person(&b)?);
+            let id = tie_id(pa, pb);
+            if !ctx.store.ties(Some(pa))?.iter().any(|t| t.id == id) {
+                return Err(Failure::Lookup(format!("there is no tie between `{a}` and `{b}`")));
+            }
+            let mut cs = ChangeSet::new();
+            cs.delete(Kind::Tie, id, true);
+            ctx.commit(cs)?;
+            done(ctx, id, "removed the tie".into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interactions and hooks
+
+/// `--gave "advice: pricing"` names the kind; `--gave "intro to Bob"` lets kith guess it.
+fn exchange(text: &str) -> Result<(ExchangeKind, String)> {
+    if let Some((k, rest)) = text.split_once(':')
+        && let Ok(kind) = k.parse::<ExchangeKind>()
+    {
+        return Ok((kind, nonempty(rest, "what was exchanged")?));
+    }
+    let t = nonempty(text, "what was exchanged")?;
+    Ok((ExchangeKind::guess(&t), t))
+}
+
+fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
+    let kind = a.kind.parse::<InteractionKind>()?;
+    let weight = Weight::new(a.weight)?;
+    let at = match &a.at {
+        Some(s) => ctx.instant(s)?,
+        None => ctx.now.clone(),
+    };
+    let mut people = Vec::new();
+    for p in &a.people {
+        let id = ctx.store.resolve_person(p)?;
+        if !people.contains(&id) {
+            people.push(id);
+        }
+    }
+    let id = ctx.new_id();
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Interaction, id, "kind", kind.as_str());
+    cs.set(Kind::Interaction, id, "occurred_at", at.timestamp().as_millisecond());
+    cs.set_opt(Kind::Interaction, id, "summary", a.summary.as_deref().map(str::trim));
+    cs.set_opt(Kind::Interaction, id, "notes", a.notes.as_deref());
+    for p in &people {
+        let pt = Id::derive(id, "participant", &p.to_string());
+        cs.set(Kind::Participant, pt, "interaction", id.to_string());
+        cs.set(Kind::Participant, pt, "person", p.to_string());
+    }
+    for (direction, texts) in [(Direction::Gave, &a.gave), (Direction::Got, &a.got)] {
+        for t in texts {
+            let (kind, what) = exchange(t)?;
+            let ex = ctx.new_id();
+            cs.set(Kind::Exchange, ex, "interaction", id.to_string());
+            cs.set(Kind::Exchange, ex, "person", people[0].to_string());
+            cs.set(Kind::Exchange, ex, "direction", direction.as_str());
+            cs.set(Kind::Exchange, ex, "kind", kind.as_str());
+            cs.set(Kind::Exchange, ex, "what", what);
+            cs.set(Kind::Exchange, ex, "weight", i64::from(weight.get()));
+        }
+    }
+    ctx.commit(cs)?;
+    done(ctx, id, format!("logged {kind} on {}", ctx.local(at.timestamp())))
+}
+
+/// Due as a day or an instant, as the user wrote it.
+fn set_due(ctx: &Ctx, cs: &mut ChangeSet, id: Id, input: &str) -> Result<()> {
+    match ctx.when(input)? {
+        When::Date(d) => {
+            cs.set(Kind::Task, id, "due_date", d.to_string());
+            cs.set(Kind::Task, id, "due_at", Value::Null);
+        }
+        When::At(z) => {
+            cs.set(Kind::Task, id, "due_at", z.timestamp().as_millisecond());
+            cs.set(Kind::Task, id, "due_date", Value::Null);
+        }
+    }
+    Ok(())
+}
+
+fn reminders(inputs: &[String]) -> Result<Option<Value>> {
+    if inputs.is_empty() {
+        return Ok(None);
+    }
+    let mut minutes = Vec::new();
+    for r in inputs {
+        let span = parse_span(r)?;
+        let m = span
+            .total((Unit::Minute, jiff::civil::date(2000, 1, 1)))
+            .map_err(|e| usage(format!("cannot use `{r}` as a reminder: {e}")))?;
+        minutes.push(m.round() as i64);
+    }
+    minutes.sort_unstable();
+    minutes.dedup();
+    Ok(Some(json!(minutes)))
+}
+
+fn link_people(ctx: &mut Ctx, cs: &mut ChangeSet, task: Id, people: &[String]) -> Result<()> {
+    for p in people {
+        let pid = ctx.store.resolve_person(p)?;
+        let tp = Id::derive(task, "task_person", &pid.to_string());
+        cs.set(Kind::TaskPerson, tp, "task", task.to_string());
+        cs.set(Kind::TaskPerson, tp, "person", pid.to_string());
+        cs.delete(Kind::TaskPerson, tp, false);
+    }
+    Ok(())
+}
+
+fn hook(ctx: &mut Ctx, a: HookArgs) -> Result<()> {
+    let id = ctx.new_id();
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Task, id, "title", nonempty(&a.title, "a hook's text")?);
+    cs.set(Kind::Task, id, "status", TaskStatus::Open.as_str());
+    cs.set(Kind::Task, id, "hook", true);
+    set_due(ctx, &mut cs, id, &a.due)?;
+    cs.set_opt(Kind::Task, id, "reminders", reminders(&a.reminders)?);
+    cs.set_opt(Kind::Task, id, "notes", a.notes);
+    let mut people = vec![a.person.clone()];
+    people.extend(a.with);
+    link_people(ctx, &mut cs, id, &people)?;
+    ctx.commit(cs)?;
+    done(ctx, id, format!("hook on {} due {}", a.person, describe_due_input(ctx, &a.due)))
+}
+
+fn describe_due_input(ctx: &Ctx, input: &str) -> String {
+    match ctx.when(input) {
+        Ok(When::Date(d)) => d.to_string(),
+        Ok(When::At(z)) => ctx.local(z.timestamp()),
+        Err(_) => input.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks and projects
+
+fn project_named(ctx: &mut Ctx, cs: &mut ChangeSet, name: &str) -> Result<Id> {
+    let name = nonempty(name, "a project name")?;
+    if let Some(id) = ctx.store.find_by_name(Kind::Project, &name)? {
+        return Ok(id);
+    }
+    let id = ctx.new_id();
+    cs.set(Kind::Project, id, "name", name);
+    cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
+    Ok(id)
+}
+
+fn task_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &TaskFields) -> Result<()> {
+    if let Some(d) = &f.due {
+        set_due(ctx, cs, id, d)?;
+    }
+    if let Some(p) = &f.project {
+        let pid = project_named(ctx, cs, p)?;
+        cs.set(Kind::Task, id, "project", pid.to_string());
+    }
+    if let Some(p) = f.priority {
+        cs.set(Kind::Task, id, "priority", i64::from(Priority::new(p)?.get()));
+    }
+    if let Some(r) = &f.recurrence {
+        cs.set(Kind::Task, id, "recurrence", Recurrence::parse(r)?.to_string());
+    }
+    if let Some(r) = reminders(&f.reminders)? {
+        cs.set(Kind::Task, id, "reminders", r);
+    }
+    if let Some(n) = &f.notes {
+        cs.set(Kind::Task, id, "notes", n.as_str());
+    }
+    link_people(ctx, cs, id, &f.people)
+}
+
+fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
+    match c {
+        TaskCmd::Add { title, fields } => {
+            let id = ctx.new_id();
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Task, id, "title", nonempty(&title, "a task's title")?);
+            cs.set(Kind::Task, id, "status", TaskStatus::Open.as_str());
+            task_fields(ctx, &mut cs, id, &fields)?;
+            ctx.commit(cs)?;
+            done(ctx, id, format!("added task {}", title.trim()))
+        }
+        TaskCmd::List { all, done: only_done, project, person, hooks } => {
+            let project = project.as_deref().map(|p| ctx.store.resolve_project(p)).transpose()?;
+            let person = person.as_deref().map(|p| ctx.store.resolve_person(p)).transpose()?;
+            let status = if all { None } else if only_done { Some("done".into()) } else { Some("open".into()) };
+            let tasks = ctx.store.tasks(&TaskFilter { status, project, person, hooks_only: hooks, ..Default::default() })?;
+            if ctx.json {
+                return out::json(&tasks).map_err(Failure::from);
+            }
+            task_table(ctx, &tasks)
+        }
+        TaskCmd::Done { task } => {
+            let id = ctx.store.resolve_task(&task)?;
+            let Some(t) = ctx.store.task(id)? else { return Err(Failure::Lookup(format!("no task {id}"))) };
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Task, id, "done_at", ctx.now.timestamp().as_millisecond());
+            let repeat = t.recurrence.as_deref().and_then(|r| Recurrence::parse(r).ok());
+            let message = match (repeat, due_date(ctx, &t)) {
+                (Some(rule), Some(due)) => {
+                    // A repeating task stays open and moves to its next date after today.
+                    let mut next = rule.next(due).unwrap_or(due);
+                    while next <= ctx.now.date() {
+                        next = rule.next(next).unwrap_or(next);
+                        if next == due {
+                            break;
+                        }
+                    }
+                    match t.due_at {
+                        Some(at) => {
+                            let z = at.to_zoned_datetime(ctx.tz().clone());
+                            let moved = next
+                                .to_datetime(z.time())
+                                .to_zoned_datetime(ctx.tz().clone())
+                                .map_err(|e| Failure::Internal(e.into()))?;
+                            cs.set(Kind::Task, id, "due_at", moved.timestamp().as_millisecond());
+                        }
+                        None => cs.set(Kind::Task, id, "due_date", next.to_string()),
+                    }
+                    format!("done; next due {next}")
+                }
+                _ => {
+                    cs.set(Kind::Task, id, "status", TaskStatus::Done.as_str());
+                    format!("done: {}", t.title)
+                }
+            };
+            ctx.commit(cs)?;
+            done(ctx, id, message)
+        }
+        TaskCmd::Edit { task, title, status, no_due, fields } => {
+            let id = ctx.store.resolve_task(&task)?;
+            let mut cs = ChangeSet::new();
+            if let Some(t) = title {
+                cs.set(Kind::Task, id, "title", nonempty(&t, "a task's title")?);
+            }
+            if let Some(s) = status {
+                let s = s.parse::<TaskStatus>()?;
+                cs.set(Kind::Task, id, "status", s.as_str());
+                if s == TaskStatus::Done {
+                    cs.set(Kind::Task, id, "done_at", ctx.now.timestamp().as_millisecond());
+                }
+            }
+            if no_due {
+                cs.set(Kind::Task, id, "due_date", Value::Null);
+                cs.set(Kind::Task, id, "due_at", Value::Null);
+            }
+            task_fields(ctx, &mut cs, id, &fields)?;
+            if cs.is_empty() {
+                return Err(usage("nothing to change: give at least one flag (see `kith task edit --help`)"));
+            }
+            ctx.commit(cs)?;
+            done(ctx, id, "updated".into())
+        }
+        TaskCmd::Rm { task } => {
+            let id = ctx.store.resolve_task(&task)?;
+            let mut cs = ChangeSet::new();
+            cs.delete(Kind::Task, id, true);
+            ctx.commit(cs)?;
+            done(ctx, id, "removed".into())
+        }
+    }
+}
+
+fn due_date(ctx: &Ctx, t: &TaskView) -> Option<jiff::civil::Date> {
+    match (&t.due_date, t.due_at) {
+        (Some(d), _) => d.parse().ok(),
+        (None, Some(at)) => Some(at.to_zoned_datetime(ctx.tz().clone()).date()),
+        _ => None,
+    }
+}
+
+fn due_text(ctx: &Ctx, t: &TaskView) -> String {
+    match (&t.due_date, t.due_at) {
+        (Some(d), _) => d.clone(),
+        (None, Some(at)) => ctx.local(at),
+        _ => String::new(),
+    }
+}
+
+fn task_table(ctx: &Ctx, tasks: &[TaskView]) -> Result<()> {
+    let today = ctx.now.date();
+    out::table(
+        &["DUE", "TASK", "WITH", "PROJECT", "STATUS", "ID"],
+        tasks
+            .iter()
+            .map(|t| {
+                let overdue = t.status == "open" && due_date(ctx, t).is_some_and(|d| d < today);
+                let title = if t.hook { format!("↪ {}", t.title) } else { t.title.clone() };
+                vec![
+                    Cell::styled(due_text(ctx, t), if overdue { WARN } else { anstyle::Style::new() }),
+                    Cell::new(title),
+                    Cell::new(t.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(t.project.clone().unwrap_or_default()),
+                    Cell::new(t.status.clone()),
+                    Cell::styled(t.id.short(), DIM),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+fn project(ctx: &mut Ctx, c: ProjectCmd) -> Result<()> {
+    match c {
+        ProjectCmd::Add { name, description } => {
+            let name = nonempty(&name, "a project name")?;
+            if let Some(existing) = ctx.store.find_by_name(Kind::Project, &name)? {
+                return Err(usage(format!("a project named `{name}` exists already [{}]", existing.short())));
+            }
+            let id = ctx.new_id();
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Project, id, "name", name.as_str());
+            cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
+            cs.set_opt(Kind::Project, id, "description", description);
+            ctx.commit(cs)?;
+            done(ctx, id, format!("added project {name}"))
+        }
+        ProjectCmd::List => {
+            let projects = ctx.store.projects()?;
+            if ctx.json {
+                return out::json(&projects).map_err(Failure::from);
+            }
+            out::table(
+                &["PROJECT", "STATUS", "OPEN", "DONE", "ID"],
+                projects
+                    .into_iter()
+                    .map(|p| {
+                        vec![
+                            Cell::styled(p.name, NAME),
+                            Cell::new(p.status.unwrap_or_default()),
+                            Cell::new(p.open_tasks.to_string()),
+                            Cell::new(p.done_tasks.to_string()),
+                            Cell::styled(p.id.short(), DIM),
+                        ]
+                    })
+                    .collect(),
+            )?;
+            Ok(())
+        }
+        ProjectCmd::Show { project } => {
+            let id = ctx.store.resolve_project(&project)?;
+            let p = ctx.store.projects()?.into_iter().find(|p| p.id == id);
+            let Some(p) = p else { return Err(Failure::Lookup(format!("no project {id}"))) };
+            let tasks = ctx.store.tasks(&TaskFilter { project: Some(id), ..Default::default() })?;
+            if ctx.json {
+                return out::json(&json!({ "project": p, "tasks": tasks })).map_err(Failure::from);
+            }
+            out::line(format!("{NAME}{}{NAME:#}  {DIM}{}{DIM:#}", p.name, p.id))?;
+            out::fields(&[
+                ("status", p.status.clone().unwrap_or_default()),
+                ("about", p.description.clone().unwrap_or_default()),
+            ])?;
+            out::heading("Tasks")?;
+            task_table(ctx, &tasks)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+fn event_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &EventFields, existing: Option<&kith_store::EventView>) -> Result<()> {
+    let tz = match &f.tz {
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|_| usage(format!("time zone `{name}` is not known: use an IANA name like Europe/Prague")))?,
+        None => match existing.and_then(|e| e.tz.as_deref()) {
+            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or_else(|_| ctx.tz().clone()),
+            None => ctx.tz().clone(),
+        },
+    };
+    // Times are read in the event's zone: "09:00" at a conference abroad is 09:00 there.
+    let now_there = ctx.now.with_time_zone(tz.clone());
+    let instant = |s: &str| -> Result<jiff::ZonedDateTime> {
+        Ok(kith_core::when::parse_when(s, &now_there)?.start(&tz)?)
+    };
+    if let Some(k) = &f.kind {
+        cs.set(Kind::Event, id, "kind", k.parse::<EventKind>()?.as_str());
+    }
+    let start = match &f.at {
+        Some(s) => {
+            let z = instant(s)?;
+            cs.set(Kind::Event, id, "start_at", z.timestamp().as_millisecond());
+            Some(z.timestamp())
+        }
+        None => existing.and_then(|e| e.start),
+    };
+    match (&f.until, start) {
+        (Some(u), Some(start)) => {
+            let end = instant(u)?.timestamp();
+            if end < start {
+                return Err(usage(format!("the event ends ({u}) before it starts")));
+            }
+            cs.set(Kind::Event, id, "end_at", end.as_millisecond());
+        }
+        (Some(_), None) => return Err(usage("--until needs --at: when does the event start?")),
+        (None, Some(start)) if existing.is_none() => {
+            cs.set(Kind::Event, id, "end_at", start.as_millisecond() + 3_600_000);
+        }
+        _ => {}
+    }
+    if f.tz.is_some() || existing.is_none() {
+        cs.set_opt(Kind::Event, id, "tz", tz.iana_name());
+    }
+    cs.set_opt(Kind::Event, id, "place", f.place.as_deref());
+    if let Some(l) = &f.link {
+        cs.set(Kind::Event, id, "link", Link::parse(l)?.url);
+    }
+    cs.set_opt(Kind::Event, id, "goals", f.goals.as_deref());
+    cs.set_opt(Kind::Event, id, "prep", f.prep.as_deref());
+    cs.set_opt(Kind::Event, id, "debrief", f.debrief.as_deref());
+    for p in &f.attendees {
+        let pid = ctx.store.resolve_person(p)?;
+        let at = Id::derive(id, "attendee", &pid.to_string());
+        cs.set(Kind::Attendee, at, "event", id.to_string());
+        cs.set(Kind::Attendee, at, "person", pid.to_string());
+        cs.delete(Kind::Attendee, at, false);
+    }
+    Ok(())
+}
+
+fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
+    match c {
+        EventCmd::Add { title, fields } => {
+            if fields.at.is_none() {
+                return Err(usage("an event needs --at: when does it start?"));
+            }
+            let id = ctx.new_id();
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Event, id, "title", nonempty(&title, "an event's title")?);
+            if fields.kind.is_none() {
+                cs.set(Kind::Event, id, "kind", EventKind::Other.as_str());
+            }
+            event_fields(ctx, &mut cs, id, &fields, None)?;
+            ctx.commit(cs)?;
+            done(ctx, id, format!("added event {}", title.trim()))
+        }
+        EventCmd::List { all } => {
+            let from = if all { None } else { Some(ctx.now.start_of_day().map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond()) };
+            let events = ctx.store.events(from, None)?;
+            if ctx.json {
+                return out::json(&events).map_err(Failure::from);
+            }
+            out::table(
+                &["WHEN", "EVENT", "KIND", "WHERE", "ATTENDEES", "ID"],
+                events
+                    .into_iter()
+                    .map(|e| {
+                        vec![
+                            Cell::new(e.start.map(|t| ctx.local(t)).unwrap_or_default()),
+                            Cell::styled(e.title, NAME),
+                            Cell::new(e.kind.unwrap_or_default()),
+                            Cell::new(e.place.or(e.link).unwrap_or_default()),
+                            Cell::new(e.attendees.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                            Cell::styled(e.id.short(), DIM),
+                        ]
+                    })
+                    .collect(),
+            )?;
+            Ok(())
+        }
+        EventCmd::Show { event } => {
+            let id = ctx.store.resolve_event(&event)?;
+            let Some(e) = ctx.store.event(id)? else { return Err(Failure::Lookup(format!("no event {id}"))) };
+            if ctx.json {
+                return out::json(&e).map_err(Failure::from);
+            }
+            let tz = e.tz.as_deref().and_then(|n| jiff::tz::TimeZone::get(n).ok()).unwrap_or_else(|| ctx.tz().clone());
+            let there = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string();
+            out::line(format!("{NAME}{}{NAME:#}  {DIM}{}{DIM:#}", e.title, e.id))?;
+            out::fields(&[
+                ("kind", e.kind.clone().unwrap_or_default()),
+                ("starts", e.start.map(there).unwrap_or_default()),
+                ("ends", e.end.map(there).unwrap_or_default()),
+                ("where", e.place.clone().unwrap_or_default()),
+                ("link", e.link.clone().unwrap_or_default()),
+                ("attendees", e.attendees.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                ("goals", e.goals.clone().unwrap_or_default()),
+                ("prep", e.prep.clone().unwrap_or_default()),
+                ("debrief", e.debrief.clone().unwrap_or_default()),
+            ])?;
+            Ok(())
+        }
+        EventCmd::Edit { event, title, fields, remove_attendees } => {
+            let id = ctx.store.resolve_event(&event)?;
+            let existing = ctx.store.event(id)?;
+            let mut cs = ChangeSet::new();
+            if let Some(t) = title {
+                cs.set(Kind::Event, id, "title", nonempty(&t, "an event's title")?);
+            }
+            event_fields(ctx, &mut cs, id, &fields, existing.as_ref())?;
+            for p in &remove_attendees {
+                let pid = ctx.store.resolve_person(p)?;
+                cs.delete(Kind::Attendee, Id::derive(id, "attendee", &pid.to_string()), true);
+            }
+            if cs.is_empty() {
+                return Err(usage("nothing to change: give at least one flag (see `kith event edit --help`)"));
+            }
+            ctx.commit(cs)?;
+            done(ctx, id, "updated".into())
+        }
+        EventCmd::Rm { event } => {
+            let id = ctx.store.resolve_event(&event)?;
+            let mut cs = ChangeSet::new();
+            cs.delete(Kind::Event, id, true);
+            ctx.commit(cs)?;
+            done(ctx, id, "removed".into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agenda, search, history, me
+
+#[derive(serde::Serialize)]
+struct AgendaItem {
+    /// task, hook, event or birthday
+    kind: &'static str,
+    id: Id,
+    title: String,
+    /// The day it falls on (local).
+    date: String,
+    /// The local time, when it has one.
+    time: Option<String>,
+    at: Option<jiff::Timestamp>,
+    overdue: bool,
+    people: Vec<kith_store::PersonRef>,
+    #[serde(skip)]
+    sort: (String, String),
+}
+
+fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
+    if a.days == 0 || a.days > 366 {
+        return Err(usage("--days must be from 1 to 366"));
+    }
+    let first = match &a.from {
+        Some(s) => ctx.when(s)?.date(),
+        None => ctx.now.date(),
+    };
+    let last = first
+        .checked_add(jiff::Span::new().days(i64::from(a.days) - 1))
+        .map_err(|e| usage(format!("cannot show that many days: {e}")))?;
+    let tz = ctx.tz().clone();
+    let day_start = |d: jiff::civil::Date| -> Result<i64> {
+        Ok(d.to_zoned_datetime(tz.clone()).map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond())
+    };
+    let (from_ms, to_ms) = (day_start(first)?, day_start(last.tomorrow().map_err(|e| Failure::Internal(e.into()))?)?);
+    let today = ctx.now.date();
+    let mut items = Vec::new();
+    let tasks = ctx.store.tasks(&TaskFilter {
+        status: Some("open".into()),
+        due_before: Some((last.to_string(), to_ms)),
+        ..Default::default()
+    })?;
+    for t in tasks {
+        let (date, time) = match (&t.due_date, t.due_at) {
+            (Some(d), _) => (d.clone(), None),
+            (None, Some(at)) => {
+                let z = at.to_zoned_datetime(tz.clone());
+                (z.date().to_string(), Some(z.strftime("%H:%M").to_string()))
+            }
+            _ => continue,
+        };
+        let overdue = date < today.to_string() || t.due_at.is_some_and(|at| at < ctx.now.timestamp());
+        items.push(AgendaItem {
+            kind: if t.hook { "hook" } else { "task" },
+            id: t.id,
+            title: t.title,
+            sort: (date.clone(), time.clone().unwrap_or_default()),
+            date,
+            time,
+            at: t.due_at,
+            overdue,
+            people: t.people,
+        });
+    }
+    for e in ctx.store.events(Some(from_ms), Some(to_ms))? {
+        let Some(start) = e.start else { continue };
+        let z = start.to_zoned_datetime(tz.clone());
+        let (date, time) = (z.date().to_string(), z.strftime("%H:%M").to_string());
+        items.push(AgendaItem {
+            kind: "event",
+            id: e.id,
+            title: e.title,
+            sort: (date.clone(), time.clone()),
+            date,
+            time: Some(time),
+            at: Some(start),
+            overdue: false,
+            people: e.attendees,
+        });
+    }
+    let md = |d: jiff::civil::Date| d.strftime("%m-%d").to_string();
+    for b in ctx.store.birthdays(&md(first), &md(last))? {
+        let Ok(bd) = Birthday::parse(&b.birthday) else { continue };
+        // The occurrence inside the window: this year's or next year's.
+        let Some(day) = [first.year(), first.year() + 1]
+            .into_iter()
+            .filter_map(|y| bd.in_year(y))
+            .find(|d| *d >= first && *d <= last)
+        else {
+            continue;
+        };
+        let title = match bd.year {
+            Some(y) => format!("{}'s birthday ({})", b.name, day.year() - y),
+            None => format!("{}'s birthday", b.name),
+        };
+        items.push(AgendaItem {
+            kind: "birthday",
+            id: b.id,
+            title,
+            sort: (day.to_string(), String::new()),
+            date: day.to_string(),
+            time: None,
+            at: None,
+            overdue: false,
+            people: vec![kith_store::PersonRef { id: b.id, name: b.name }],
+        });
+    }
+    items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));
+    if ctx.json {
+        return out::json(&json!({ "from": first.to_string(), "to": last.to_string(), "items": items })).map_err(Failure::from);
+    }
+    if items.is_empty() {
+        out::line(format!("nothing due or scheduled from {first} to {last}"))?;
+        return Ok(());
+    }
+    out::table(
+        &["DAY", "TIME", "WHAT", "", "WITH", "ID"],
+        items
+            .into_iter()
+            .map(|i| {
+                let day = if i.overdue { format!("{} overdue", i.date) } else { i.date.clone() };
+                vec![
+                    Cell::styled(day, if i.overdue { WARN } else { anstyle::Style::new() }),
+                    Cell::new(i.time.unwrap_or_default()),
+                    Cell::new(i.kind),
+                    Cell::styled(i.title, NAME),
+                    Cell::new(i.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::styled(i.id.short(), DIM),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct SearchResult {
+    kind: &'static str,
+    id: Id,
+    title: String,
+    snippet: String,
+    score: f64,
+    /// For interactions: who it was with. For people found through an interaction: which one.
+    people: Vec<kith_store::PersonRef>,
+    via: Option<Id>,
+}
+
+fn search(ctx: &mut Ctx, a: SearchArgs) -> Result<()> {
+    let q = a.words.join(" ");
+    let hits = ctx.store.search(&q, a.limit)?;
+    let mut results: Vec<SearchResult> = Vec::new();
+    let mut related = Vec::new();
+    for h in hits {
+        let mut people = Vec::new();
+        if h.kind == "interaction"
+            && let Some(i) = ctx.store.interaction(h.id)?
+        {
+            people = i.people.clone();
+            let when = i.at.map(|t| ctx.local(t)).unwrap_or_default();
+            for p in &i.people {
+                related.push((p.clone(), h.id, format!("{} on {when}", i.kind)));
+            }
+        }
+        results.push(SearchResult {
+            kind: h.kind,
+            id: h.id,
+            title: h.title,
+            snippet: h.snippet,
+            score: h.score,
+            people,
+            via: None,
+        });
+    }
+    // The people of matching interactions are results too: "design system" finds the lunch
+    // and the person it was with.
+    for (p, via, what) in related {
+        if results.iter().any(|r| r.id == p.id) {
+            continue;
+        }
+        results.push(SearchResult {
+            kind: "person",
+            id: p.id,
+            title: p.name.clone(),
+            snippet: format!("via {what}"),
+            score: 0.0,
+            people: vec![],
+            via: Some(via),
+        });
+    }
+    if ctx.json {
+        return out::json(&results).map_err(Failure::from);
+    }
+    if results.is_empty() {
+        out::line(format!("nothing matches `{q}`"))?;
+        return Ok(());
+    }
+    out::table(
+        &["KIND", "TITLE", "WITH", "MATCH", "ID"],
+        results
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::new(r.kind),
+                    Cell::styled(r.title, NAME),
+                    Cell::new(r.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(r.snippet),
+                    Cell::styled(r.id.short(), DIM),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
+    let id = match a.kind.as_deref() {
+        Some("person") | Some("people") => ctx.store.resolve_person(&a.record)?,
+        Some("org") | Some("organization") => ctx.store.resolve_org(&a.record)?,
+        Some("event") => ctx.store.resolve_event(&a.record)?,
+        Some("task") | Some("hook") => ctx.store.resolve_task(&a.record)?,
+        Some("project") => ctx.store.resolve_project(&a.record)?,
+        Some(other) => return Err(usage(format!("kind `{other}` is not valid: use person, org, event, task or project"))),
+        None => resolve_any(ctx, &a.record)?,
+    };
+    let entries = ctx.store.history(id)?;
+    if ctx.json {
+        return out::json(&entries).map_err(Failure::from);
+    }
+    let mut names: BTreeMap<Id, String> = BTreeMap::new();
+    out::table(
+        &["WHEN", "WHO", "DEVICE", "RECORD", "FIELD", "VALUE"],
+        entries
+            .into_iter()
+            .map(|e| {
+                let value = match &e.op.value {
+                    Value::String(s) => {
+                        // Show a referenced record by name where we know it.
+                        match s.parse::<Id>().ok().and_then(|i| names.get(&i).cloned()) {
+                            Some(n) => n,
+                            None => s.clone(),
+                        }
+                    }
+                    v => v.to_string(),
+                };
+                if e.op.field == "display_name" || e.op.field == "name" || e.op.field == "title" {
+                    names.insert(e.op.entity, value.clone());
+                }
+                vec![
+                    Cell::new(e.at.map(|t| ctx.local(t)).unwrap_or_default()),
+                    Cell::new(e.op.actor.clone()),
+                    Cell::styled(e.op.node.to_string()[..8].to_string(), DIM),
+                    Cell::new(format!("{} {}", e.op.kind.name(), e.op.entity.short())),
+                    Cell::new(e.op.field.clone()),
+                    Cell::new(value),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+/// A reference to any kind of record: a person first, then the others; a reference that fits
+/// records of several kinds is ambiguous.
+fn resolve_any(ctx: &mut Ctx, q: &str) -> Result<Id> {
+    let mut found = Vec::new();
+    let mut ambiguous = None;
+    let tries: [(&str, fn(&mut kith_store::Store, &str) -> kith_store::Result<Id>); 5] = [
+        ("person", kith_store::Store::resolve_person),
+        ("org", kith_store::Store::resolve_org),
+        ("event", kith_store::Store::resolve_event),
+        ("task", kith_store::Store::resolve_task),
+        ("project", kith_store::Store::resolve_project),
+    ];
+    for (kind, resolve) in tries {
+        match resolve(&mut ctx.store, q) {
+            Ok(id) => found.push((kind, id)),
+            Err(e @ kith_store::Error::Ambiguous { .. }) => ambiguous = Some(e),
+            Err(e) if e.is_lookup() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match (found.as_slice(), ambiguous) {
+        ([(_, id)], None) => Ok(*id),
+        ([], Some(e)) => Err(e.into()),
+        ([], None) => Err(Failure::Lookup(format!("no person, organization, event, task or project matches `{q}`"))),
+        _ => Err(Failure::Lookup(format!(
+            "`{q}` matches records of several kinds ({}); add --kind person|org|event|task|project",
+            found.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn me(ctx: &mut Ctx, c: MeCmd) -> Result<()> {
+    match c {
+        MeCmd::Show => {
+            let Some(id) = ctx.store.me()? else {
+                return Err(Failure::Lookup("your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into()));
+            };
+            person_show(ctx, id)
+        }
+        MeCmd::Edit { name, pitch, strengths, fields } => {
+            let mut cs = ChangeSet::new();
+            let (id, is_new) = match ctx.store.me()? {
+                Some(id) => (id, false),
+                None => {
+                    let Some(n) = &name else {
+                        return Err(usage("your profile is new: give your name with --name"));
+                    };
+                    let id = ctx.new_id();
+                    set_name(&mut cs, id, n)?;
+                    cs.set(Kind::Person, id, "is_me", true);
+                    (id, true)
+                }
+            };
+            if let (Some(n), false) = (&name, is_new) {
+                set_name(&mut cs, id, n)?;
+            }
+            cs.set_opt(Kind::Person, id, "pitch", pitch.as_deref().map(str::trim));
+            for s in &strengths {
+                let s = tag(s)?;
+                person_item(&mut cs, id, "strength", &s, &s, None, !is_new);
+            }
+            person_fields(ctx, &mut cs, id, &fields, is_new)?;
+            if cs.is_empty() {
+                return Err(usage("nothing to change: give at least one flag (see `kith me edit --help`)"));
+            }
+            ctx.commit(cs)?;
+            done(ctx, id, if is_new { "your profile is set up".into() } else { "updated your profile".into() })
+        }
+    }
+}
