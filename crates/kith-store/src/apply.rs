@@ -62,6 +62,13 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
             continue;
         }
         report.applied += fresh.len();
+        // Every record any new op points at gets a row, winner or not, so which rows exist does
+        // not depend on the order the ops came in.
+        for op in &fresh {
+            if let (Some(FieldType::Ref(target)), Value::String(s)) = (kind.field(&op.field).map(|f| f.ty), &op.value) {
+                ensure_row(db, target, s)?;
+            }
+        }
 
         // The best new op per field.
         let mut winners: BTreeMap<&str, &Op> = BTreeMap::new();
@@ -92,9 +99,6 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
         let mut values = Vec::with_capacity(winners.len() + 1);
         for (field, op) in &winners {
             let Some(def) = kind.field(field) else { continue };
-            if let (FieldType::Ref(target), Value::String(s)) = (def.ty, &op.value) {
-                ensure_row(db, target, s)?;
-            }
             columns.push(*field);
             values.push(to_val(def.ty, &op.value));
         }

@@ -35,9 +35,16 @@ fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Whether a reference looks like the start of an id (hex digits and hyphens).
+/// Whether a reference looks like part of an id (hex digits and hyphens).
 fn looks_like_id_prefix(q: &str) -> bool {
     q.len() >= 4 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// An id is named by its start (as typed from a full id) or by its end: listings show the last
+/// eight digits (`Id::short`), because ids made in the same millisecond share their start.
+fn id_patterns(q: &str) -> [Val; 2] {
+    let q = q.to_lowercase();
+    [Val::from(format!("{q}%")), Val::from(format!("%{q}"))]
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -285,8 +292,8 @@ impl Store {
         }
         if ids.is_empty() && looks_like_id_prefix(q) {
             let rows = db.query(
-                "SELECT id FROM people WHERE id LIKE ? AND deleted = 0 LIMIT 10",
-                &[Val::from(format!("{}%", q.to_lowercase()))],
+                "SELECT id FROM people WHERE (id LIKE ? OR id LIKE ?) AND deleted = 0 LIMIT 10",
+                &id_patterns(q),
             )?;
             ids = rows.iter().filter_map(|r| id_of(&r[0])).collect();
         }
@@ -367,8 +374,8 @@ impl Store {
         let mut ids = Vec::new();
         if looks_like_id_prefix(q) {
             let rows = db.query(
-                &format!("SELECT id FROM {table} WHERE id LIKE ? AND deleted = 0 LIMIT 10"),
-                &[Val::from(format!("{}%", q.to_lowercase()))],
+                &format!("SELECT id FROM {table} WHERE (id LIKE ? OR id LIKE ?) AND deleted = 0 LIMIT 10"),
+                &id_patterns(q),
             )?;
             ids = rows.iter().filter_map(|r| id_of(&r[0])).collect();
         }

@@ -1,0 +1,284 @@
+//! The store's behaviour, once, against both engines.
+
+mod common;
+
+use common::TestDb;
+use kith_core::{ChangeSet, Hlc, Id, Kind, NodeId, Op};
+use kith_store::{Error, Location, PersonFilter, Store, TaskFilter};
+use serde_json::{Value, json};
+
+conformance!(
+    creates_and_reads_a_person,
+    resolves_references,
+    later_write_wins_whatever_the_order,
+    duplicates_and_reordering_change_nothing,
+    children_may_arrive_before_parents,
+    deletion_is_a_tombstone,
+    search_finds_and_forgets,
+    agenda_queries,
+    history_covers_children,
+    invalid_batch_writes_nothing,
+    reopening_keeps_node_and_schema,
+);
+
+const NOW: u64 = 1_795_000_000_000;
+
+fn id(n: u128) -> Id {
+    Id::from_uuid(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n))
+}
+
+fn op(n: u128, hlc: u64, node: i64, kind: Kind, entity: Id, field: &str, value: Value) -> Op {
+    Op { id: id(0xffff_0000 + n), hlc: Hlc(hlc), node: NodeId(node), actor: "test".into(), kind, entity, field: field.into(), value }
+}
+
+/// Add a person the way the CLI does: name, an email and a tag as derived child records.
+fn add_person(store: &mut Store, name: &str, email: &str, tag: &str) -> Id {
+    let p = store.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p, "display_name", name);
+    let e = Id::derive(p, "email", email);
+    cs.set(Kind::PersonItem, e, "parent", p.to_string());
+    cs.set(Kind::PersonItem, e, "kind", "email");
+    cs.set(Kind::PersonItem, e, "value", email);
+    let t = Id::derive(p, "tag", tag);
+    cs.set(Kind::PersonItem, t, "parent", p.to_string());
+    cs.set(Kind::PersonItem, t, "kind", "tag");
+    cs.set(Kind::PersonItem, t, "value", tag);
+    store.commit(cs, "test", NOW).unwrap();
+    p
+}
+
+fn creates_and_reads_a_person(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = add_person(s, "Priya Raman", "priya@northwind.example", "design");
+    let org = s.new_id(NOW);
+    let role = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, org, "name", "Northwind Labs");
+    cs.set(Kind::Role, role, "person", p.to_string());
+    cs.set(Kind::Role, role, "org", org.to_string());
+    cs.set(Kind::Role, role, "title", "Head of Design");
+    cs.set(Kind::Person, p, "tier", "A");
+    s.commit(cs, "test", NOW + 1).unwrap();
+
+    let v = s.person(p).unwrap().expect("person exists");
+    assert_eq!(v.name, "Priya Raman");
+    assert_eq!(v.tier.as_deref(), Some("A"));
+    assert_eq!(v.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(), ["priya@northwind.example"]);
+    assert_eq!(v.tags, ["design"]);
+    assert_eq!(v.roles.len(), 1);
+    assert_eq!(v.roles[0].org.as_deref(), Some("Northwind Labs"));
+
+    let rows = s.people(&PersonFilter { tag: Some("design".into()), ..Default::default() }).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].org.as_deref(), Some("Northwind Labs"));
+    assert_eq!(rows[0].title.as_deref(), Some("Head of Design"));
+    assert_eq!(rows[0].email.as_deref(), Some("priya@northwind.example"));
+    assert!(s.people(&PersonFilter { tag: Some("sales".into()), ..Default::default() }).unwrap().is_empty());
+    assert_eq!(s.people(&PersonFilter { org: Some(org), ..Default::default() }).unwrap().len(), 1);
+}
+
+fn resolves_references(db: &mut TestDb) {
+    let s = &mut db.store;
+    let priya = add_person(s, "Priya Raman", "priya@northwind.example", "design");
+    let bob = add_person(s, "Bob Stone", "bob@acme.example", "sales");
+    let bobby = add_person(s, "Bobby Tables", "bobby@acme.example", "sales");
+    assert_eq!(s.resolve_person("priya").unwrap(), priya);
+    assert_eq!(s.resolve_person("PRIYA@northwind.example").unwrap(), priya);
+    assert_eq!(s.resolve_person(&priya.to_string()).unwrap(), priya);
+    assert_eq!(s.resolve_person(&priya.short()).unwrap(), priya, "the short id that listings show");
+    assert_eq!(s.resolve_person("aman").unwrap(), priya, "a fragment inside a word is found by scanning");
+    // "bob stone" is exact for one person even though "bob" is ambiguous.
+    assert_eq!(s.resolve_person("bob stone").unwrap(), bob);
+    match s.resolve_person("bob") {
+        Err(Error::Ambiguous { candidates, .. }) => {
+            assert_eq!(candidates.len(), 2);
+            assert!(candidates.iter().any(|c| c.contains("Bob Stone <bob@acme.example>")));
+            assert!(candidates.iter().any(|c| c.contains("Bobby Tables")));
+        }
+        other => panic!("expected ambiguous, got {other:?}"),
+    }
+    assert!(matches!(s.resolve_person("zed"), Err(Error::NotFound { .. })));
+    assert!(matches!(s.resolve_person("me"), Err(Error::NotFound { .. })));
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, bobby, "is_me", true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(s.resolve_person("me").unwrap(), bobby);
+}
+
+fn later_write_wins_whatever_the_order(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = id(1);
+    let early = op(1, 100, 1, Kind::Person, p, "display_name", json!("Early"));
+    let late = op(2, 200, 1, Kind::Person, p, "display_name", json!("Late"));
+    // Same timestamp: the higher node id breaks the tie.
+    let tie_lo = op(3, 300, 1, Kind::Person, p, "tier", json!("B"));
+    let tie_hi = op(4, 300, 2, Kind::Person, p, "tier", json!("A"));
+    s.apply(&[late.clone(), tie_hi.clone()]).unwrap();
+    s.apply(&[early, tie_lo]).unwrap();
+    let v = s.person(p).unwrap().unwrap();
+    assert_eq!(v.name, "Late");
+    assert_eq!(v.tier.as_deref(), Some("A"));
+    // And the clock moved past everything it saw.
+    let ops = s.commit(
+        {
+            let mut cs = ChangeSet::new();
+            cs.set(Kind::Person, p, "notes", "x");
+            cs
+        },
+        "test",
+        1,
+    );
+    assert!(ops.unwrap()[0].hlc > Hlc(300));
+}
+
+/// Two devices' worth of ops on one person: fields, tags added on both, a tag removed.
+fn two_device_ops() -> Vec<Op> {
+    let p = id(1);
+    let tag = |t: &str| Id::derive(p, "tag", t);
+    let mut ops = vec![
+        op(1, 10, 1, Kind::Person, p, "display_name", json!("Ann")),
+        op(2, 11, 1, Kind::PersonItem, tag("design"), "parent", json!(p.to_string())),
+        op(3, 12, 1, Kind::PersonItem, tag("design"), "kind", json!("tag")),
+        op(4, 13, 1, Kind::PersonItem, tag("design"), "value", json!("design")),
+        op(5, 20, 2, Kind::PersonItem, tag("sales"), "parent", json!(p.to_string())),
+        op(6, 21, 2, Kind::PersonItem, tag("sales"), "kind", json!("tag")),
+        op(7, 22, 2, Kind::PersonItem, tag("sales"), "value", json!("sales")),
+        op(8, 23, 2, Kind::Person, p, "display_name", json!("Ann Lee")),
+        op(9, 30, 1, Kind::PersonItem, tag("design"), "deleted", json!(true)),
+    ];
+    ops.push(op(10, 31, 2, Kind::Person, p, "tier", json!("B")));
+    ops
+}
+
+fn duplicates_and_reordering_change_nothing(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ops = two_device_ops();
+    let r = s.apply(&ops).unwrap();
+    assert_eq!(r.applied, ops.len());
+    let before = s.snapshot().unwrap();
+    let r = s.apply(&ops).unwrap();
+    assert_eq!((r.applied, r.duplicates), (0, ops.len()));
+    assert_eq!(s.snapshot().unwrap(), before);
+    let v = s.person(id(1)).unwrap().unwrap();
+    assert_eq!(v.name, "Ann Lee");
+    assert_eq!(v.tags, ["sales"], "both devices' tags merge; the removed one stays removed");
+}
+
+fn children_may_arrive_before_parents(db: &mut TestDb) {
+    let s = &mut db.store;
+    let mut ops = two_device_ops();
+    ops.reverse();
+    for o in &ops {
+        s.apply(std::slice::from_ref(o)).unwrap();
+    }
+    let v = s.person(id(1)).unwrap().unwrap();
+    assert_eq!(v.name, "Ann Lee");
+    assert_eq!(v.tags, ["sales"]);
+    assert_eq!(v.tier.as_deref(), Some("B"));
+}
+
+fn deletion_is_a_tombstone(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = add_person(s, "Carol Diaz", "carol@x.example", "design");
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, p, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.person(p).unwrap().is_none());
+    assert!(s.people(&PersonFilter::default()).unwrap().is_empty());
+    assert!(matches!(s.resolve_person("carol"), Err(Error::NotFound { .. })));
+    assert!(s.search("carol", 10).unwrap().is_empty());
+    // The history is still there, and undeleting is one more register write.
+    assert!(!s.history(p).unwrap().is_empty());
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, p, false);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(s.person(p).unwrap().unwrap().name, "Carol Diaz");
+}
+
+fn search_finds_and_forgets(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = add_person(s, "Priya Raman", "priya@northwind.example", "design");
+    let i = s.new_id(NOW);
+    let pt = Id::derive(i, "participant", &p.to_string());
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Interaction, i, "kind", "lunch");
+    cs.set(Kind::Interaction, i, "occurred_at", NOW as i64);
+    cs.set(Kind::Interaction, i, "notes", "talked about the design system");
+    cs.set(Kind::Participant, pt, "interaction", i.to_string());
+    cs.set(Kind::Participant, pt, "person", p.to_string());
+    s.commit(cs, "test", NOW).unwrap();
+
+    let hits = s.search("design system", 10).unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!((hits[0].kind, hits[0].id), ("interaction", i));
+    let hits = s.search("design", 10).unwrap();
+    assert_eq!(hits.len(), 2);
+    // A word start finds the word; punctuation is not query syntax.
+    assert_eq!(s.search("northw", 10).unwrap()[0].id, p);
+    assert!(s.search("\"; DROP TABLE ops; --", 10).unwrap().is_empty());
+    // Editing re-indexes.
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Interaction, i, "notes", "budget talk");
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.search("system", 10).unwrap().is_empty());
+    assert_eq!(s.search("budget", 10).unwrap()[0].id, i);
+    assert_eq!(s.interaction(i).unwrap().unwrap().people[0].id, p);
+}
+
+fn agenda_queries(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = add_person(s, "Dana Ng", "dana@x.example", "ops");
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p, "birthday", "--01-02");
+    let (t1, t2, t3) = (id(101), id(102), id(103));
+    for (t, title, due) in [(t1, "overdue", "2026-11-01"), (t2, "soon", "2026-11-27"), (t3, "later", "2027-03-01")] {
+        cs.set(Kind::Task, t, "title", title);
+        cs.set(Kind::Task, t, "status", "open");
+        cs.set(Kind::Task, t, "due_date", due);
+    }
+    let e = id(201);
+    cs.set(Kind::Event, e, "title", "DevForum");
+    cs.set(Kind::Event, e, "start_at", 1_000_000i64);
+    cs.set(Kind::Event, e, "end_at", 2_000_000i64);
+    s.commit(cs, "test", NOW).unwrap();
+
+    let due = s
+        .tasks(&TaskFilter { status: Some("open".into()), due_before: Some(("2026-12-01".into(), 0)), ..Default::default() })
+        .unwrap();
+    assert_eq!(due.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["overdue", "soon"]);
+    assert_eq!(s.events(Some(1_500_000), Some(3_000_000)).unwrap().len(), 1, "an event still running overlaps");
+    assert!(s.events(Some(2_000_001), None).unwrap().is_empty());
+    // A window across the new year finds 2 January.
+    assert_eq!(s.birthdays("12-28", "01-03").unwrap().len(), 1);
+    assert!(s.birthdays("01-03", "12-31").unwrap().is_empty());
+}
+
+fn history_covers_children(db: &mut TestDb) {
+    let s = &mut db.store;
+    let p = add_person(s, "Eve Park", "eve@x.example", "design");
+    let fields: Vec<String> = s.history(p).unwrap().into_iter().map(|h| format!("{}.{}", h.op.kind.name(), h.op.field)).collect();
+    assert!(fields.contains(&"person.display_name".to_string()));
+    assert!(fields.contains(&"person_item.value".to_string()));
+    assert_eq!(fields.len(), 7);
+    assert!(s.history(p).unwrap().iter().all(|h| h.op.actor == "test"));
+}
+
+fn invalid_batch_writes_nothing(db: &mut TestDb) {
+    let s = &mut db.store;
+    let before = s.snapshot().unwrap();
+    let good = op(1, 10, 1, Kind::Person, id(1), "display_name", json!("Ann"));
+    let bad = op(2, 11, 1, Kind::Person, id(1), "cadence_days", json!("soon"));
+    assert!(matches!(s.apply(&[good, bad]), Err(Error::InvalidOp { .. })));
+    assert_eq!(s.snapshot().unwrap(), before);
+    assert!(s.ops().unwrap().is_empty());
+}
+
+fn reopening_keeps_node_and_schema(db: &mut TestDb) {
+    let node = db.store.node();
+    add_person(&mut db.store, "Finn Olsen", "finn@x.example", "x");
+    let mut again = Store::open(&db.location).unwrap();
+    assert_eq!(again.node(), node);
+    assert_eq!(again.people(&PersonFilter::default()).unwrap().len(), 1);
+    assert!(matches!(db.location, Location::Sqlite(_) | Location::Postgres(_)));
+}
