@@ -70,10 +70,7 @@ fn barabasi_albert(n: u32, m: u32, rng: &mut SplitMix64) -> GraphBuilder {
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -85,11 +82,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// One timed pass over all pairs: the per-pair median that igraph's script also prints.
-fn per_pair(
-    name: &str,
-    pairs: &[(u32, u32)],
-    mut query: impl FnMut(u32, u32) -> Option<Path>,
-) -> f64 {
+fn per_pair(name: &str, pairs: &[(u32, u32)], mut query: impl FnMut(u32, u32) -> Option<Path>) -> f64 {
     let mut times = Vec::with_capacity(pairs.len());
     let mut hops = Vec::new();
     let mut warmth = Vec::new();
@@ -158,12 +151,8 @@ fn main() {
     for &(s, t) in pairs.iter().take(5) {
         black_box(searcher.strongest(s, &[t], DEFAULT_MAX_HOPS));
     }
-    let fewest = per_pair("fewest_hops", &pairs, |s, t| {
-        searcher.fewest_hops(s, &[t], DEFAULT_MAX_HOPS)
-    });
-    let strongest = per_pair("strongest", &pairs, |s, t| {
-        searcher.strongest(s, &[t], DEFAULT_MAX_HOPS)
-    });
+    let fewest = per_pair("fewest_hops", &pairs, |s, t| searcher.fewest_hops(s, &[t], DEFAULT_MAX_HOPS));
+    let strongest = per_pair("strongest", &pairs, |s, t| searcher.strongest(s, &[t], DEFAULT_MAX_HOPS));
     println!("per-pair medians: fewest_hops {fewest:.3} ms, strongest {strongest:.3} ms");
 
     let mut c = Criterion::default()

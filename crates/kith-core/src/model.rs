@@ -211,9 +211,10 @@ macro_rules! bounded {
         impl FromStr for $name {
             type Err = ParseError;
             fn from_str(s: &str) -> Result<Self, ParseError> {
-                let v: i64 = s.trim().parse().map_err(|_| {
-                    ParseError::new($what, s, concat!("use a whole number from ", $lo, " to ", $hi))
-                })?;
+                let v: i64 = s
+                    .trim()
+                    .parse()
+                    .map_err(|_| ParseError::new($what, s, concat!("use a whole number from ", $lo, " to ", $hi)))?;
                 $name::new(v)
             }
         }
@@ -353,9 +354,7 @@ impl Birthday {
 
     /// This birthday's date in `year`; 29 February falls on 28 February in other years.
     pub fn in_year(&self, year: i16) -> Option<Date> {
-        Date::new(year, self.month, self.day)
-            .or_else(|_| Date::new(year, self.month, self.day - 1))
-            .ok()
+        Date::new(year, self.month, self.day).or_else(|_| Date::new(year, self.month, self.day - 1)).ok()
     }
 }
 
@@ -381,7 +380,13 @@ pub enum Recurrence {
 impl Recurrence {
     pub fn parse(s: &str) -> Result<Recurrence, ParseError> {
         let k = keyword(s);
-        let bad = || ParseError::new("recurrence", s, "use daily, weekly, monthly, yearly or every N days (e.g. every-10-days, 10d)");
+        let bad = || {
+            ParseError::new(
+                "recurrence",
+                s,
+                "use daily, weekly, monthly, yearly or every N days (e.g. every-10-days, 10d)",
+            )
+        };
         Ok(match k.as_str() {
             "daily" | "day" | "every-day" => Recurrence::Daily,
             "weekly" | "week" | "every-week" => Recurrence::Weekly,

@@ -63,10 +63,10 @@ impl Op {
 
     /// Check that the op names a known field with a value of the right type.
     pub fn check(&self) -> Result<(), OpError> {
-        let field = self.kind.field(&self.field).ok_or_else(|| OpError::UnknownField {
-            kind: self.kind,
-            field: self.field.clone(),
-        })?;
+        let field = self
+            .kind
+            .field(&self.field)
+            .ok_or_else(|| OpError::UnknownField { kind: self.kind, field: self.field.clone() })?;
         if !field.ty.accepts(&self.value) {
             return Err(OpError::BadValue {
                 kind: self.kind,

@@ -540,7 +540,9 @@ impl Searcher<'_> {
             Start::AtTarget => Some(Path::single(from)),
             Start::Search => {
                 self.buf.block_active = false;
-                self.buf.bfs(g, &Query::new(from, targets, max_hops))
+                let generation = self.buf.begin(g.node_count() as usize, false);
+                let q = Query::new(from, targets, max_hops);
+                self.buf.bfs(g, &q, generation, OnMeet::Stop)
             }
         }
     }
@@ -586,7 +588,10 @@ impl Searcher<'_> {
         let mut paths: Vec<Path> = Vec::new();
         while paths.len() < k {
             let found = match by {
-                By::Hops => self.buf.bfs(g, &q),
+                By::Hops => {
+                    let generation = self.buf.begin(g.node_count() as usize, false);
+                    self.buf.bfs(g, &q, generation, OnMeet::Stop)
+                }
                 By::Strength => self.buf.strongest(g, &q),
             };
             let Some(path) = found else { break };
@@ -656,8 +661,8 @@ const BWD: usize = 1;
 /// Per-node search state of one direction, valid only when `stamp` equals the buffers'
 /// current generation (so starting a query is O(1), not O(n)).
 ///
-/// In the breadth-first search `link` is the parent node and `hops` the depth. In the label
-/// search `link` is the last settled label at this node (labels chain back through
+/// In the breadth-first arrays `link` is the parent node and `hops` the depth. In the label
+/// arrays `link` is the last settled label at this node (labels chain back through
 /// `Label::prev`) and `cost`/`hops` describe the cheapest label pushed so far, used to skip
 /// pushing labels it dominates.
 #[derive(Debug, Clone, Copy, Default)]
@@ -687,11 +692,38 @@ struct Label {
     cost: f32,
 }
 
+/// What a breadth-first level expansion does when it reaches a node the other side reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnMeet {
+    /// Stop at once (fewest hops: the first meeting is a shortest chain).
+    Stop,
+    /// Remember the first one but finish the level, so the level is complete.
+    Finish,
+    /// Not looking for meetings.
+    Ignore,
+}
+
+/// Ball radius `strongest` wants on each side for its hop lower bounds (see `grow_balls`).
+const BALL_RADIUS: u32 = 2;
+
+/// Growing a ball stops when the next level would scan more ties than this: around a hub the
+/// second level alone can be most of the graph, and the bound is only an accelerator.
+const BALL_WORK: u64 = 200_000;
+
 #[derive(Debug, Default)]
 struct Buffers {
     generation: u32,
-    state: Vec<NodePair>,
+    /// Breadth-first state. `strongest` keeps it through the label search: the balls it
+    /// describes give hop lower bounds.
+    hop: Vec<NodePair>,
+    /// Label-search state (allocated on the first `strongest`).
+    lab: Vec<NodePair>,
     frontier: [Vec<u32>; 2],
+    /// Ties the current frontier of each side would scan.
+    work: [u64; 2],
+    /// Levels of each side's breadth-first search that are complete: every node within this
+    /// many hops of the side's roots is in `hop` with its exact distance.
+    radius: [u32; 2],
     next: Vec<u32>,
     heap: [BinaryHeap<Reverse<u64>>; 2],
     labels: [Vec<Label>; 2],
@@ -735,17 +767,23 @@ fn key_cost(key: u64) -> f32 {
 }
 
 impl Buffers {
-    /// Starts a query: sizes the state once per graph and bumps the generation, which
-    /// invalidates all earlier state in O(1).
-    fn begin(&mut self, n: usize) -> u32 {
-        if self.state.len() != n {
-            self.state = vec![NodePair::default(); n];
+    /// Starts a query: sizes the arrays once per graph and bumps the generation, which
+    /// invalidates all earlier state in O(1). One generation covers a whole query, so the
+    /// breadth-first state stays valid while `strongest` runs its label search.
+    fn begin(&mut self, n: usize, labels: bool) -> u32 {
+        if self.hop.len() != n {
+            self.hop = vec![NodePair::default(); n];
+            self.lab = Vec::new();
             self.generation = 0;
+        }
+        if labels && self.lab.len() != n {
+            self.lab = vec![NodePair::default(); n];
         }
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             // Once every 4 billion queries: stale stamps could now look current.
-            self.state.fill(NodePair::default());
+            self.hop.fill(NodePair::default());
+            self.lab.fill(NodePair::default());
             self.generation = 1;
         }
         self.generation
@@ -783,72 +821,71 @@ impl Buffers {
         }
     }
 
-    fn visit(&mut self, v: u32, side: usize, depth: u32, parent: u32, generation: u32) {
-        self.state[v as usize].0[side] = NodeState {
+    fn visit(&mut self, v: u32, side: usize, generation: u32) {
+        self.hop[v as usize].0[side] = NodeState {
             stamp: generation,
-            link: parent,
-            hops: depth,
+            link: NONE,
+            hops: 0,
             cost: 0.0,
         };
     }
 
-    /// Seeds the forward frontier with the source and the backward one with the targets;
-    /// returns the number of ties each frontier would scan.
-    fn seed_bfs(&mut self, g: &Graph, q: &Query, generation: u32) -> [u64; 2] {
+    /// Seeds the forward frontier with the source and the backward one with the targets.
+    fn seed_bfs(&mut self, g: &Graph, q: &Query, generation: u32) {
         let n = g.node_count();
         self.frontier[FWD].clear();
         self.frontier[BWD].clear();
-        self.visit(q.from, FWD, 0, NONE, generation);
+        self.radius = [0, 0];
+        self.visit(q.from, FWD, generation);
         self.frontier[FWD].push(q.from);
-        let mut work = [u64::from(g.degree(q.from)), 0];
+        self.work = [u64::from(g.degree(q.from)), 0];
         for &t in q.targets {
-            if t < n && self.state[t as usize].0[BWD].stamp != generation {
-                self.visit(t, BWD, 0, NONE, generation);
+            if t < n && self.hop[t as usize].0[BWD].stamp != generation {
+                self.visit(t, BWD, generation);
                 self.frontier[BWD].push(t);
-                work[BWD] += u64::from(g.degree(t));
+                self.work[BWD] += u64::from(g.degree(t));
             }
         }
-        work
     }
 
     /// Bidirectional BFS. Invariant: while no node has been reached from both sides, the
-    /// source ball of radius `depth[FWD]` and the target ball of radius `depth[BWD]` are
-    /// disjoint, so the distance is at least `depth[FWD] + depth[BWD] + 1`. The next level
+    /// source ball of radius `radius[FWD]` and the target ball of radius `radius[BWD]` are
+    /// disjoint, so the distance is at least `radius[FWD] + radius[BWD] + 1`. The next level
     /// expansion reaches exactly that many hops, hence any meeting it finds is a shortest
-    /// chain and the search can stop at the first one.
-    fn bfs(&mut self, g: &Graph, q: &Query) -> Option<Path> {
-        let generation = self.begin(g.node_count() as usize);
-        let mut work = self.seed_bfs(g, q, generation);
-        let mut depth = [0u32; 2];
-        while depth[FWD] + depth[BWD] < q.max_hops {
+    /// chain. With `OnMeet::Stop` the search ends at the first one; with `OnMeet::Finish` the
+    /// level is completed first so both balls stay exact.
+    fn bfs(&mut self, g: &Graph, q: &Query, generation: u32, on_meet: OnMeet) -> Option<Path> {
+        self.seed_bfs(g, q, generation);
+        while self.radius[FWD] + self.radius[BWD] < q.max_hops {
             if self.frontier[FWD].is_empty() || self.frontier[BWD].is_empty() {
                 return None;
             }
             // Grow the side with fewer ties to scan: on a power-law graph one hub in a
             // frontier can cost more than thousands of ordinary people.
-            let side = if work[FWD] <= work[BWD] { FWD } else { BWD };
-            depth[side] += 1;
-            let (meet, next_work) = self.expand_level(g, q, side, depth[side], generation, true);
-            if let Some(m) = meet {
+            let side = if self.work[FWD] <= self.work[BWD] {
+                FWD
+            } else {
+                BWD
+            };
+            if let Some(m) = self.expand_level(g, q, side, generation, on_meet) {
                 return Some(self.bfs_path(g, m));
             }
-            work[side] = next_work;
         }
         None
     }
 
-    /// Visits all unvisited neighbours of `side`'s frontier at `depth`. With `stop_on_meet`,
-    /// returns the first node already reached by the other side.
+    /// Visits all unvisited neighbours of `side`'s frontier, one level deeper; returns the
+    /// first node found that the other side had reached (unless told to ignore meetings).
     fn expand_level(
         &mut self,
         g: &Graph,
         q: &Query,
         side: usize,
-        depth: u32,
         generation: u32,
-        stop_on_meet: bool,
-    ) -> (Option<u32>, u64) {
+        on_meet: OnMeet,
+    ) -> Option<u32> {
         let other = 1 - side;
+        let depth = self.radius[side] + 1;
         let frontier = std::mem::take(&mut self.frontier[side]);
         let mut next = std::mem::take(&mut self.next);
         next.clear();
@@ -860,7 +897,7 @@ impl Buffers {
                 if !self.allowed(q.from, u, w) {
                     continue;
                 }
-                let pair = &mut self.state[w as usize].0;
+                let pair = &mut self.hop[w as usize].0;
                 if pair[side].stamp == generation {
                     continue;
                 }
@@ -870,9 +907,11 @@ impl Buffers {
                     hops: depth,
                     cost: 0.0,
                 };
-                if stop_on_meet && pair[other].stamp == generation {
+                if on_meet != OnMeet::Ignore && meet.is_none() && pair[other].stamp == generation {
                     meet = Some(w);
-                    break 'scan;
+                    if on_meet == OnMeet::Stop {
+                        break 'scan;
+                    }
                 }
                 next.push(w);
                 work += u64::from(g.degree(w));
@@ -880,7 +919,9 @@ impl Buffers {
         }
         self.frontier[side] = next;
         self.next = frontier;
-        (meet, work)
+        self.work[side] = work;
+        self.radius[side] = depth;
+        meet
     }
 
     /// Follows BFS parents from `node` back to the root of `side`.
@@ -888,7 +929,7 @@ impl Buffers {
         let mut v = node;
         while v != NONE {
             out.push(v);
-            v = self.state[v as usize].0[side].link;
+            v = self.hop[v as usize].0[side].link;
         }
     }
 
@@ -896,10 +937,38 @@ impl Buffers {
         let mut nodes = Vec::new();
         self.bfs_chain(meet, FWD, &mut nodes);
         nodes.reverse();
-        let back = self.state[meet as usize].0[BWD].link;
+        let back = self.hop[meet as usize].0[BWD].link;
         self.bfs_chain(back, BWD, &mut nodes);
         let cost = g.path_cost(&nodes).unwrap_or(f32::INFINITY);
         Path { nodes, cost }
+    }
+
+    /// Extends both breadth-first balls to `BALL_RADIUS` complete levels where that is cheap.
+    /// A node outside the target ball is at least `radius[BWD] + 1` hops from every target,
+    /// one inside it exactly its depth; the same holds for the source. The label search drops
+    /// a label that cannot reach the other end within the limit: with `max_hops` 6 and radius
+    /// 2, a forward label 4 hops out must already be within 2 hops of a target. That cuts off
+    /// the long runs of warm ties that otherwise flood the search.
+    fn grow_balls(&mut self, g: &Graph, q: &Query, generation: u32) {
+        for side in [FWD, BWD] {
+            while self.radius[side] < BALL_RADIUS
+                && !self.frontier[side].is_empty()
+                && self.work[side] <= BALL_WORK
+            {
+                self.expand_level(g, q, side, generation, OnMeet::Ignore);
+            }
+        }
+    }
+
+    /// Lower bound on the hops from `v` to the roots of `side` (source or targets).
+    #[inline]
+    fn hops_to(&self, side: usize, v: u32, generation: u32) -> u32 {
+        let st = &self.hop[v as usize].0[side];
+        if st.stamp == generation {
+            st.hops
+        } else {
+            self.radius[side] + 1
+        }
     }
 
     /// Cheapest chain within the hop limit.
@@ -908,23 +977,29 @@ impl Buffers {
     /// labels in cost order and keeps a settled label only if it has fewer hops than every
     /// settled label at that node before it (a cheaper label with no more hops dominates it).
     /// Every settle and every relaxed tie is checked against the other side's settled labels
-    /// whose hops fit in the remaining budget.
+    /// whose hops fit in the remaining budget. Labels that cannot reach the other end within
+    /// the limit, by the breadth-first lower bounds, are never created.
     ///
     /// Stopping rule, as for plain bidirectional Dijkstra: stop when `top_fwd + top_bwd` reaches
-    /// the best cost `mu`. Proof sketch: take a chain P within the limit cheaper than `mu`, and
-    /// let x_j be the last node of its longest prefix whose every node has a settled forward
-    /// label dominating P's prefix. If that is all of P, the target was settled forward and
-    /// met the backward root label there. Otherwise x_{j+1}'s prefix costs at least `top_fwd`
-    /// (everything cheaper is dominated by a settled label), so its suffix costs less than
-    /// `top_bwd` and is dominated by a settled backward label; whichever of x_j, x_{j+1} was
-    /// settled second saw the other across the tie. Either way `mu` <= cost(P). The roots are
-    /// settled before the loop so this also holds with zero-cost ties.
+    /// the best cost `mu`. Proof sketch: take a chain P within the limit cheaper than `mu`. No
+    /// label of P (its prefixes forward, suffixes backward) is pruned by the lower bounds, as
+    /// P itself completes it. Let x_j be the last node of P's longest prefix whose every node
+    /// has a settled forward label dominating P's prefix. If that is all of P, the target was
+    /// settled forward and met the backward root label there. Otherwise x_{j+1}'s prefix costs
+    /// at least `top_fwd` (everything cheaper is dominated by a settled label), so its suffix
+    /// costs less than `top_bwd` and is dominated by a settled backward label; whichever of
+    /// x_j, x_{j+1} was settled second saw the other across the tie. Either way
+    /// `mu <= cost(P)`. The roots are settled before the loop so this also holds with
+    /// zero-cost ties.
     fn strongest(&mut self, g: &Graph, q: &Query) -> Option<Path> {
-        let upper = self.bfs(g, q)?;
+        let generation = self.begin(g.node_count() as usize, true);
+        // The fewest-hops chain proves a chain exists (an unreachable target costs one BFS)
+        // and is the first upper bound.
+        let upper = self.bfs(g, q, generation, OnMeet::Finish)?;
         if upper.cost <= 0.0 {
             return Some(upper);
         }
-        let generation = self.begin(g.node_count() as usize);
+        self.grow_balls(g, q, generation);
         for side in [FWD, BWD] {
             self.heap[side].clear();
             self.labels[side].clear();
@@ -937,9 +1012,9 @@ impl Buffers {
         let root = self.new_label(FWD, q.from, NONE, 0, 0.0, generation);
         self.settle(g, q, FWD, root, generation, &mut best);
         // Create every backward root before settling any: settling pushes labels onto
-        // neighbours, which may be other targets, and the stamp check below dedupes targets.
+        // neighbours, which may be other targets, and the stamp check dedupes targets.
         for &t in q.targets {
-            if t < g.node_count() && self.state[t as usize].0[BWD].stamp != generation {
+            if t < g.node_count() && self.lab[t as usize].0[BWD].stamp != generation {
                 self.new_label(BWD, t, NONE, 0, 0.0, generation);
             }
         }
@@ -981,7 +1056,7 @@ impl Buffers {
         cost: f32,
         generation: u32,
     ) -> u32 {
-        let st = &mut self.state[node as usize].0[side];
+        let st = &mut self.lab[node as usize].0[side];
         if st.stamp != generation {
             *st = NodeState {
                 stamp: generation,
@@ -1008,7 +1083,7 @@ impl Buffers {
     /// Cheapest settled label of `side` at `v` with at most `budget` hops.
     #[inline]
     fn best_settled(&self, side: usize, v: u32, budget: u32, generation: u32) -> Option<u32> {
-        let st = &self.state[v as usize].0[side];
+        let st = &self.lab[v as usize].0[side];
         if st.stamp != generation {
             return None;
         }
@@ -1036,12 +1111,12 @@ impl Buffers {
         let other = 1 - side;
         let label = self.labels[side][idx as usize];
         let v = label.node;
-        let head = self.state[v as usize].0[side].link;
+        let head = self.lab[v as usize].0[side].link;
         if head != NONE && self.labels[side][head as usize].hops <= label.hops {
             return; // a cheaper-or-equal label with no more hops is already settled here
         }
         self.labels[side][idx as usize].prev = head;
-        self.state[v as usize].0[side].link = idx;
+        self.lab[v as usize].0[side].link = idx;
 
         let budget = q.max_hops - label.hops;
         if let Some(o) = self.best_settled(other, v, budget, generation) {
@@ -1056,6 +1131,11 @@ impl Buffers {
             return;
         }
         let hops = label.hops + 1;
+        // Below this many hops every node passes the lower-bound test, so the ball lookup
+        // (a second random memory access) is only paid near the hop limit.
+        let check_bound = (budget - 1) <= self.radius[other] + 1;
+        let check_bound = check_bound && (budget - 1) <= self.radius[other] + 1 && { let _ = &mut self.radius; true }; let _ = check_bound;
+        let check_bound = true;
         for e in g.range(v) {
             let w = g.targets[e];
             if !self.allowed(q.from, v, w) {
@@ -1065,10 +1145,13 @@ impl Buffers {
             if cost >= best.cost {
                 continue; // costs never decrease along a chain
             }
+            if check_bound && self.hops_to(other, w, generation) > budget - 1 {
+                continue; // cannot reach the other end within the limit
+            }
             if let Some(o) = self.best_settled(other, w, budget - 1, generation) {
                 best.offer(side, idx, o, cost + self.labels[other][o as usize].cost);
             }
-            let st = &self.state[w as usize].0[side];
+            let st = &self.lab[w as usize].0[side];
             if st.stamp == generation {
                 if st.link != NONE && self.labels[side][st.link as usize].hops <= hops {
                     continue; // dominated by a settled label (settled ones are no dearer)
@@ -1106,24 +1189,19 @@ impl Buffers {
     }
 
     fn nearest(&mut self, g: &Graph, q: &Query) -> Option<Nearest> {
-        let generation = self.begin(g.node_count() as usize);
+        let generation = self.begin(g.node_count() as usize, false);
         self.seed_bfs(g, q, generation);
         // First the whole forward ball within the limit, then backward levels from the targets
         // until one touches the ball.
-        for depth in 1..=q.max_hops {
-            if self.frontier[FWD].is_empty() {
-                break;
-            }
-            self.expand_level(g, q, FWD, depth, generation, false);
+        while self.radius[FWD] < q.max_hops && !self.frontier[FWD].is_empty() {
+            self.expand_level(g, q, FWD, generation, OnMeet::Ignore);
         }
-
-        let mut depth = 0;
         loop {
             // Nodes of this backward level that the source reaches within the limit.
             let pick = self.frontier[BWD]
                 .iter()
                 .filter_map(|&v| {
-                    let st = &self.state[v as usize].0[FWD];
+                    let st = &self.hop[v as usize].0[FWD];
                     (st.stamp == generation).then_some((st.hops, v))
                 })
                 .min();
@@ -1146,8 +1224,7 @@ impl Buffers {
             if self.frontier[BWD].is_empty() {
                 return None;
             }
-            depth += 1;
-            self.expand_level(g, q, BWD, depth, generation, false);
+            self.expand_level(g, q, BWD, generation, OnMeet::Ignore);
         }
     }
 }
@@ -1470,6 +1547,8 @@ mod tests {
             .map(|t| (g.fewest_hops(0, &[t], 6), g.strongest(0, &[t], 6)))
             .collect();
         let mut searcher = g.searcher();
+        // The first query sizes the buffers (and resets the generation); then force a wrap.
+        assert_eq!(searcher.strongest(0, &[5], 6), fresh[5].1);
         searcher.buf.generation = u32::MAX - 3;
         for _ in 0..3 {
             for (t, expected) in (0..6).zip(&fresh) {
@@ -1480,7 +1559,17 @@ mod tests {
                 assert_eq!(&got, expected);
             }
         }
-        assert!(searcher.buf.generation < 100);
+        assert!(searcher.buf.generation < 100, "wrapped");
+
+        // Stale state from generation 1 must not survive the wrap back to 1: the warmest
+        // chain 0-1-2-3 differs from the fewest-hops one 0-4-3.
+        let mut searcher = g.searcher();
+        let warm = searcher.strongest(0, &[3], 6);
+        assert_eq!(nodes(&warm), Some(vec![0, 1, 2, 3]));
+        assert_eq!(searcher.buf.generation, 1);
+        searcher.buf.generation = u32::MAX;
+        assert_eq!(searcher.strongest(0, &[3], 6), warm);
+        assert_eq!(searcher.buf.generation, 1);
     }
 
     #[test]
@@ -1659,8 +1748,60 @@ mod tests {
             })
     }
 
+    /// Longer, sparser graphs: a chain backbone plus a few random ties, so hop limits bite
+    /// and the breadth-first balls of `strongest` end well inside the graph.
+    fn arb_sparse_case() -> impl Strategy<Value = (Graph, u32, Vec<u32>, u32)> {
+        (8u32..=60)
+            .prop_flat_map(|n| {
+                let tie = (0..n, 0..n, 1u8..=5, 0f32..=1.0);
+                (
+                    Just(n),
+                    proptest::collection::vec((1u8..=5, 0f32..=1.0), n as usize - 1),
+                    proptest::collection::vec(tie, 0..(n as usize / 2)),
+                    0..n,
+                    proptest::collection::vec(0..n, 1..3),
+                    1u32..=10,
+                )
+            })
+            .prop_map(|(n, backbone, extra, from, targets, max_hops)| {
+                let mut ties: Vec<_> = backbone
+                    .iter()
+                    .zip(0..)
+                    .map(|(&(s, r), v)| (v, v + 1, s, r))
+                    .collect();
+                ties.extend(extra);
+                (graph(n, &ties), from, targets, max_hops)
+            })
+    }
+
+    /// 400 cases by default; `PROPTEST_CASES` still wins for a longer hunt.
+    fn config() -> ProptestConfig {
+        let mut config = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 400;
+        }
+        config
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        #![proptest_config(config())]
+
+        #[test]
+        fn sparse_graphs_match_the_references((g, from, targets, max_hops) in arb_sparse_case()) {
+            let none = Excluded::default();
+            let hops = g.fewest_hops(from, &targets, max_hops);
+            prop_assert_eq!(hops.as_ref().map(Path::hops), ref_hops(&g, from, &targets, max_hops, &none));
+            let got = g.strongest(from, &targets, max_hops);
+            let expected = ref_cost(&g, from, &targets, max_hops, &none);
+            prop_assert_eq!(got.is_some(), expected.is_some());
+            if let (Some(path), Some(cost)) = (&got, expected) {
+                prop_assert!(close(path.cost, cost), "{:?} vs {}", path, cost);
+                check_chain(&g, path, from, &targets, max_hops);
+            }
+            for path in g.k_paths(from, &targets, 3, By::Strength, max_hops) {
+                check_chain(&g, &path, from, &targets, max_hops);
+            }
+        }
 
         #[test]
         fn graph_matches_its_tie_list((g, ties, ..) in arb_case()) {

@@ -41,9 +41,9 @@ impl When {
     /// `At`. `At` keeps its zone because the user may have named one explicitly.
     pub fn start(&self, tz: &TimeZone) -> Result<ZonedDateTime, WhenError> {
         match self {
-            When::Date(date) => date
-                .to_zoned_datetime(tz.clone())
-                .map_err(|_| WhenError::new(format!("{date} is out of range"))),
+            When::Date(date) => {
+                date.to_zoned_datetime(tz.clone()).map_err(|_| WhenError::new(format!("{date} is out of range")))
+            }
             When::At(zdt) => Ok(zdt.clone()),
         }
     }
@@ -59,9 +59,7 @@ pub struct WhenError {
 
 impl WhenError {
     fn new(message: impl Into<String>) -> Self {
-        WhenError {
-            message: message.into(),
-        }
+        WhenError { message: message.into() }
     }
 }
 
@@ -119,23 +117,15 @@ pub fn parse_when(input: &str, now: &ZonedDateTime) -> Result<When, WhenError> {
 pub fn parse_span(input: &str) -> Result<Span, WhenError> {
     let text = input.trim();
     if text.is_empty() {
-        return Err(WhenError::new(format!(
-            "no length of time given: {SPAN_FORMS}"
-        )));
+        return Err(WhenError::new(format!("no length of time given: {SPAN_FORMS}")));
     }
     // jiff's unit names are lowercase and ISO designators uppercase; accept any case.
     let span = [text.to_string(), text.to_lowercase(), text.to_uppercase()]
         .iter()
         .find_map(|candidate| candidate.parse::<Span>().ok())
-        .ok_or_else(|| {
-            WhenError::new(format!(
-                "cannot read {text:?} as a length of time: {SPAN_FORMS}"
-            ))
-        })?;
+        .ok_or_else(|| WhenError::new(format!("cannot read {text:?} as a length of time: {SPAN_FORMS}")))?;
     if !span.is_positive() {
-        return Err(WhenError::new(format!(
-            "a length of time must be more than zero, got {text:?}: {SPAN_FORMS}"
-        )));
+        return Err(WhenError::new(format!("a length of time must be more than zero, got {text:?}: {SPAN_FORMS}")));
     }
     Ok(span)
 }
@@ -161,14 +151,10 @@ impl Anchor {
 
     fn at(self, time: Time, tz: &TimeZone) -> Result<When, String> {
         match self {
-            Anchor::Day(date) => date
-                .to_datetime(time)
-                .to_zoned_datetime(tz.clone())
-                .map(When::At)
-                .map_err(|_| out_of_range()),
-            Anchor::Instant(_) => {
-                Err("a time of day cannot follow a length in hours or minutes".to_string())
+            Anchor::Day(date) => {
+                date.to_datetime(time).to_zoned_datetime(tz.clone()).map(When::At).map_err(|_| out_of_range())
             }
+            Anchor::Instant(_) => Err("a time of day cannot follow a length in hours or minutes".to_string()),
         }
     }
 }
@@ -186,11 +172,7 @@ fn parse_iso_date_time(text: &str, tz: &TimeZone) -> Option<Result<When, String>
     }
     let parsed = iso_instant(text, tz);
     // A `T` or a zone annotation can only be ISO, so its error is the one worth showing.
-    if rest.starts_with(['T', 't']) || rest.contains('[') {
-        Some(parsed)
-    } else {
-        parsed.ok().map(Ok)
-    }
+    if rest.starts_with(['T', 't']) || rest.contains('[') { Some(parsed) } else { parsed.ok().map(Ok) }
 }
 
 fn iso_instant(text: &str, tz: &TimeZone) -> Result<When, String> {
@@ -204,12 +186,8 @@ fn iso_instant(text: &str, tz: &TimeZone) -> Result<When, String> {
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(When::At(ts.to_zoned_datetime(tz.clone())));
     }
-    let dt = text
-        .parse::<DateTime>()
-        .map_err(|e| format!("not a valid ISO 8601 date-time ({e})"))?;
-    dt.to_zoned_datetime(tz.clone())
-        .map(When::At)
-        .map_err(|_| out_of_range())
+    let dt = text.parse::<DateTime>().map_err(|e| format!("not a valid ISO 8601 date-time ({e})"))?;
+    dt.to_zoned_datetime(tz.clone()).map(When::At).map_err(|_| out_of_range())
 }
 
 fn is_iso_date_shape(s: &str) -> bool {
@@ -260,9 +238,7 @@ fn date_phrase(words: &[&str], now: &ZonedDateTime) -> Attempt<(Anchor, usize)> 
         return Ok(None);
     };
     let day = |result: Result<Date, jiff::Error>, used| {
-        result
-            .map(|date| Some((Anchor::Day(date), used)))
-            .map_err(|_| out_of_range())
+        result.map(|date| Some((Anchor::Day(date), used))).map_err(|_| out_of_range())
     };
     match first {
         "today" => return Ok(Some((Anchor::Day(today), 1))),
@@ -270,9 +246,7 @@ fn date_phrase(words: &[&str], now: &ZonedDateTime) -> Attempt<(Anchor, usize)> 
         "yesterday" => return day(today.yesterday(), 1),
         "this" | "next" | "last" => {
             let Some(weekday) = words.get(1).and_then(|w| weekday(w)) else {
-                return Err(format!(
-                    "expected a weekday after {first:?}, like \"{first} friday\""
-                ));
+                return Err(format!("expected a weekday after {first:?}, like \"{first} friday\""));
             };
             let days = match first {
                 "this" => upcoming(today, weekday),
@@ -350,10 +324,7 @@ fn month(word: &str) -> Option<i8> {
 
 /// `3`, `03`, `3rd`: a day-of-month number; its range is checked when the date is built.
 fn day_number(word: &str) -> Option<i8> {
-    let digits = ["st", "nd", "rd", "th"]
-        .iter()
-        .find_map(|suffix| word.strip_suffix(suffix))
-        .unwrap_or(word);
+    let digits = ["st", "nd", "rd", "th"].iter().find_map(|suffix| word.strip_suffix(suffix)).unwrap_or(word);
     if (1..=2).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit()) {
         digits.parse().ok()
     } else {
@@ -363,11 +334,7 @@ fn day_number(word: &str) -> Option<i8> {
 
 /// Only four-digit years, so a year is never mistaken for a day or a time.
 fn year_number(word: &str) -> Option<i16> {
-    if word.len() == 4 && word.bytes().all(|c| c.is_ascii_digit()) {
-        word.parse().ok()
-    } else {
-        None
-    }
+    if word.len() == 4 && word.bytes().all(|c| c.is_ascii_digit()) { word.parse().ok() } else { None }
 }
 
 /// `3 dec`, `dec 3`, `3rd december 2026`, `december 3 2026` (commas are already gone).
@@ -404,13 +371,8 @@ fn relative(words: &[&str], now: &ZonedDateTime) -> Attempt<(Anchor, usize)> {
     // The length may take several words ("2 weeks", "1w 2d"). It stops before a clock time
     // (jiff would read "14:00" as 14 hours), "ago" and "at"; the longest prefix jiff accepts
     // wins, so "in 3d 14:00" is 3 days, then a time.
-    let limit = body
-        .iter()
-        .position(|w| w.contains(':') || *w == "ago" || *w == "at")
-        .unwrap_or(body.len());
-    let found = (1..=limit)
-        .rev()
-        .find_map(|n| span_of(&body[..n]).map(|span| (span, n)));
+    let limit = body.iter().position(|w| w.contains(':') || *w == "ago" || *w == "at").unwrap_or(body.len());
+    let found = (1..=limit).rev().find_map(|n| span_of(&body[..n]).map(|span| (span, n)));
     let Some((span, n)) = found else {
         return if has_in {
             Err("expected a length of time after \"in\", like \"in 3d\"".to_string())
@@ -423,9 +385,7 @@ fn relative(words: &[&str], now: &ZonedDateTime) -> Attempt<(Anchor, usize)> {
         return Err("use either \"in …\" or \"… ago\", not both".to_string());
     }
     if !span.is_positive() {
-        return Err(
-            "the length of time must be more than zero (use \"3d ago\" for the past)".to_string(),
-        );
+        return Err("the length of time must be more than zero (use \"3d ago\" for the past)".to_string());
     }
     let used = n + usize::from(has_in) + usize::from(ago);
     let span = if ago { span.negate() } else { span };
@@ -439,11 +399,7 @@ fn relative(words: &[&str], now: &ZonedDateTime) -> Attempt<(Anchor, usize)> {
 
 /// jiff's span syntax over some words, with "a"/"an" read as 1 ("in a week").
 fn span_of(words: &[&str]) -> Option<Span> {
-    let text = words
-        .iter()
-        .map(|w| if matches!(*w, "a" | "an") { "1" } else { w })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = words.iter().map(|w| if matches!(*w, "a" | "an") { "1" } else { w }).collect::<Vec<_>>().join(" ");
     text.parse().ok()
 }
 
@@ -504,20 +460,14 @@ fn clock(body: &str, pm: Option<bool>) -> Attempt<Time> {
     let parts: Vec<&str> = body.split(':').collect();
     let shaped = (1..=3).contains(&parts.len())
         && parts.iter().enumerate().all(|(i, part)| {
-            let width_ok = if i == 0 {
-                (1..=2).contains(&part.len())
-            } else {
-                part.len() == 2
-            };
+            let width_ok = if i == 0 { (1..=2).contains(&part.len()) } else { part.len() == 2 };
             width_ok && part.bytes().all(|c| c.is_ascii_digit())
         });
     if !shaped || (parts.len() == 1 && pm.is_none()) {
         return Ok(None);
     }
     // At most two digits each, so these parse and fit.
-    let mut numbers = parts
-        .iter()
-        .map(|part| part.parse::<i8>().unwrap_or(i8::MAX));
+    let mut numbers = parts.iter().map(|part| part.parse::<i8>().unwrap_or(i8::MAX));
     let mut hour = numbers.next().unwrap_or(0);
     let minute = numbers.next().unwrap_or(0);
     let second = numbers.next().unwrap_or(0);
@@ -528,17 +478,13 @@ fn clock(body: &str, pm: Option<bool>) -> Attempt<Time> {
     };
     if let Some(pm) = pm {
         if !(1..=12).contains(&hour) {
-            return Err(format!(
-                "{shown} is not a valid time (with am/pm the hour goes from 1 to 12)"
-            ));
+            return Err(format!("{shown} is not a valid time (with am/pm the hour goes from 1 to 12)"));
         }
         hour = hour % 12 + if pm { 12 } else { 0 };
     }
-    Time::new(hour, minute, second, 0).map(Some).map_err(|_| {
-        format!(
-            "{shown} is not a valid time (hours go from 0 to 23, minutes and seconds from 0 to 59)"
-        )
-    })
+    Time::new(hour, minute, second, 0)
+        .map(Some)
+        .map_err(|_| format!("{shown} is not a valid time (hours go from 0 to 23, minutes and seconds from 0 to 59)"))
 }
 
 #[cfg(test)]
@@ -578,11 +524,7 @@ mod tests {
         match parse_when(input, &zdt(NOW)) {
             Ok(when) => panic!("input {input:?}: expected an error, got {}", show(&when)),
             Err(e) => {
-                assert!(
-                    e.message.contains(fragment),
-                    "input {input:?}: {:?} lacks {fragment:?}",
-                    e.message
-                );
+                assert!(e.message.contains(fragment), "input {input:?}: {:?} lacks {fragment:?}", e.message);
                 assert!(e.message.contains("try "), "no accepted forms in {e}");
             }
         }
@@ -616,14 +558,8 @@ mod tests {
 
     #[test]
     fn iso_with_zone_annotation_keeps_that_zone() {
-        check(
-            "2026-12-03T09:00[Europe/Prague]",
-            "2026-12-03T09:00:00+01:00[Europe/Prague]",
-        );
-        check(
-            "2026-12-03T09:00[America/New_York]",
-            "2026-12-03T09:00:00-05:00[America/New_York]",
-        );
+        check("2026-12-03T09:00[Europe/Prague]", "2026-12-03T09:00:00+01:00[Europe/Prague]");
+        check("2026-12-03T09:00[America/New_York]", "2026-12-03T09:00:00-05:00[America/New_York]");
     }
 
     #[test]
@@ -797,10 +733,7 @@ mod tests {
         for (input, fragment) in [
             ("", "no date given"),
             ("   ", "no date given"),
-            (
-                "nxt mon",
-                "cannot read \"nxt mon\" as a date: try 2026-12-03, today",
-            ),
+            ("nxt mon", "cannot read \"nxt mon\" as a date: try 2026-12-03, today"),
             ("garbage", "cannot read \"garbage\""),
             ("12", "cannot read \"12\""),
             ("25:00", "25:00 is not a valid time"),
@@ -819,10 +752,7 @@ mod tests {
             ("2026-02-30", "is not a real calendar date"),
             ("2026-02-30 9am", "is not a real calendar date"),
             ("2026-12-03T25:00", "not a valid ISO 8601 date-time"),
-            (
-                "2026-12-03T09:00[Mars/Olympus]",
-                "not a valid RFC 9557 date-time",
-            ),
+            ("2026-12-03T09:00[Mars/Olympus]", "not a valid RFC 9557 date-time"),
             ("31 feb 2026", "\"31 feb 2026\" is not a real calendar date"),
             ("31 feb", "is not a real calendar date"),
             ("45 dec", "is not a real calendar date"),
@@ -838,28 +768,14 @@ mod tests {
     #[test]
     fn dst_gaps_and_overlaps_resolve_compatibly() {
         // Prague springs forward 02:00 -> 03:00 on 2026-03-29: 02:30 does not exist.
-        check(
-            "2026-03-29 02:30",
-            "2026-03-29T03:30:00+02:00[Europe/Prague]",
-        );
+        check("2026-03-29 02:30", "2026-03-29T03:30:00+02:00[Europe/Prague]");
         let before_gap = "2026-03-28T12:00:00[Europe/Prague]";
-        check_from(
-            before_gap,
-            "tomorrow 2:30am",
-            "2026-03-29T03:30:00+02:00[Europe/Prague]",
-        );
+        check_from(before_gap, "tomorrow 2:30am", "2026-03-29T03:30:00+02:00[Europe/Prague]");
         // A day is a calendar day, 24h are 24 real hours.
         check_from(before_gap, "in 1d", "2026-03-29");
-        check_from(
-            before_gap,
-            "in 24h",
-            "2026-03-29T13:00:00+02:00[Europe/Prague]",
-        );
+        check_from(before_gap, "in 24h", "2026-03-29T13:00:00+02:00[Europe/Prague]");
         // Prague falls back 03:00 -> 02:00 on 2026-10-25: 02:30 happens twice, take the first.
-        check(
-            "2026-10-25 02:30",
-            "2026-10-25T02:30:00+02:00[Europe/Prague]",
-        );
+        check("2026-10-25 02:30", "2026-10-25T02:30:00+02:00[Europe/Prague]");
     }
 
     #[test]
@@ -867,10 +783,7 @@ mod tests {
         let prague = zdt(NOW).time_zone().clone();
         let day = parse_when("3 dec", &zdt(NOW)).expect("parses");
         assert_eq!(day.date().to_string(), "2026-12-03");
-        assert_eq!(
-            day.start(&prague).expect("in range").to_string(),
-            "2026-12-03T00:00:00+01:00[Europe/Prague]"
-        );
+        assert_eq!(day.start(&prague).expect("in range").to_string(), "2026-12-03T00:00:00+01:00[Europe/Prague]");
 
         let instant = parse_when("2026-12-03T23:30[America/New_York]", &zdt(NOW)).expect("parses");
         // The date in the instant's own zone, not in Prague (where it is already the 4th).
@@ -881,9 +794,7 @@ mod tests {
         );
 
         // São Paulo skipped midnight on 2018-11-04: the day starts at 01:00.
-        let sao_paulo = zdt("2018-11-01T12:00[America/Sao_Paulo]")
-            .time_zone()
-            .clone();
+        let sao_paulo = zdt("2018-11-01T12:00[America/Sao_Paulo]").time_zone().clone();
         let gap_day = When::Date(jiff::civil::date(2018, 11, 4));
         assert_eq!(
             gap_day.start(&sao_paulo).expect("in range").to_string(),
@@ -939,11 +850,7 @@ mod tests {
         ] {
             match parse_span(input) {
                 Ok(span) => panic!("input {input:?}: expected an error, got {span:#}"),
-                Err(e) => assert!(
-                    e.message.contains(fragment),
-                    "input {input:?}: {:?} lacks {fragment:?}",
-                    e.message
-                ),
+                Err(e) => assert!(e.message.contains(fragment), "input {input:?}: {:?} lacks {fragment:?}", e.message),
             }
         }
     }

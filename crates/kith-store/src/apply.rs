@@ -131,10 +131,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
 /// Make sure a referenced record has a row, so the foreign key holds even when a child's ops
 /// arrive before its parent's. The parent's own ops fill the row in when they come.
 fn ensure_row(db: &mut dyn Backend, kind: Kind, id: &str) -> Result<()> {
-    db.execute(
-        &format!("INSERT INTO {} (id) VALUES (?) ON CONFLICT (id) DO NOTHING", kind.table()),
-        &[Val::from(id)],
-    )?;
+    db.execute(&format!("INSERT INTO {} (id) VALUES (?) ON CONFLICT (id) DO NOTHING", kind.table()), &[Val::from(id)])?;
     Ok(())
 }
 

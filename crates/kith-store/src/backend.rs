@@ -280,9 +280,7 @@ impl Backend for Postgres {
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let rows = self.client.query(&stmt, &refs)?;
         let n = stmt.columns().len();
-        rows.iter()
-            .map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect())
-            .collect()
+        rows.iter().map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect()).collect()
     }
 }
 

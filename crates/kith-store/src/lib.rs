@@ -36,7 +36,7 @@ pub enum Error {
     #[error("no {what} matches `{query}`")]
     NotFound { what: &'static str, query: String },
     /// A reference matched several records; the user must say which.
-    #[error("`{query}` matches {} {what}s: {}; use more of the name, an email or an id prefix", candidates.len(), candidates.join("; "))]
+    #[error("`{query}` matches {} {what}s: {}; use more of the name, an email or the id in brackets", candidates.len(), candidates.join("; "))]
     Ambiguous { what: &'static str, query: String, candidates: Vec<String> },
     /// An operation that cannot be applied (from a bad import or a peer with another schema).
     #[error("invalid operation {op}: {why}")]

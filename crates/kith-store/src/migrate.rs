@@ -52,15 +52,12 @@ pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
             db.batch("ROLLBACK")?;
             continue;
         }
-        let result = db
-            .batch(&m.shared.replace("{txt}", txt))
-            .and_then(|()| db.batch(specific))
-            .and_then(|()| {
-                db.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                    &[Val::Int(m.version), Val::from(m.name)],
-                )
-            });
+        let result = db.batch(&m.shared.replace("{txt}", txt)).and_then(|()| db.batch(specific)).and_then(|()| {
+            db.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                &[Val::Int(m.version), Val::from(m.name)],
+            )
+        });
         match result {
             Ok(_) => db.batch("COMMIT")?,
             Err(e) => {

@@ -309,11 +309,7 @@ impl Store {
     fn people_named(&mut self, q: &str) -> Result<Vec<Id>> {
         let needle = q.to_lowercase();
         let hits = search::search(self.db(), q, &[Kind::Person], 50)?;
-        let mut ids: Vec<Id> = hits
-            .iter()
-            .filter(|h| h.title.to_lowercase().contains(&needle))
-            .map(|h| h.id)
-            .collect();
+        let mut ids: Vec<Id> = hits.iter().filter(|h| h.title.to_lowercase().contains(&needle)).map(|h| h.id).collect();
         if ids.is_empty() {
             let rows = self.db().query(
                 "SELECT id FROM people WHERE lower(display_name) LIKE ? AND deleted = 0 ORDER BY display_name LIMIT 50",
@@ -340,6 +336,7 @@ impl Store {
                 for id in ids.iter().take(10) {
                     candidates.push(self.describe(what, *id)?);
                 }
+                candidates.sort();
                 if ids.len() > 10 {
                     candidates.push(format!("and {} more", ids.len() - 10));
                 }
@@ -381,7 +378,9 @@ impl Store {
         }
         if ids.is_empty() && !q.is_empty() {
             let rows = db.query(
-                &format!("SELECT id, lower({name_col}) FROM {table} WHERE lower({name_col}) LIKE ? AND deleted = 0 LIMIT 50"),
+                &format!(
+                    "SELECT id, lower({name_col}) FROM {table} WHERE lower({name_col}) LIKE ? AND deleted = 0 LIMIT 50"
+                ),
                 &[Val::from(format!("%{}%", q.to_lowercase()))],
             )?;
             let exact: Vec<Id> =
@@ -449,7 +448,8 @@ impl Store {
     }
 
     pub fn person(&mut self, id: Id) -> Result<Option<PersonView>> {
-        let rows = self.db().query(&format!("SELECT {PERSON_COLS} FROM people WHERE id = ? AND deleted = 0"), &[id.into()])?;
+        let rows =
+            self.db().query(&format!("SELECT {PERSON_COLS} FROM people WHERE id = ? AND deleted = 0"), &[id.into()])?;
         let Some(r) = rows.into_iter().next() else { return Ok(None) };
         let mut v = PersonView {
             id,
@@ -506,7 +506,8 @@ impl Store {
         v.roles = self.roles_of(id)?;
         v.ties = self.ties(Some(id))?;
         v.interactions = self.interactions(Some(id), 10)?;
-        v.open_tasks = self.tasks(&TaskFilter { status: Some("open".into()), person: Some(id), ..Default::default() })?;
+        v.open_tasks =
+            self.tasks(&TaskFilter { status: Some("open".into()), person: Some(id), ..Default::default() })?;
         Ok(Some(v))
     }
 
@@ -605,7 +606,9 @@ impl Store {
         let mut sql = String::from("SELECT p.id FROM people p WHERE p.deleted = 0 AND p.display_name IS NOT NULL");
         let mut params = Vec::new();
         if let Some(tag) = &f.tag {
-            sql.push_str(" AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)");
+            sql.push_str(
+                " AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)",
+            );
             params.push(Val::from(tag.as_str()));
         }
         if let Some(tier) = &f.tier {
@@ -629,7 +632,8 @@ impl Store {
 
     /// Ties of one person (both directions), or all ties.
     pub fn ties(&mut self, person: Option<Id>) -> Result<Vec<TieView>> {
-        let base = "SELECT t.id, t.a, pa.display_name, t.b, pb.display_name, t.kind, t.strength, t.since, t.source, t.note
+        let base =
+            "SELECT t.id, t.a, pa.display_name, t.b, pb.display_name, t.kind, t.strength, t.since, t.source, t.note
                     FROM ties t JOIN people pa ON pa.id = t.a JOIN people pb ON pb.id = t.b
                     WHERE t.deleted = 0 AND pa.deleted = 0 AND pb.deleted = 0";
         let rows = match person {
@@ -981,7 +985,9 @@ impl Store {
         let md = "substr(birthday, length(birthday) - 4)";
         let cond = if from_md <= to_md { format!("{md} BETWEEN ? AND ?") } else { format!("({md} >= ? OR {md} <= ?)") };
         let rows = self.db().query(
-            &format!("SELECT id, display_name, birthday FROM people WHERE birthday IS NOT NULL AND deleted = 0 AND {cond}"),
+            &format!(
+                "SELECT id, display_name, birthday FROM people WHERE birthday IS NOT NULL AND deleted = 0 AND {cond}"
+            ),
             &[Val::from(from_md), Val::from(to_md)],
         )?;
         Ok(rows
@@ -1067,7 +1073,8 @@ impl Store {
             let mut cols = vec!["id".to_string()];
             cols.extend(kind.fields().iter().map(|f| f.name.to_string()));
             cols.push("deleted".into());
-            let rows = self.db().query(&format!("SELECT {} FROM {} ORDER BY id", cols.join(", "), kind.table()), &[])?;
+            let rows =
+                self.db().query(&format!("SELECT {} FROM {} ORDER BY id", cols.join(", "), kind.table()), &[])?;
             out.push((kind.table().to_string(), rows));
         }
         Ok(out)

@@ -32,9 +32,7 @@ fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>>
         Ok(rows.first().and_then(|r| r[0].text()).and_then(|s| s.parse().ok()).map(|p| (k, p)))
     };
     match kind {
-        Kind::Person | Kind::Org | Kind::Interaction | Kind::Task | Kind::Event | Kind::Project => {
-            Ok(Some((kind, id)))
-        }
+        Kind::Person | Kind::Org | Kind::Interaction | Kind::Task | Kind::Event | Kind::Project => Ok(Some((kind, id))),
         Kind::PersonItem => parent(db, "SELECT parent FROM person_items WHERE id = ?", Kind::Person),
         Kind::OrgItem => parent(db, "SELECT parent FROM org_items WHERE id = ?", Kind::Org),
         Kind::Role => parent(db, "SELECT person FROM roles WHERE id = ?", Kind::Person),
@@ -81,10 +79,9 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
             let mut it = row.into_iter().take(7).map(Val::into_text);
             let title = it.next().flatten().unwrap_or_default();
             let mut body: Vec<String> = it.flatten().collect();
-            body.extend(texts(db.query(
-                "SELECT value FROM person_items WHERE parent = ? AND deleted = 0",
-                &[id.into()],
-            )?));
+            body.extend(texts(
+                db.query("SELECT value FROM person_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
+            ));
             body.extend(texts(db.query(
                 "SELECT o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org WHERE r.person = ? AND r.deleted = 0",
                 &[id.into()],
@@ -101,9 +98,7 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
             let mut it = row.into_iter().take(3).map(Val::into_text);
             let title = it.next().flatten().unwrap_or_default();
             let mut body: Vec<String> = it.flatten().collect();
-            body.extend(texts(
-                db.query("SELECT value FROM org_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
-            ));
+            body.extend(texts(db.query("SELECT value FROM org_items WHERE parent = ? AND deleted = 0", &[id.into()])?));
             (title, body)
         }
         Kind::Interaction => {
@@ -217,11 +212,7 @@ fn write_doc(db: &mut dyn Backend, kind: Kind, id: Id, doc: Option<(String, Stri
 /// The words of a query, lower-cased, without punctuation that the engines' query languages
 /// would read as syntax.
 fn words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .take(16)
-        .collect()
+    q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).take(16).collect()
 }
 
 pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {

@@ -28,7 +28,16 @@ fn id(n: u128) -> Id {
 }
 
 fn op(n: u128, hlc: u64, node: i64, kind: Kind, entity: Id, field: &str, value: Value) -> Op {
-    Op { id: id(0xffff_0000 + n), hlc: Hlc(hlc), node: NodeId(node), actor: "test".into(), kind, entity, field: field.into(), value }
+    Op {
+        id: id(0xffff_0000 + n),
+        hlc: Hlc(hlc),
+        node: NodeId(node),
+        actor: "test".into(),
+        kind,
+        entity,
+        field: field.into(),
+        value,
+    }
 }
 
 /// Add a person the way the CLI does: name, an email and a tag as derived child records.
@@ -244,7 +253,11 @@ fn agenda_queries(db: &mut TestDb) {
     s.commit(cs, "test", NOW).unwrap();
 
     let due = s
-        .tasks(&TaskFilter { status: Some("open".into()), due_before: Some(("2026-12-01".into(), 0)), ..Default::default() })
+        .tasks(&TaskFilter {
+            status: Some("open".into()),
+            due_before: Some(("2026-12-01".into(), 0)),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(due.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["overdue", "soon"]);
     assert_eq!(s.events(Some(1_500_000), Some(3_000_000)).unwrap().len(), 1, "an event still running overlaps");
@@ -257,7 +270,8 @@ fn agenda_queries(db: &mut TestDb) {
 fn history_covers_children(db: &mut TestDb) {
     let s = &mut db.store;
     let p = add_person(s, "Eve Park", "eve@x.example", "design");
-    let fields: Vec<String> = s.history(p).unwrap().into_iter().map(|h| format!("{}.{}", h.op.kind.name(), h.op.field)).collect();
+    let fields: Vec<String> =
+        s.history(p).unwrap().into_iter().map(|h| format!("{}.{}", h.op.kind.name(), h.op.field)).collect();
     assert!(fields.contains(&"person.display_name".to_string()));
     assert!(fields.contains(&"person_item.value".to_string()));
     assert_eq!(fields.len(), 7);

@@ -25,7 +25,8 @@ fn make(i: usize, (what, hlc, node, a, b): (u8, u64, i64, u8, u8)) -> Op {
         3 => (Kind::Person, person(a), "cadence_days", json!(i64::from(b) * 7)),
         4 | 5 => {
             let t = Id::derive(person(a), "tag", &format!("t{b}"));
-            let (f, v) = if what == 4 { ("parent", json!(person(a).to_string())) } else { ("value", json!(format!("t{b}"))) };
+            let (f, v) =
+                if what == 4 { ("parent", json!(person(a).to_string())) } else { ("value", json!(format!("t{b}"))) };
             (Kind::PersonItem, t, f, v)
         }
         6 => (Kind::PersonItem, Id::derive(person(a), "tag", &format!("t{b}")), "deleted", json!(hlc % 2 == 0)),

@@ -182,9 +182,7 @@ fn run(cli: Cli) -> Result<()> {
         Location::Postgres(_) => Failure::Internal(anyhow::anyhow!("cannot open the database: {e}")),
         Location::Sqlite(p) => Failure::Internal(anyhow::anyhow!("cannot open {}: {e}", p.display())),
     })?;
-    let actor = std::env::var("KITH_ACTOR")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "local".to_string());
+    let actor = std::env::var("KITH_ACTOR").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "local".to_string());
     let mut ctx = Ctx { store, now: now()?, json: cli.json, actor };
     crate::commands::dispatch(&mut ctx, cli.command)
 }

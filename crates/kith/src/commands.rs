@@ -60,7 +60,15 @@ fn nonempty(s: &str, what: &str) -> Result<String> {
 
 /// Set a set-like child value (email, tag, need…) on a person. Its id is derived from the person
 /// and the normalized value, so adding it twice, or on two devices, makes one record.
-fn person_item(cs: &mut ChangeSet, person: Id, kind: &'static str, key: &str, value: &str, label: Option<&str>, revive: bool) {
+pub(crate) fn person_item(
+    cs: &mut ChangeSet,
+    person: Id,
+    kind: &'static str,
+    key: &str,
+    value: &str,
+    label: Option<&str>,
+    revive: bool,
+) {
     let id = Id::derive(person, kind, key);
     cs.set(Kind::PersonItem, id, "parent", person.to_string());
     cs.set(Kind::PersonItem, id, "kind", kind);
@@ -92,11 +100,9 @@ fn org_named(ctx: &mut Ctx, cs: &mut ChangeSet, name: &str) -> Result<Id> {
         return Ok(id);
     }
     // The same command may name the org twice (for example two --attendee flags): reuse it.
-    if let Some(c) = cs
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::Org && c.field == "name" && c.value.as_str().is_some_and(|v| v.eq_ignore_ascii_case(&name)))
-    {
+    if let Some(c) = cs.changes.iter().find(|c| {
+        c.kind == Kind::Org && c.field == "name" && c.value.as_str().is_some_and(|v| v.eq_ignore_ascii_case(&name))
+    }) {
         return Ok(c.entity);
     }
     let id = ctx.new_id();
@@ -388,7 +394,8 @@ fn print_person(ctx: &Ctx, p: &PersonView) -> Result<()> {
             )
         })
         .collect();
-    let met = [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+    let met =
+        [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
     out::line(format!("{NAME}{}{NAME:#}{}  {DIM}{}{DIM:#}", p.name, if p.is_me { " (me)" } else { "" }, p.id))?;
     out::fields(&[
         ("works", current.join("; ")),
@@ -484,7 +491,13 @@ fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
             out::table(
                 &["NAME", "DOMAIN", "ID"],
                 orgs.into_iter()
-                    .map(|o| vec![Cell::styled(o.name, NAME), Cell::new(o.domain.unwrap_or_default()), Cell::styled(o.id.short(), DIM)])
+                    .map(|o| {
+                        vec![
+                            Cell::styled(o.name, NAME),
+                            Cell::new(o.domain.unwrap_or_default()),
+                            Cell::styled(o.id.short(), DIM),
+                        ]
+                    })
                     .collect(),
             )?;
             Ok(())
@@ -552,7 +565,8 @@ fn org_fields(
     is_new: bool,
 ) -> Result<()> {
     if let Some(d) = domain {
-        let d = d.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_lowercase();
+        let d =
+            d.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_lowercase();
         if !d.contains('.') || d.contains(char::is_whitespace) {
             return Err(usage(format!("domain `{d}` is not valid: write it like acme.example")));
         }
@@ -582,7 +596,7 @@ fn org_fields(
 
 /// One tie per pair of people, whichever way round it is named: its id is derived from the
 /// pair, so re-adding updates it and two devices adding it make one tie.
-fn tie_id(a: Id, b: Id) -> Id {
+pub(crate) fn tie_id(a: Id, b: Id) -> Id {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     Id::derive(lo, "tie", &hi.to_string())
 }
@@ -821,8 +835,15 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
         TaskCmd::List { all, done: only_done, project, person, hooks } => {
             let project = project.as_deref().map(|p| ctx.store.resolve_project(p)).transpose()?;
             let person = person.as_deref().map(|p| ctx.store.resolve_person(p)).transpose()?;
-            let status = if all { None } else if only_done { Some("done".into()) } else { Some("open".into()) };
-            let tasks = ctx.store.tasks(&TaskFilter { status, project, person, hooks_only: hooks, ..Default::default() })?;
+            let status = if all {
+                None
+            } else if only_done {
+                Some("done".into())
+            } else {
+                Some("open".into())
+            };
+            let tasks =
+                ctx.store.tasks(&TaskFilter { status, project, person, hooks_only: hooks, ..Default::default() })?;
             if ctx.json {
                 return out::json(&tasks).map_err(Failure::from);
             }
@@ -997,7 +1018,13 @@ fn project(ctx: &mut Ctx, c: ProjectCmd) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-fn event_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &EventFields, existing: Option<&kith_store::EventView>) -> Result<()> {
+fn event_fields(
+    ctx: &mut Ctx,
+    cs: &mut ChangeSet,
+    id: Id,
+    f: &EventFields,
+    existing: Option<&kith_store::EventView>,
+) -> Result<()> {
     let tz = match &f.tz {
         Some(name) => jiff::tz::TimeZone::get(name)
             .map_err(|_| usage(format!("time zone `{name}` is not known: use an IANA name like Europe/Prague")))?,
@@ -1008,9 +1035,8 @@ fn event_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &EventFields, exis
     };
     // Times are read in the event's zone: "09:00" at a conference abroad is 09:00 there.
     let now_there = ctx.now.with_time_zone(tz.clone());
-    let instant = |s: &str| -> Result<jiff::ZonedDateTime> {
-        Ok(kith_core::when::parse_when(s, &now_there)?.start(&tz)?)
-    };
+    let instant =
+        |s: &str| -> Result<jiff::ZonedDateTime> { Ok(kith_core::when::parse_when(s, &now_there)?.start(&tz)?) };
     if let Some(k) = &f.kind {
         cs.set(Kind::Event, id, "kind", k.parse::<EventKind>()?.as_str());
     }
@@ -1073,7 +1099,11 @@ fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
             done(ctx, id, format!("added event {}", title.trim()))
         }
         EventCmd::List { all } => {
-            let from = if all { None } else { Some(ctx.now.start_of_day().map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond()) };
+            let from = if all {
+                None
+            } else {
+                Some(ctx.now.start_of_day().map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond())
+            };
             let events = ctx.store.events(from, None)?;
             if ctx.json {
                 return out::json(&events).map_err(Failure::from);
@@ -1256,7 +1286,8 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
     }
     items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));
     if ctx.json {
-        return out::json(&json!({ "from": first.to_string(), "to": last.to_string(), "items": items })).map_err(Failure::from);
+        return out::json(&json!({ "from": first.to_string(), "to": last.to_string(), "items": items }))
+            .map_err(Failure::from);
     }
     if items.is_empty() {
         out::line(format!("nothing due or scheduled from {first} to {last}"))?;
@@ -1368,7 +1399,9 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
         Some("event") => ctx.store.resolve_event(&a.record)?,
         Some("task") | Some("hook") => ctx.store.resolve_task(&a.record)?,
         Some("project") => ctx.store.resolve_project(&a.record)?,
-        Some(other) => return Err(usage(format!("kind `{other}` is not valid: use person, org, event, task or project"))),
+        Some(other) => {
+            return Err(usage(format!("kind `{other}` is not valid: use person, org, event, task or project")));
+        }
         None => resolve_any(ctx, &a.record)?,
     };
     let entries = ctx.store.history(id)?;
@@ -1443,7 +1476,9 @@ fn me(ctx: &mut Ctx, c: MeCmd) -> Result<()> {
     match c {
         MeCmd::Show => {
             let Some(id) = ctx.store.me()? else {
-                return Err(Failure::Lookup("your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into()));
+                return Err(Failure::Lookup(
+                    "your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into(),
+                ));
             };
             person_show(ctx, id)
         }

@@ -56,12 +56,14 @@ pub fn pg_schema() -> Option<(String, String)> {
                 panic!("PostgreSQL at {url} is unreachable and CI=true requires it: {e}");
             }
             // Written to stderr directly so that it shows even when the harness captures output.
-            let _ = writeln!(std::io::stderr(), "note: PostgreSQL at {url} is unreachable ({e}); PostgreSQL tests skipped");
+            let _ =
+                writeln!(std::io::stderr(), "note: PostgreSQL at {url} is unreachable ({e}); PostgreSQL tests skipped");
             return None;
         }
     };
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let schema = format!("kith_t_{}_{}_{}", std::process::id(), n, nanos);
     client.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
     let sep = if url.contains('?') { '&' } else { '?' };
