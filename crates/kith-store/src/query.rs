@@ -1042,6 +1042,18 @@ impl Store {
             .collect())
     }
 
+    /// A human name for any record: a person's or organization's name, a task's title…
+    pub fn label(&mut self, id: Id) -> Result<Option<String>> {
+        let sql = "SELECT display_name FROM people WHERE id = ?
+            UNION ALL SELECT name FROM orgs WHERE id = ?
+            UNION ALL SELECT name FROM projects WHERE id = ?
+            UNION ALL SELECT title FROM tasks WHERE id = ?
+            UNION ALL SELECT title FROM events WHERE id = ?
+            UNION ALL SELECT kind FROM interactions WHERE id = ?";
+        let rows = self.db().query(sql, &[id.into(), id.into(), id.into(), id.into(), id.into(), id.into()])?;
+        Ok(rows.into_iter().filter_map(|r| r.into_iter().next().and_then(Val::into_text)).next())
+    }
+
     /// All operations, oldest first (for export and tests).
     pub fn ops(&mut self) -> Result<Vec<Op>> {
         let rows = self.db().query(

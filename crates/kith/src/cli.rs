@@ -515,6 +515,7 @@ pub struct HistoryArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process; boxing buys nothing")]
 pub enum MeCmd {
     /// Show your profile
     Show,

@@ -1408,36 +1408,58 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
     if ctx.json {
         return out::json(&entries).map_err(Failure::from);
     }
-    let mut names: BTreeMap<Id, String> = BTreeMap::new();
-    out::table(
-        &["WHEN", "WHO", "DEVICE", "RECORD", "FIELD", "VALUE"],
-        entries
-            .into_iter()
-            .map(|e| {
-                let value = match &e.op.value {
-                    Value::String(s) => {
-                        // Show a referenced record by name where we know it.
-                        match s.parse::<Id>().ok().and_then(|i| names.get(&i).cloned()) {
-                            Some(n) => n,
-                            None => s.clone(),
+    // One line per record per change: the ops of one command share a node, an actor and a
+    // wall-clock millisecond.
+    let mut labels: BTreeMap<Id, Option<String>> = BTreeMap::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut groups: Vec<(u64, kith_core::NodeId, String, Kind, Id, Vec<(String, Value)>)> = Vec::new();
+    for e in entries {
+        let o = e.op;
+        let key = (o.hlc.unix_ms(), o.node, o.actor.clone(), o.kind, o.entity);
+        match groups.last_mut() {
+            Some(g) if (g.0, g.1, g.2.clone(), g.3, g.4) == key => g.5.push((o.field, o.value)),
+            _ => groups.push((key.0, key.1, key.2, key.3, key.4, vec![(o.field, o.value)])),
+        }
+    }
+    for (ms, node, actor, kind, entity, fields) in groups {
+        let mut changes = Vec::new();
+        let only = fields.len() == 1;
+        for (field, value) in fields {
+            let shown = match (&value, field.as_str()) {
+                (Value::Bool(true), "deleted") => "removed".to_string(),
+                (Value::Bool(false), "deleted") if only => "restored".to_string(),
+                (Value::Bool(false), "deleted") => continue,
+                (Value::String(s), _) => match s.parse::<Id>() {
+                    Ok(r) => {
+                        if !labels.contains_key(&r) {
+                            let l = ctx.store.label(r)?;
+                            labels.insert(r, l);
                         }
+                        labels[&r].clone().unwrap_or_else(|| r.short())
                     }
-                    v => v.to_string(),
-                };
-                if e.op.field == "display_name" || e.op.field == "name" || e.op.field == "title" {
-                    names.insert(e.op.entity, value.clone());
-                }
-                vec![
-                    Cell::new(e.at.map(|t| ctx.local(t)).unwrap_or_default()),
-                    Cell::new(e.op.actor.clone()),
-                    Cell::styled(e.op.node.to_string()[..8].to_string(), DIM),
-                    Cell::new(format!("{} {}", e.op.kind.name(), e.op.entity.short())),
-                    Cell::new(e.op.field.clone()),
-                    Cell::new(value),
-                ]
-            })
-            .collect(),
-    )?;
+                    Err(_) => format!("{field}: {s}"),
+                },
+                (Value::Null, _) => format!("{field} cleared"),
+                (v, _) => format!("{field}: {v}"),
+            };
+            // A reference reads better with its field name in front.
+            let shown = if matches!(&value, Value::String(s) if s.parse::<Id>().is_ok()) {
+                format!("{field}: {shown}")
+            } else {
+                shown
+            };
+            changes.push(shown);
+        }
+        let when = jiff::Timestamp::from_millisecond(ms as i64).map(|t| ctx.local(t)).unwrap_or_default();
+        rows.push(vec![
+            Cell::new(when),
+            Cell::new(actor),
+            Cell::styled(node.to_string()[..8].to_string(), DIM),
+            Cell::new(format!("{} {}", kind.name().replace('_', " "), entity.short())),
+            Cell::new(changes.join(", ")),
+        ]);
+    }
+    out::table(&["WHEN", "WHO", "DEVICE", "RECORD", "CHANGE"], rows)?;
     Ok(())
 }
 
@@ -1446,7 +1468,8 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
 fn resolve_any(ctx: &mut Ctx, q: &str) -> Result<Id> {
     let mut found = Vec::new();
     let mut ambiguous = None;
-    let tries: [(&str, fn(&mut kith_store::Store, &str) -> kith_store::Result<Id>); 5] = [
+    type Resolve = fn(&mut kith_store::Store, &str) -> kith_store::Result<Id>;
+    let tries: [(&str, Resolve); 5] = [
         ("person", kith_store::Store::resolve_person),
         ("org", kith_store::Store::resolve_org),
         ("event", kith_store::Store::resolve_event),
