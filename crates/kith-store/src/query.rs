@@ -794,7 +794,7 @@ impl Store {
             params.push(Val::from(day.as_str()));
             params.push(Val::Int(*ms));
         }
-        sql.push_str(" ORDER BY coalesce(t.due_date, '9999') , t.due_at IS NULL, t.due_at, t.priority DESC, t.id");
+        sql.push_str(" ORDER BY t.due_date IS NULL AND t.due_at IS NULL, t.due_date, t.due_at, t.id");
         if let Some(limit) = f.limit {
             sql.push_str(" LIMIT ?");
             params.push(Val::Int(limit as i64));
@@ -821,6 +821,14 @@ impl Store {
                 })
             })
             .collect();
+        // Chronological: a task due on a day sorts at the start of that day (in UTC: the store
+        // knows no time zone), a timed task at its time, undated tasks last.
+        let key = |t: &TaskView| match (&t.due_date, t.due_at) {
+            (Some(d), _) => (0, d.clone(), String::new()),
+            (None, Some(at)) => (0, at.strftime("%Y-%m-%d").to_string(), at.strftime("%H:%M:%S").to_string()),
+            _ => (1, String::new(), String::new()),
+        };
+        out.sort_by_cached_key(|t| (key(t), std::cmp::Reverse(t.priority), t.id));
         let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
         let ids: Vec<Val> = out.iter().map(|x| Val::from(x.id)).collect();
         for chunk in ids.chunks(500) {
