@@ -72,11 +72,7 @@ pub fn edge_cost(strength: u8, recency: f32) -> f32 {
 }
 
 fn clamp_recency(recency: f32) -> f32 {
-    if recency.is_nan() {
-        0.0
-    } else {
-        recency.clamp(0.0, 1.0)
-    }
+    if recency.is_nan() { 0.0 } else { recency.clamp(0.0, 1.0) }
 }
 
 fn quantize_recency(recency: f32) -> u16 {
@@ -117,10 +113,7 @@ pub struct Path {
 
 impl Path {
     fn single(node: u32) -> Self {
-        Path {
-            nodes: vec![node],
-            cost: 0.0,
-        }
+        Path { nodes: vec![node], cost: 0.0 }
     }
 
     /// Number of ties in the chain.
@@ -213,10 +206,7 @@ impl GraphBuilder {
     /// A builder with room for `edges` ties and at least `node_count` nodes (isolated nodes
     /// included).
     pub fn with_capacity(node_count: u32, edges: usize) -> Self {
-        GraphBuilder {
-            node_count,
-            edges: Vec::with_capacity(edges),
-        }
+        GraphBuilder { node_count, edges: Vec::with_capacity(edges) }
     }
 
     /// Makes sure nodes `0..count` exist, even without ties.
@@ -228,8 +218,8 @@ impl GraphBuilder {
         self.node_count
     }
 
-    /// Number of ties added so far (before self-loops and duplicates are dropped... self-loops
-    /// are never stored, duplicates are merged by `build`).
+    /// Number of ties added so far: self-loops are not counted, duplicates still are (`build`
+    /// merges them).
     pub fn edge_count(&self) -> usize {
         self.edges.len()
     }
@@ -283,10 +273,7 @@ impl GraphBuilder {
         }
         edges.truncate(kept);
 
-        let half_edges = kept
-            .checked_mul(2)
-            .filter(|&h| h < NONE as usize)
-            .expect("too many ties for u32 CSR offsets");
+        let half_edges = kept.checked_mul(2).filter(|&h| h < NONE as usize).expect("too many ties for u32 CSR offsets");
         let mut offsets = vec![0u32; n + 1];
         for edge in &edges {
             offsets[edge.lo as usize + 1] += 1;
@@ -313,14 +300,7 @@ impl GraphBuilder {
             }
         }
 
-        Graph {
-            offsets,
-            targets,
-            cost,
-            strength,
-            recency,
-            pool: Mutex::new(Vec::new()),
-        }
+        Graph { offsets, targets, cost, strength, recency, pool: Mutex::new(Vec::new()) }
     }
 }
 
@@ -379,8 +359,10 @@ impl Graph {
         self.targets.len() / 2
     }
 
-    /// Heap memory held by the graph arrays (not counting search buffers, which take about
-    /// 32 bytes per node per concurrent searcher once used).
+    /// Heap memory held by the graph arrays: `4 (n + 1) + 22 E` bytes for n people and E ties.
+    /// Not counted: search buffers, about 64 bytes per person per concurrently used
+    /// [`Searcher`] (32 for breadth-first state, 32 more once `strongest` has run), kept in the
+    /// graph's pool between queries.
     pub fn heap_bytes(&self) -> usize {
         self.offsets.capacity() * size_of::<u32>()
             + self.targets.capacity() * size_of::<u32>()
@@ -391,11 +373,7 @@ impl Graph {
 
     /// Number of ties of `v` (0 when out of range).
     pub fn degree(&self, v: u32) -> u32 {
-        if v < self.node_count() {
-            self.offsets[v as usize + 1] - self.offsets[v as usize]
-        } else {
-            0
-        }
+        if v < self.node_count() { self.offsets[v as usize + 1] - self.offsets[v as usize] } else { 0 }
     }
 
     fn range(&self, v: u32) -> Range<usize> {
@@ -403,20 +381,12 @@ impl Graph {
     }
 
     fn info(&self, e: usize) -> EdgeInfo {
-        EdgeInfo {
-            strength: self.strength[e],
-            recency: dequantize_recency(self.recency[e]),
-            cost: self.cost[e],
-        }
+        EdgeInfo { strength: self.strength[e], recency: dequantize_recency(self.recency[e]), cost: self.cost[e] }
     }
 
     /// Neighbours of `v` in increasing index order with their tie (empty when out of range).
     pub fn neighbors(&self, v: u32) -> impl Iterator<Item = (u32, EdgeInfo)> + '_ {
-        let range = if v < self.node_count() {
-            self.range(v)
-        } else {
-            0..0
-        };
+        let range = if v < self.node_count() { self.range(v) } else { 0..0 };
         range.map(|e| (self.targets[e], self.info(e)))
     }
 
@@ -431,36 +401,21 @@ impl Graph {
             return None;
         }
         // Search the shorter list: hubs have thousands of ties.
-        let (from, to) = if self.degree(a) <= self.degree(b) {
-            (a, b)
-        } else {
-            (b, a)
-        };
+        let (from, to) = if self.degree(a) <= self.degree(b) { (a, b) } else { (b, a) };
         let range = self.range(from);
         let start = range.start;
-        self.targets[range]
-            .binary_search(&to)
-            .ok()
-            .map(|i| start + i)
+        self.targets[range].binary_search(&to).ok().map(|i| start + i)
     }
 
     /// Sum of the tie costs along `nodes`, or `None` if two consecutive nodes are not tied.
     pub fn path_cost(&self, nodes: &[u32]) -> Option<f32> {
-        nodes.windows(2).try_fold(0.0f32, |sum, pair| {
-            self.edge_index(pair[0], pair[1])
-                .map(|e| sum + self.cost[e])
-        })
+        nodes.windows(2).try_fold(0.0f32, |sum, pair| self.edge_index(pair[0], pair[1]).map(|e| sum + self.cost[e]))
     }
 
     /// A searcher with buffers from this graph's pool (allocated on first use, returned to the
     /// pool on drop).
     pub fn searcher(&self) -> Searcher<'_> {
-        let buf = self
-            .pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default();
+        let buf = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
         Searcher { graph: self, buf }
     }
 
@@ -475,14 +430,7 @@ impl Graph {
     }
 
     /// See [`Searcher::k_paths`].
-    pub fn k_paths(
-        &self,
-        from: u32,
-        targets: &[u32],
-        k: usize,
-        by: By,
-        max_hops: u32,
-    ) -> Vec<Path> {
+    pub fn k_paths(&self, from: u32, targets: &[u32], k: usize, by: By, max_hops: u32) -> Vec<Path> {
         self.searcher().k_paths(from, targets, k, by, max_hops)
     }
 
@@ -503,11 +451,7 @@ pub struct Searcher<'g> {
 impl Drop for Searcher<'_> {
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
-        self.graph
-            .pool
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(buf);
+        self.graph.pool.lock().unwrap_or_else(PoisonError::into_inner).push(buf);
     }
 }
 
@@ -566,14 +510,7 @@ impl Searcher<'_> {
     /// chains without a middle person, the same direct tie). Greedy: each chain is the best one
     /// avoiding the middle people of the chains before it. When the source is itself a target
     /// the only answer is that 0-hop chain.
-    pub fn k_paths(
-        &mut self,
-        from: u32,
-        targets: &[u32],
-        k: usize,
-        by: By,
-        max_hops: u32,
-    ) -> Vec<Path> {
+    pub fn k_paths(&mut self, from: u32, targets: &[u32], k: usize, by: By, max_hops: u32) -> Vec<Path> {
         let g = self.graph;
         if k == 0 {
             return Vec::new();
@@ -608,12 +545,8 @@ impl Searcher<'_> {
         // Each search runs under more exclusions than the one before, so the sequence is
         // already best first; sorting only settles ties and float noise by the secondary key.
         match by {
-            By::Hops => {
-                paths.sort_by(|a, b| a.hops().cmp(&b.hops()).then(a.cost.total_cmp(&b.cost)))
-            }
-            By::Strength => {
-                paths.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.hops().cmp(&b.hops())))
-            }
+            By::Hops => paths.sort_by(|a, b| a.hops().cmp(&b.hops()).then(a.cost.total_cmp(&b.cost))),
+            By::Strength => paths.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.hops().cmp(&b.hops()))),
         }
         paths
     }
@@ -626,11 +559,9 @@ impl Searcher<'_> {
         let g = self.graph;
         match classify(g, from, targets) {
             Start::Invalid => None,
-            Start::AtTarget => Some(Nearest {
-                node: from,
-                from_source: Path::single(from),
-                to_target: Path::single(from),
-            }),
+            Start::AtTarget => {
+                Some(Nearest { node: from, from_source: Path::single(from), to_target: Path::single(from) })
+            }
             Start::Search => {
                 self.buf.block_active = false;
                 self.buf.nearest(g, &Query::new(from, targets, max_hops))
@@ -647,11 +578,7 @@ struct Query<'a> {
 
 impl<'a> Query<'a> {
     fn new(from: u32, targets: &'a [u32], max_hops: u32) -> Self {
-        Query {
-            from,
-            targets,
-            max_hops,
-        }
+        Query { from, targets, max_hops }
     }
 }
 
@@ -747,11 +674,7 @@ impl Best {
     fn offer(&mut self, side: usize, this: u32, other: u32, cost: f32) {
         if cost < self.cost {
             self.cost = cost;
-            self.meet = Some(if side == FWD {
-                (this, other)
-            } else {
-                (other, this)
-            });
+            self.meet = Some(if side == FWD { (this, other) } else { (other, this) });
         }
     }
 }
@@ -822,12 +745,7 @@ impl Buffers {
     }
 
     fn visit(&mut self, v: u32, side: usize, generation: u32) {
-        self.hop[v as usize].0[side] = NodeState {
-            stamp: generation,
-            link: NONE,
-            hops: 0,
-            cost: 0.0,
-        };
+        self.hop[v as usize].0[side] = NodeState { stamp: generation, link: NONE, hops: 0, cost: 0.0 };
     }
 
     /// Seeds the forward frontier with the source and the backward one with the targets.
@@ -862,11 +780,7 @@ impl Buffers {
             }
             // Grow the side with fewer ties to scan: on a power-law graph one hub in a
             // frontier can cost more than thousands of ordinary people.
-            let side = if self.work[FWD] <= self.work[BWD] {
-                FWD
-            } else {
-                BWD
-            };
+            let side = if self.work[FWD] <= self.work[BWD] { FWD } else { BWD };
             if let Some(m) = self.expand_level(g, q, side, generation, on_meet) {
                 return Some(self.bfs_path(g, m));
             }
@@ -876,14 +790,7 @@ impl Buffers {
 
     /// Visits all unvisited neighbours of `side`'s frontier, one level deeper; returns the
     /// first node found that the other side had reached (unless told to ignore meetings).
-    fn expand_level(
-        &mut self,
-        g: &Graph,
-        q: &Query,
-        side: usize,
-        generation: u32,
-        on_meet: OnMeet,
-    ) -> Option<u32> {
+    fn expand_level(&mut self, g: &Graph, q: &Query, side: usize, generation: u32, on_meet: OnMeet) -> Option<u32> {
         let other = 1 - side;
         let depth = self.radius[side] + 1;
         let frontier = std::mem::take(&mut self.frontier[side]);
@@ -901,12 +808,7 @@ impl Buffers {
                 if pair[side].stamp == generation {
                     continue;
                 }
-                pair[side] = NodeState {
-                    stamp: generation,
-                    link: u,
-                    hops: depth,
-                    cost: 0.0,
-                };
+                pair[side] = NodeState { stamp: generation, link: u, hops: depth, cost: 0.0 };
                 if on_meet != OnMeet::Ignore && meet.is_none() && pair[other].stamp == generation {
                     meet = Some(w);
                     if on_meet == OnMeet::Stop {
@@ -951,10 +853,7 @@ impl Buffers {
     /// the long runs of warm ties that otherwise flood the search.
     fn grow_balls(&mut self, g: &Graph, q: &Query, generation: u32) {
         for side in [FWD, BWD] {
-            while self.radius[side] < BALL_RADIUS
-                && !self.frontier[side].is_empty()
-                && self.work[side] <= BALL_WORK
-            {
+            while self.radius[side] < BALL_RADIUS && !self.frontier[side].is_empty() && self.work[side] <= BALL_WORK {
                 self.expand_level(g, q, side, generation, OnMeet::Ignore);
             }
         }
@@ -964,11 +863,7 @@ impl Buffers {
     #[inline]
     fn hops_to(&self, side: usize, v: u32, generation: u32) -> u32 {
         let st = &self.hop[v as usize].0[side];
-        if st.stamp == generation {
-            st.hops
-        } else {
-            self.radius[side] + 1
-        }
+        if st.stamp == generation { st.hops } else { self.radius[side] + 1 }
     }
 
     /// Cheapest chain within the hop limit.
@@ -1004,10 +899,7 @@ impl Buffers {
             self.heap[side].clear();
             self.labels[side].clear();
         }
-        let mut best = Best {
-            cost: upper.cost,
-            meet: None,
-        };
+        let mut best = Best { cost: upper.cost, meet: None };
 
         let root = self.new_label(FWD, q.from, NONE, 0, 0.0, generation);
         self.settle(g, q, FWD, root, generation, &mut best);
@@ -1023,19 +915,13 @@ impl Buffers {
         }
 
         loop {
-            let top = |heap: &BinaryHeap<Reverse<u64>>| {
-                heap.peek()
-                    .map_or(f32::INFINITY, |&Reverse(key)| key_cost(key))
-            };
+            let top =
+                |heap: &BinaryHeap<Reverse<u64>>| heap.peek().map_or(f32::INFINITY, |&Reverse(key)| key_cost(key));
             // An empty side makes this infinite; `best.cost` is finite (the BFS chain).
             if top(&self.heap[FWD]) + top(&self.heap[BWD]) >= best.cost {
                 break;
             }
-            let side = if self.heap[FWD].len() <= self.heap[BWD].len() {
-                FWD
-            } else {
-                BWD
-            };
+            let side = if self.heap[FWD].len() <= self.heap[BWD].len() { FWD } else { BWD };
             if let Some(Reverse(key)) = self.heap[side].pop() {
                 self.settle(g, q, side, key as u32, generation, &mut best);
             }
@@ -1047,36 +933,17 @@ impl Buffers {
         })
     }
 
-    fn new_label(
-        &mut self,
-        side: usize,
-        node: u32,
-        parent: u32,
-        hops: u32,
-        cost: f32,
-        generation: u32,
-    ) -> u32 {
+    fn new_label(&mut self, side: usize, node: u32, parent: u32, hops: u32, cost: f32, generation: u32) -> u32 {
         let st = &mut self.lab[node as usize].0[side];
         if st.stamp != generation {
-            *st = NodeState {
-                stamp: generation,
-                link: NONE,
-                hops: NONE,
-                cost: f32::INFINITY,
-            };
+            *st = NodeState { stamp: generation, link: NONE, hops: NONE, cost: f32::INFINITY };
         }
         if cost < st.cost {
             st.cost = cost;
             st.hops = hops;
         }
         let idx = self.labels[side].len() as u32;
-        self.labels[side].push(Label {
-            node,
-            parent,
-            prev: NONE,
-            hops,
-            cost,
-        });
+        self.labels[side].push(Label { node, parent, prev: NONE, hops, cost });
         idx
     }
 
@@ -1099,15 +966,7 @@ impl Buffers {
         found
     }
 
-    fn settle(
-        &mut self,
-        g: &Graph,
-        q: &Query,
-        side: usize,
-        idx: u32,
-        generation: u32,
-        best: &mut Best,
-    ) {
+    fn settle(&mut self, g: &Graph, q: &Query, side: usize, idx: u32, generation: u32, best: &mut Best) {
         let other = 1 - side;
         let label = self.labels[side][idx as usize];
         let v = label.node;
@@ -1120,12 +979,7 @@ impl Buffers {
 
         let budget = q.max_hops - label.hops;
         if let Some(o) = self.best_settled(other, v, budget, generation) {
-            best.offer(
-                side,
-                idx,
-                o,
-                label.cost + self.labels[other][o as usize].cost,
-            );
+            best.offer(side, idx, o, label.cost + self.labels[other][o as usize].cost);
         }
         if budget == 0 {
             return;
@@ -1133,9 +987,7 @@ impl Buffers {
         let hops = label.hops + 1;
         // Below this many hops every node passes the lower-bound test, so the ball lookup
         // (a second random memory access) is only paid near the hop limit.
-        let check_bound = (budget - 1) <= self.radius[other] + 1;
-        let check_bound = check_bound && (budget - 1) <= self.radius[other] + 1 && { let _ = &mut self.radius; true }; let _ = check_bound;
-        let check_bound = true;
+        let check_bound = (budget - 1) <= self.radius[other];
         for e in g.range(v) {
             let w = g.targets[e];
             if !self.allowed(q.from, v, w) {
@@ -1211,15 +1063,8 @@ impl Buffers {
                 from_source.reverse();
                 let mut to_target = Vec::new();
                 self.bfs_chain(node, BWD, &mut to_target);
-                let path = |nodes: Vec<u32>| Path {
-                    cost: g.path_cost(&nodes).unwrap_or(f32::INFINITY),
-                    nodes,
-                };
-                return Some(Nearest {
-                    node,
-                    from_source: path(from_source),
-                    to_target: path(to_target),
-                });
+                let path = |nodes: Vec<u32>| Path { cost: g.path_cost(&nodes).unwrap_or(f32::INFINITY), nodes };
+                return Some(Nearest { node, from_source: path(from_source), to_target: path(to_target) });
             }
             if self.frontier[BWD].is_empty() {
                 return None;
@@ -1252,7 +1097,7 @@ mod tests {
 
     const ALL: u32 = u32::MAX;
 
-    fn graph(n: u32, ties: &[(u32, u32, u8, f32)]) -> Graph {
+    fn graph(n: u32, ties: &[Tie]) -> Graph {
         let mut b = GraphBuilder::new();
         b.ensure_nodes(n);
         for &(a, c, s, r) in ties {
@@ -1315,7 +1160,7 @@ mod tests {
         assert_eq!(g.degree(99), 0);
         assert_eq!(g.neighbors(2).map(|(v, _)| v).collect::<Vec<_>>(), vec![3]);
         assert_eq!(g.neighbors(99).count(), 0);
-        assert!(g.heap_bytes() > 0);
+        assert_eq!(g.heap_bytes(), 4 * 6 + 22 * 2);
     }
 
     #[test]
@@ -1332,10 +1177,7 @@ mod tests {
         assert!(g.k_paths(0, &[3], 0, By::Strength, 6).is_empty());
         assert_eq!(g.nearest(0, &[9], 6), None);
         // Out-of-range targets are ignored, valid ones still count.
-        assert_eq!(
-            nodes(&g.fewest_hops(0, &[9, 3, 77], 6)),
-            Some(vec![0, 1, 2, 3])
-        );
+        assert_eq!(nodes(&g.fewest_hops(0, &[9, 3, 77], 6)), Some(vec![0, 1, 2, 3]));
         let mut b = GraphBuilder::new();
         b.add_edge(NONE, 1, 3, 0.5);
         assert_eq!(b.edge_count(), 0);
@@ -1372,16 +1214,7 @@ mod tests {
     #[test]
     fn strongest_prefers_warm_chains_and_fewest_hops_prefers_short_ones() {
         // 0 - 1 - 4 is short but cold; 0 - 2 - 3 - 4 is one hop longer but warm.
-        let g = graph(
-            5,
-            &[
-                (0, 1, 1, 0.0),
-                (1, 4, 2, 0.1),
-                (0, 2, 5, 1.0),
-                (2, 3, 5, 0.9),
-                (3, 4, 4, 1.0),
-            ],
-        );
+        let g = graph(5, &[(0, 1, 1, 0.0), (1, 4, 2, 0.1), (0, 2, 5, 1.0), (2, 3, 5, 0.9), (3, 4, 4, 1.0)]);
         assert_eq!(nodes(&g.fewest_hops(0, &[4], 6)), Some(vec![0, 1, 4]));
         assert_eq!(nodes(&g.strongest(0, &[4], 6)), Some(vec![0, 2, 3, 4]));
         // With two hops allowed only the cold chain fits.
@@ -1406,10 +1239,7 @@ mod tests {
                 (7, 9, 5, 1.0),
             ],
         );
-        assert_eq!(
-            nodes(&g.strongest(0, &[9], 6)),
-            Some(vec![0, 4, 5, 6, 7, 9])
-        );
+        assert_eq!(nodes(&g.strongest(0, &[9], 6)), Some(vec![0, 4, 5, 6, 7, 9]));
         assert_eq!(nodes(&g.strongest(0, &[9], 4)), Some(vec![0, 2, 3, 9]));
         assert_eq!(nodes(&g.strongest(0, &[9], 3)), Some(vec![0, 2, 3, 9]));
         assert_eq!(nodes(&g.strongest(0, &[9], 2)), Some(vec![0, 1, 9]));
@@ -1419,21 +1249,9 @@ mod tests {
     #[test]
     fn an_organisation_is_reached_through_whoever_is_closest() {
         // Targets 5 and 6 work at the same place; 6 is nearer, 5 warmer.
-        let g = graph(
-            7,
-            &[
-                (0, 1, 3, 0.5),
-                (1, 6, 1, 0.0),
-                (1, 2, 5, 1.0),
-                (2, 3, 5, 1.0),
-                (3, 5, 5, 1.0),
-            ],
-        );
+        let g = graph(7, &[(0, 1, 3, 0.5), (1, 6, 1, 0.0), (1, 2, 5, 1.0), (2, 3, 5, 1.0), (3, 5, 5, 1.0)]);
         assert_eq!(nodes(&g.fewest_hops(0, &[5, 6], 6)), Some(vec![0, 1, 6]));
-        assert_eq!(
-            nodes(&g.strongest(0, &[5, 6], 6)),
-            Some(vec![0, 1, 2, 3, 5])
-        );
+        assert_eq!(nodes(&g.strongest(0, &[5, 6], 6)), Some(vec![0, 1, 2, 3, 5]));
         assert_eq!(nodes(&g.strongest(0, &[6, 5, 6], 3)), Some(vec![0, 1, 6]));
     }
 
@@ -1455,20 +1273,9 @@ mod tests {
                 (4, 1, 5, 1.0),
             ],
         );
-        let by_strength: Vec<_> = g
-            .k_paths(0, &[9], 10, By::Strength, 6)
-            .into_iter()
-            .map(|p| p.nodes)
-            .collect();
-        assert_eq!(
-            by_strength,
-            vec![vec![0, 1, 9], vec![0, 3, 9], vec![0, 2, 9], vec![0, 9]]
-        );
-        let by_hops: Vec<_> = g
-            .k_paths(0, &[9], 2, By::Hops, 6)
-            .into_iter()
-            .map(|p| p.nodes)
-            .collect();
+        let by_strength: Vec<_> = g.k_paths(0, &[9], 10, By::Strength, 6).into_iter().map(|p| p.nodes).collect();
+        assert_eq!(by_strength, vec![vec![0, 1, 9], vec![0, 3, 9], vec![0, 2, 9], vec![0, 9]]);
+        let by_hops: Vec<_> = g.k_paths(0, &[9], 2, By::Hops, 6).into_iter().map(|p| p.nodes).collect();
         assert_eq!(by_hops[0], vec![0, 9]);
         assert_eq!(by_hops[1].len(), 3);
         assert_eq!(g.k_paths(0, &[9], 10, By::Hops, 1).len(), 1);
@@ -1516,15 +1323,8 @@ mod tests {
     fn explanations_come_from_the_graph() {
         let g = graph(3, &[(0, 1, 4, 0.75), (1, 2, 2, 0.5)]);
         let path = g.strongest(0, &[2], 6).expect("chain");
-        let hops: Vec<_> = path
-            .nodes
-            .windows(2)
-            .map(|w| g.edge(w[0], w[1]).expect("tie"))
-            .collect();
-        assert_eq!(
-            hops.iter().map(|h| h.strength).collect::<Vec<_>>(),
-            vec![4, 2]
-        );
+        let hops: Vec<_> = path.nodes.windows(2).map(|w| g.edge(w[0], w[1]).expect("tie")).collect();
+        assert_eq!(hops.iter().map(|h| h.strength).collect::<Vec<_>>(), vec![4, 2]);
         let warmth: f32 = hops.iter().map(EdgeInfo::probability).product();
         assert!(close(warmth, path.warmth()));
         assert!(close(warmth, 0.8 * 0.875 * 0.4 * 0.75));
@@ -1532,30 +1332,16 @@ mod tests {
 
     #[test]
     fn searcher_reuse_and_generation_wrap_give_the_same_answers() {
-        let g = graph(
-            6,
-            &[
-                (0, 1, 5, 1.0),
-                (1, 2, 2, 0.3),
-                (2, 3, 4, 0.9),
-                (0, 4, 3, 0.2),
-                (4, 3, 1, 0.1),
-                (3, 5, 5, 0.5),
-            ],
-        );
-        let fresh: Vec<_> = (0..6)
-            .map(|t| (g.fewest_hops(0, &[t], 6), g.strongest(0, &[t], 6)))
-            .collect();
+        let g =
+            graph(6, &[(0, 1, 5, 1.0), (1, 2, 2, 0.3), (2, 3, 4, 0.9), (0, 4, 3, 0.2), (4, 3, 1, 0.1), (3, 5, 5, 0.5)]);
+        let fresh: Vec<_> = (0..6).map(|t| (g.fewest_hops(0, &[t], 6), g.strongest(0, &[t], 6))).collect();
         let mut searcher = g.searcher();
         // The first query sizes the buffers (and resets the generation); then force a wrap.
         assert_eq!(searcher.strongest(0, &[5], 6), fresh[5].1);
         searcher.buf.generation = u32::MAX - 3;
         for _ in 0..3 {
             for (t, expected) in (0..6).zip(&fresh) {
-                let got = (
-                    searcher.fewest_hops(0, &[t], 6),
-                    searcher.strongest(0, &[t], 6),
-                );
+                let got = (searcher.fewest_hops(0, &[t], 6), searcher.strongest(0, &[t], 6));
                 assert_eq!(&got, expected);
             }
         }
@@ -1602,9 +1388,7 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), path.nodes.len(), "repeated node in {path:?}");
-        let cost = g
-            .path_cost(&path.nodes)
-            .expect("consecutive nodes are tied");
+        let cost = g.path_cost(&path.nodes).expect("consecutive nodes are tied");
         assert!(close(cost, path.cost), "{cost} vs {path:?}");
     }
 
@@ -1628,20 +1412,13 @@ mod tests {
         }
 
         fn allows(&self, from: u32, u: u32, w: u32) -> bool {
-            !self.middle.contains(&w)
-                && !(u == from && self.direct.contains(&w))
-                && !(w == from && self.direct.contains(&u))
+            let direct_used = (u == from && self.direct.contains(&w)) || (w == from && self.direct.contains(&u));
+            !self.middle.contains(&w) && !direct_used
         }
     }
 
     /// Single-direction BFS: fewest hops to any target, if within `max_hops`.
-    fn ref_hops(
-        g: &Graph,
-        from: u32,
-        targets: &[u32],
-        max_hops: u32,
-        ex: &Excluded,
-    ) -> Option<u32> {
+    fn ref_hops(g: &Graph, from: u32, targets: &[u32], max_hops: u32, ex: &Excluded) -> Option<u32> {
         let n = g.node_count();
         if from >= n || !targets.iter().any(|&t| t < n) {
             return None;
@@ -1665,13 +1442,7 @@ mod tests {
 
     /// Bellman-Ford by rounds: after round h, `dist[v]` is the cheapest walk of at most h ties.
     /// With non-negative costs the cheapest walk can always be shortened to a simple chain.
-    fn ref_cost(
-        g: &Graph,
-        from: u32,
-        targets: &[u32],
-        max_hops: u32,
-        ex: &Excluded,
-    ) -> Option<f32> {
+    fn ref_cost(g: &Graph, from: u32, targets: &[u32], max_hops: u32, ex: &Excluded) -> Option<f32> {
         let n = g.node_count();
         if from >= n || !targets.iter().any(|&t| t < n) {
             return None;
@@ -1694,12 +1465,7 @@ mod tests {
             }
             dist = next;
         }
-        targets
-            .iter()
-            .filter(|&&t| t < n)
-            .map(|&t| dist[t as usize])
-            .filter(|c| c.is_finite())
-            .min_by(f32::total_cmp)
+        targets.iter().filter(|&&t| t < n).map(|&t| dist[t as usize]).filter(|c| c.is_finite()).min_by(f32::total_cmp)
     }
 
     /// Plain one-directional Dijkstra without a hop limit.
@@ -1709,9 +1475,7 @@ mod tests {
         let mut done = vec![false; n];
         dist[from as usize] = 0.0;
         loop {
-            let u = (0..n)
-                .filter(|&v| !done[v] && dist[v].is_finite())
-                .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))?;
+            let u = (0..n).filter(|&v| !done[v] && dist[v].is_finite()).min_by(|&a, &b| dist[a].total_cmp(&dist[b]))?;
             if targets.contains(&(u as u32)) {
                 return Some(dist[u]);
             }
@@ -1725,7 +1489,13 @@ mod tests {
         }
     }
 
-    fn arb_case() -> impl Strategy<Value = (Graph, Vec<(u32, u32, u8, f32)>, u32, Vec<u32>, u32)> {
+    /// (a, b, strength, recency) as given to the builder.
+    type Tie = (u32, u32, u8, f32);
+
+    /// (graph, the ties it was built from, source, targets, max_hops).
+    type Case = (Graph, Vec<Tie>, u32, Vec<u32>, u32);
+
+    fn arb_case() -> impl Strategy<Value = Case> {
         (1u32..=24)
             .prop_flat_map(|n| {
                 let recency = prop_oneof![
@@ -1743,9 +1513,7 @@ mod tests {
                     prop_oneof![4 => 0u32..=7, 1 => Just(ALL)],
                 )
             })
-            .prop_map(|(n, ties, from, targets, max_hops)| {
-                (graph(n, &ties), ties, from, targets, max_hops)
-            })
+            .prop_map(|(n, ties, from, targets, max_hops)| (graph(n, &ties), ties, from, targets, max_hops))
     }
 
     /// Longer, sparser graphs: a chain backbone plus a few random ties, so hop limits bite
@@ -1764,11 +1532,7 @@ mod tests {
                 )
             })
             .prop_map(|(n, backbone, extra, from, targets, max_hops)| {
-                let mut ties: Vec<_> = backbone
-                    .iter()
-                    .zip(0..)
-                    .map(|(&(s, r), v)| (v, v + 1, s, r))
-                    .collect();
+                let mut ties: Vec<_> = backbone.iter().zip(0..).map(|(&(s, r), v)| (v, v + 1, s, r)).collect();
                 ties.extend(extra);
                 (graph(n, &ties), from, targets, max_hops)
             })
