@@ -8,6 +8,7 @@
 
 pub mod hlc;
 pub mod id;
+pub mod intel;
 pub mod model;
 pub mod op;
 pub mod paths;

@@ -74,8 +74,9 @@ CREATE TABLE person_items (
     pref BIGINT,
     deleted BIGINT NOT NULL DEFAULT 0
 );
-CREATE INDEX person_items_parent ON person_items (parent);
-CREATE INDEX person_items_value ON person_items (kind, value);
+CREATE INDEX person_items_parent ON person_items (parent, kind);
+-- Covering for `person list --tag`: the tag's people without reading the rows.
+CREATE INDEX person_items_value ON person_items (kind, value, deleted, parent);
 
 CREATE TABLE org_items (
     id {txt} PRIMARY KEY,

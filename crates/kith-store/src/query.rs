@@ -482,7 +482,7 @@ impl Store {
             created_at: id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
         };
         let items = self.db().query(
-            "SELECT kind, value, label FROM person_items WHERE parent = ? AND deleted = 0 ORDER BY pref DESC, value",
+            "SELECT kind, value, label FROM person_items WHERE parent = ? AND deleted = 0 ORDER BY coalesce(pref, 0) DESC, value",
             &[id.into()],
         )?;
         for it in items {
@@ -564,7 +564,7 @@ impl Store {
         for chunk in out.iter().map(|p| Val::from(p.id)).collect::<Vec<_>>().chunks(500) {
             let items = self.db().query(
                 &format!(
-                    "SELECT parent, kind, value FROM person_items WHERE parent IN ({}) AND kind IN ('email', 'tag') AND deleted = 0 ORDER BY pref DESC, value",
+                    "SELECT parent, kind, value FROM person_items WHERE parent IN ({}) AND kind IN ('email', 'tag') AND deleted = 0 ORDER BY coalesce(pref, 0) DESC, value",
                     marks(chunk.len())
                 ),
                 chunk,

@@ -1412,7 +1412,8 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
     // wall-clock millisecond.
     let mut labels: BTreeMap<Id, Option<String>> = BTreeMap::new();
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut groups: Vec<(u64, kith_core::NodeId, String, Kind, Id, Vec<(String, Value)>)> = Vec::new();
+    type Group = (u64, kith_core::NodeId, String, Kind, Id, Vec<(String, Value)>);
+    let mut groups: Vec<Group> = Vec::new();
     for e in entries {
         let o = e.op;
         let key = (o.hlc.unix_ms(), o.node, o.actor.clone(), o.kind, o.entity);
@@ -1431,11 +1432,15 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
                 (Value::Bool(false), "deleted") => continue,
                 (Value::String(s), _) => match s.parse::<Id>() {
                     Ok(r) => {
-                        if !labels.contains_key(&r) {
-                            let l = ctx.store.label(r)?;
-                            labels.insert(r, l);
-                        }
-                        labels[&r].clone().unwrap_or_else(|| r.short())
+                        let label = match labels.get(&r) {
+                            Some(l) => l.clone(),
+                            None => {
+                                let l = ctx.store.label(r)?;
+                                labels.insert(r, l.clone());
+                                l
+                            }
+                        };
+                        label.unwrap_or_else(|| r.short())
                     }
                     Err(_) => format!("{field}: {s}"),
                 },
