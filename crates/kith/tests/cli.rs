@@ -321,9 +321,9 @@ fn tasks_projects_and_me(k: &Kith) {
     assert!(out.contains("next due 2026-12-01"), "{out}");
     let tasks = k.json(&["task", "list"]);
     let titles: Vec<&str> = tasks.as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Weekly review", "Send deck"]);
-    assert_eq!(tasks[1]["reminders"], serde_json::json!([60]));
-    assert_eq!(tasks[1]["due_at"], "2026-11-26T09:00:00Z");
+    assert_eq!(titles, ["Send deck", "Weekly review"], "in time order: 26 November before 1 December");
+    assert_eq!(tasks[0]["reminders"], serde_json::json!([60]));
+    assert_eq!(tasks[0]["due_at"], "2026-11-26T09:00:00Z");
     k.ok(&["task", "done", "send deck"]);
     assert_eq!(k.json(&["task", "list", "--done"])[0]["title"], "Send deck");
     let projects = k.json(&["project", "list"]);

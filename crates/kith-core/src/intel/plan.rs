@@ -191,7 +191,16 @@ fn plan(
         .collect();
     day_events.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)).then(a.id.cmp(&b.id)));
 
-    let free = free_time(work_start, work_end, &day_events);
+    // An event with no length (a reminder-like entry) still takes its moment: give it one
+    // minute so no slot runs across it.
+    let blocking: Vec<Busy> = day_events
+        .iter()
+        .map(|e| match e.start == e.end {
+            true => Busy { end: e.start.checked_add(jiff::SignedDuration::from_mins(1)).unwrap_or(e.end), ..e.clone() },
+            false => e.clone(),
+        })
+        .collect();
+    let free = free_time(work_start, work_end, &blocking);
     let slot_len = minutes(settings.slot_minutes);
     let lunch_len = minutes(settings.lunch_minutes);
     let free_slots: Vec<Slot> =
@@ -491,7 +500,7 @@ mod tests {
             ("11:00", "12:00", SlotKind::Free),
             ("12:00", "12:30", SlotKind::Lunch),
             ("13:00", "14:00", SlotKind::Lunch),
-            ("14:00", "15:00", SlotKind::Free),
+            ("14:01", "15:00", SlotKind::Free), // the zero-length event at 14:00 takes its minute
             ("15:00", "16:50", SlotKind::Coffee),
         ];
         let want: Vec<_> =

@@ -355,34 +355,6 @@ mod tests {
         assert_eq!(r[0].components[1].points, 25.0);
     }
 
-    /// Run with `cargo test --release -p kith-core --lib rank_speed -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn rank_speed() {
-        let n = 100_000u32;
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
-        let edges: Vec<(u32, u32, f32)> = (0..800_000)
-            .map(|_| ((next() % n as u64) as u32, (next() % n as u64) as u32, 1.0 + (next() % 5) as f32))
-            .collect();
-        let start = std::time::Instant::now();
-        let r = pagerank(n as usize, &edges, DEFAULT_DAMPING, DEFAULT_ITERATIONS, DEFAULT_TOLERANCE);
-        let pr_time = start.elapsed();
-        let inputs: Vec<RankInput> =
-            (0..n).map(|i| input(u128::from(i), None, (i % 101) as u8, r[i as usize])).collect();
-        let start = std::time::Instant::now();
-        let ranked = importance(&inputs, 50);
-        let imp_time = start.elapsed();
-        println!("pagerank {pr_time:?}, importance {imp_time:?}");
-        assert_eq!(ranked.len(), 50);
-        assert!(pr_time.as_millis() < 100);
-    }
-
     proptest! {
         #[test]
         fn pagerank_is_a_distribution(n in 1usize..40, raw in proptest::collection::vec((0u32..45, 0u32..45, 0.0f32..5.0), 0..120)) {
