@@ -257,6 +257,33 @@ pub struct HistoryEntry {
     pub at: Option<Timestamp>,
 }
 
+/// The WHERE clause of a person filter (without its limit), shared by listing and counting.
+fn person_where(f: &PersonFilter) -> (String, Vec<Val>) {
+    let mut sql = String::from("p.deleted = 0 AND p.display_name IS NOT NULL");
+    let mut params = Vec::new();
+    if let Some(tag) = &f.tag {
+        sql.push_str(" AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)");
+        params.push(Val::from(tag.as_str()));
+    }
+    if let Some(tier) = &f.tier {
+        sql.push_str(" AND p.tier = ?");
+        params.push(Val::from(tier.as_str()));
+    }
+    if let Some(t) = &f.net_type {
+        sql.push_str(" AND p.net_type = ?");
+        params.push(Val::from(t.as_str()));
+    }
+    if let Some(org) = f.org {
+        sql.push_str(" AND p.id IN (SELECT person FROM roles WHERE org = ? AND deleted = 0)");
+        params.push(org.into());
+    }
+    if let Some(name) = &f.name {
+        sql.push_str(" AND lower(p.display_name) LIKE ?");
+        params.push(Val::from(format!("%{}%", name.to_lowercase())));
+    }
+    (sql, params)
+}
+
 const PERSON_COLS: &str = "id, display_name, given_name, family_name, is_me, birthday, met_how, met_where, met_on, \
     net_type, tier, cadence_days, notes, pitch";
 
@@ -512,32 +539,8 @@ impl Store {
     }
 
     pub fn people(&mut self, f: &PersonFilter) -> Result<Vec<PersonRow>> {
-        let mut sql = String::from(
-            "SELECT p.id, p.display_name, p.tier, p.net_type FROM people p WHERE p.deleted = 0 AND p.display_name IS NOT NULL",
-        );
-        let mut params = Vec::new();
-        if let Some(tag) = &f.tag {
-            sql.push_str(
-                " AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)",
-            );
-            params.push(Val::from(tag.as_str()));
-        }
-        if let Some(tier) = &f.tier {
-            sql.push_str(" AND p.tier = ?");
-            params.push(Val::from(tier.as_str()));
-        }
-        if let Some(t) = &f.net_type {
-            sql.push_str(" AND p.net_type = ?");
-            params.push(Val::from(t.as_str()));
-        }
-        if let Some(org) = f.org {
-            sql.push_str(" AND p.id IN (SELECT person FROM roles WHERE org = ? AND deleted = 0)");
-            params.push(org.into());
-        }
-        if let Some(name) = &f.name {
-            sql.push_str(" AND lower(p.display_name) LIKE ?");
-            params.push(Val::from(format!("%{}%", name.to_lowercase())));
-        }
+        let (filter, mut params) = person_where(f);
+        let mut sql = format!("SELECT p.id, p.display_name, p.tier, p.net_type FROM people p WHERE {filter}");
         sql.push_str(" ORDER BY p.display_name, p.id");
         if let Some(limit) = f.limit {
             sql.push_str(" LIMIT ?");
@@ -603,30 +606,8 @@ impl Store {
     }
 
     fn people_ids(&mut self, f: &PersonFilter) -> Result<Vec<Id>> {
-        let mut sql = String::from("SELECT p.id FROM people p WHERE p.deleted = 0 AND p.display_name IS NOT NULL");
-        let mut params = Vec::new();
-        if let Some(tag) = &f.tag {
-            sql.push_str(
-                " AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)",
-            );
-            params.push(Val::from(tag.as_str()));
-        }
-        if let Some(tier) = &f.tier {
-            sql.push_str(" AND p.tier = ?");
-            params.push(Val::from(tier.as_str()));
-        }
-        if let Some(t) = &f.net_type {
-            sql.push_str(" AND p.net_type = ?");
-            params.push(Val::from(t.as_str()));
-        }
-        if let Some(org) = f.org {
-            sql.push_str(" AND p.id IN (SELECT person FROM roles WHERE org = ? AND deleted = 0)");
-            params.push(org.into());
-        }
-        if let Some(name) = &f.name {
-            sql.push_str(" AND lower(p.display_name) LIKE ?");
-            params.push(Val::from(format!("%{}%", name.to_lowercase())));
-        }
+        let (filter, params) = person_where(f);
+        let sql = format!("SELECT p.id FROM people p WHERE {filter}");
         Ok(self.db().query(&sql, &params)?.iter().filter_map(|r| id_of(&r[0])).collect())
     }
 
