@@ -706,21 +706,14 @@ impl Store {
     }
 
     fn fill_interactions(&mut self, out: &mut [InteractionView]) -> Result<()> {
+        let ids: Vec<Id> = out.iter().map(|x| x.id).collect();
+        let mut people = self.linked_people("participants", "interaction", &ids)?;
+        for x in out.iter_mut() {
+            x.people = people.remove(&x.id).unwrap_or_default();
+        }
         let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
         let ids: Vec<Val> = out.iter().map(|x| Val::from(x.id)).collect();
         for chunk in ids.chunks(500) {
-            let people = self.db().query(
-                &format!(
-                    "SELECT pt.interaction, p.id, p.display_name FROM participants pt JOIN people p ON p.id = pt.person
-                     WHERE pt.interaction IN ({}) AND pt.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
-                    marks(chunk.len())
-                ),
-                chunk,
-            )?;
-            for r in people {
-                let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|x| index.get(&x)), id_of(&r[1])) else { continue };
-                out[i].people.push(PersonRef { id, name: text(&r[2]).unwrap_or_default() });
-            }
             let ex = self.db().query(
                 &format!(
                     "SELECT interaction, id, direction, kind, what, weight, person FROM exchanges
@@ -810,20 +803,31 @@ impl Store {
             _ => (1, String::new(), String::new()),
         };
         out.sort_by_cached_key(|t| (key(t), std::cmp::Reverse(t.priority), t.id));
-        let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
-        let ids: Vec<Val> = out.iter().map(|x| Val::from(x.id)).collect();
+        let ids: Vec<Id> = out.iter().map(|t| t.id).collect();
+        let mut people = self.linked_people("task_people", "task", &ids)?;
+        for t in &mut out {
+            t.people = people.remove(&t.id).unwrap_or_default();
+        }
+        Ok(out)
+    }
+
+    /// The live people linked to each of `parents` through a link table (participants,
+    /// attendees, task people), by name, a few hundred parents per query.
+    fn linked_people(&mut self, table: &str, parent_col: &str, parents: &[Id]) -> Result<HashMap<Id, Vec<PersonRef>>> {
+        let mut out: HashMap<Id, Vec<PersonRef>> = HashMap::new();
+        let ids: Vec<Val> = parents.iter().map(|&id| Val::from(id)).collect();
         for chunk in ids.chunks(500) {
-            let people = self.db().query(
+            let rows = self.db().query(
                 &format!(
-                    "SELECT tp.task, p.id, p.display_name FROM task_people tp JOIN people p ON p.id = tp.person
-                     WHERE tp.task IN ({}) AND tp.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
+                    "SELECT l.{parent_col}, p.id, p.display_name FROM {table} l JOIN people p ON p.id = l.person
+                     WHERE l.{parent_col} IN ({}) AND l.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
                     marks(chunk.len())
                 ),
                 chunk,
             )?;
-            for r in people {
-                let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|x| index.get(&x)), id_of(&r[1])) else { continue };
-                out[i].people.push(PersonRef { id, name: text(&r[2]).unwrap_or_default() });
+            for r in rows {
+                let (Some(parent), Some(id)) = (id_of(&r[0]), id_of(&r[1])) else { continue };
+                out.entry(parent).or_default().push(PersonRef { id, name: text(&r[2]).unwrap_or_default() });
             }
         }
         Ok(out)
@@ -873,21 +877,10 @@ impl Store {
                 })
             })
             .collect();
-        let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
-        let ids: Vec<Val> = out.iter().map(|x| Val::from(x.id)).collect();
-        for chunk in ids.chunks(500) {
-            let people = self.db().query(
-                &format!(
-                    "SELECT a.event, p.id, p.display_name FROM attendees a JOIN people p ON p.id = a.person
-                     WHERE a.event IN ({}) AND a.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
-                    marks(chunk.len())
-                ),
-                chunk,
-            )?;
-            for r in people {
-                let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|x| index.get(&x)), id_of(&r[1])) else { continue };
-                out[i].attendees.push(PersonRef { id, name: text(&r[2]).unwrap_or_default() });
-            }
+        let ids: Vec<Id> = out.iter().map(|e| e.id).collect();
+        let mut people = self.linked_people("attendees", "event", &ids)?;
+        for e in &mut out {
+            e.attendees = people.remove(&e.id).unwrap_or_default();
         }
         Ok(out)
     }
