@@ -181,6 +181,15 @@ impl Store {
         }
     }
 
+    /// Refresh the query planner's statistics after a bulk load (seed, import), so queries on
+    /// a freshly filled database pick their indexes as they will later.
+    pub fn optimize(&mut self) -> Result<()> {
+        match self.db.engine() {
+            Engine::Sqlite => self.db.batch("ANALYZE; PRAGMA optimize;"),
+            Engine::Postgres => self.db.batch("ANALYZE"),
+        }
+    }
+
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
         kith_core::Id::v7(wall_ms, random_bytes::<10>())

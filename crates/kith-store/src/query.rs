@@ -240,6 +240,8 @@ pub struct TaskFilter {
     /// Open tasks due on or before this day (and untimed ones due up to it).
     pub due_before: Option<(String, i64)>,
     pub limit: Option<usize>,
+    /// Leave `people` empty; fetch them for the tasks shown with `task_people`.
+    pub without_people: bool,
 }
 
 /// A person with a birthday, for the agenda.
@@ -803,12 +805,19 @@ impl Store {
             _ => (1, String::new(), String::new()),
         };
         out.sort_by_cached_key(|t| (key(t), std::cmp::Reverse(t.priority), t.id));
-        let ids: Vec<Id> = out.iter().map(|t| t.id).collect();
-        let mut people = self.linked_people("task_people", "task", &ids)?;
-        for t in &mut out {
-            t.people = people.remove(&t.id).unwrap_or_default();
+        if !f.without_people {
+            let ids: Vec<Id> = out.iter().map(|t| t.id).collect();
+            let mut people = self.task_people(&ids)?;
+            for t in &mut out {
+                t.people = people.remove(&t.id).unwrap_or_default();
+            }
         }
         Ok(out)
+    }
+
+    /// The live people linked to each of `tasks`, by name.
+    pub fn task_people(&mut self, tasks: &[Id]) -> Result<HashMap<Id, Vec<PersonRef>>> {
+        self.linked_people("task_people", "task", tasks)
     }
 
     /// The live people linked to each of `parents` through a link table (participants,

@@ -215,6 +215,10 @@ fn words(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).take(16).collect()
 }
 
+/// How many of the newest matching documents SQLite ranks by BM25 (see `search`). A personal
+/// network rarely has more matches than this, and then the ranking is exact.
+const RANKED: i64 = 5000;
+
 pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
     let words = words(q);
     if words.is_empty() {
@@ -225,22 +229,48 @@ pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize
     let rows = match db.engine() {
         Engine::Sqlite => {
             let expr: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
-            params.push(Val::Text(expr.join(" ")));
+            let expr = Val::Text(expr.join(" "));
+            // Ranking costs per matching document; a common word in a big network matches a
+            // hundred thousand interactions. Rank only the newest RANKED matches: walking the
+            // index by rowid without scoring is cheap, and finds where that window starts.
+            let floor = db
+                .query(
+                    "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                    &[expr.clone(), Val::Int(RANKED)],
+                )?
+                .first()
+                .and_then(|r| r[0].int())
+                .unwrap_or(0);
+            params.push(expr.clone());
+            params.push(Val::Int(floor));
             if !kinds.is_empty() {
                 kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
                 params.extend(kinds.iter().map(|k| Val::from(k.name())));
             }
             params.push(Val::Int(limit as i64));
-            db.query(
+            let mut rows = db.query(
                 &format!(
-                    "SELECT d.kind, d.entity, search.title,
-                            snippet(search, 1, '[', ']', '…', 12), -bm25(search, 4.0, 1.0)
+                    "SELECT d.kind, d.entity, search.title, search.rowid, -bm25(search, 4.0, 1.0) AS score
                      FROM search JOIN search_docs d ON d.rowid = search.rowid
-                     WHERE search MATCH ?{kind_filter}
-                     ORDER BY bm25(search, 4.0, 1.0) LIMIT ?"
+                     WHERE search MATCH ? AND search.rowid > ?{kind_filter}
+                     ORDER BY score DESC LIMIT ?"
                 ),
                 &params,
-            )?
+            )?;
+            // Snippets only for the hits shown, and outside FTS5: its snippet() in the ranking
+            // query would run for every candidate, and a MATCH per hit would expand the prefix
+            // query again each time. Reading a document's body by rowid is a plain lookup.
+            for row in &mut rows {
+                let body = db
+                    .query("SELECT body FROM search WHERE rowid = ?", &[row[3].clone()])?
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next())
+                    .and_then(Val::into_text)
+                    .unwrap_or_default();
+                row[3] = Val::Text(snippet(&body, &words));
+            }
+            rows
         }
         Engine::Postgres => {
             let expr: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
@@ -277,8 +307,77 @@ pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize
         .collect())
 }
 
+/// Up to a dozen words of `body` around the first word that starts with a query word, the
+/// matching words in [brackets]; the start of the body when only the title matched.
+fn snippet(body: &str, query: &[String]) -> String {
+    const WORDS: usize = 12;
+    const BEFORE: usize = 4;
+    // Word spans: runs of alphanumeric characters, as the tokenizer sees them.
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in body.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, body.len()));
+    }
+    let hit = |&(s, e): &(usize, usize)| {
+        let w = body[s..e].to_lowercase();
+        query.iter().any(|q| w.starts_with(q.as_str()))
+    };
+    let first = spans.iter().position(hit).unwrap_or(0);
+    let from = first.saturating_sub(BEFORE);
+    let to = (from + WORDS).min(spans.len());
+    let Some(&(text_start, _)) = spans.get(from) else { return String::new() };
+    let text_end = spans[to - 1].1;
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let mut at = text_start;
+    for span in &spans[from..to] {
+        out.push_str(&body[at..span.0]);
+        if hit(span) {
+            out.push('[');
+            out.push_str(&body[span.0..span.1]);
+            out.push(']');
+        } else {
+            out.push_str(&body[span.0..span.1]);
+        }
+        at = span.1;
+    }
+    debug_assert_eq!(at, text_end);
+    if to < spans.len() {
+        out.push('…');
+    }
+    out.replace('\n', " ")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn snippets_mark_word_starts_around_the_first_match() {
+        let q = vec!["design".to_string()];
+        assert_eq!(super::snippet("we talked about the design system", &q), "we talked about the [design] system");
+        let long = "one two three four five six seven eight designers nine ten eleven twelve thirteen fourteen";
+        assert_eq!(
+            super::snippet(long, &q),
+            "…five six seven eight [designers] nine ten eleven twelve thirteen fourteen"
+        );
+        // A title-only match shows the start of the body; an empty body an empty snippet.
+        assert_eq!(super::snippet("coffee, then a walk", &q), "coffee, then a walk");
+        assert_eq!(super::snippet("", &q), "");
+        // Not inside a word, and not across multi-byte characters.
+        assert_eq!(super::snippet("redesign — café design", &q), "redesign — café [design]");
+    }
+
     #[test]
     fn query_words_drop_syntax() {
         assert_eq!(super::words("design \"system\" OR* -x"), vec!["design", "system", "or", "x"]);

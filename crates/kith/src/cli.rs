@@ -494,6 +494,21 @@ pub struct AgendaArgs {
     /// Start on another day
     #[arg(long)]
     pub from: Option<String>,
+    /// How many overdue tasks and hooks to list, the most recently due; the rest are counted
+    #[arg(long, value_name = "N|all", default_value = "20", value_parser = parse_overdue)]
+    pub overdue: Keep,
+}
+
+/// How many of something to keep: a count, or all (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep(pub Option<usize>);
+
+/// `--overdue`: a count, or `all`.
+fn parse_overdue(s: &str) -> Result<Keep, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(Keep(None));
+    }
+    s.parse().map(|n| Keep(Some(n))).map_err(|_| format!("`{s}` is not a number or `all`"))
 }
 
 #[derive(Debug, Args)]

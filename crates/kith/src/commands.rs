@@ -81,6 +81,16 @@ pub(crate) fn person_item(
     }
 }
 
+/// Up to three names for a table cell, and how many more: "Ann Lee, Bob Stone, Cy Diaz +8".
+fn few_names(people: &[kith_store::PersonRef]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = people.iter().take(SHOWN).map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+    if people.len() > SHOWN {
+        s.push_str(&format!(" +{}", people.len() - SHOWN));
+    }
+    s
+}
+
 fn span_days(ctx: &Ctx, input: &str) -> Result<i64> {
     let span = parse_span(input)?;
     let days = span
@@ -948,7 +958,7 @@ fn task_table(ctx: &Ctx, tasks: &[TaskView]) -> Result<()> {
                 vec![
                     Cell::styled(due_text(ctx, t), if overdue { WARN } else { anstyle::Style::new() }),
                     Cell::new(title),
-                    Cell::new(t.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(few_names(&t.people)),
                     Cell::new(t.project.clone().unwrap_or_default()),
                     Cell::new(t.status.clone()),
                     Cell::styled(t.id.short(), DIM),
@@ -1217,6 +1227,7 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
     let tasks = ctx.store.tasks(&TaskFilter {
         status: Some("open".into()),
         due_before: Some((last.to_string(), to_ms)),
+        without_people: true,
         ..Default::default()
     })?;
     for t in tasks {
@@ -1285,12 +1296,37 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
         });
     }
     items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));
+    // A long backlog of overdue work would bury the days ahead: list the most recently due and
+    // count the rest. Overdue items sort first, oldest first.
+    let overdue = items.iter().filter(|i| i.overdue).count();
+    let hidden = a.overdue.0.map_or(0, |keep| overdue.saturating_sub(keep));
+    let mut to_hide = hidden;
+    items.retain(|i| {
+        let hide = i.overdue && to_hide > 0;
+        to_hide -= usize::from(hide);
+        !hide
+    });
+    let shown: Vec<Id> = items.iter().filter(|i| i.kind == "task" || i.kind == "hook").map(|i| i.id).collect();
+    let mut people = ctx.store.task_people(&shown)?;
+    for i in items.iter_mut().filter(|i| i.kind == "task" || i.kind == "hook") {
+        i.people = people.remove(&i.id).unwrap_or_default();
+    }
     if ctx.json {
-        return out::json(&json!({ "from": first.to_string(), "to": last.to_string(), "items": items }))
-            .map_err(Failure::from);
+        return out::json(&json!({
+            "from": first.to_string(),
+            "to": last.to_string(),
+            "items": items,
+            "overdue_not_shown": hidden,
+        }))
+        .map_err(Failure::from);
+    }
+    if hidden > 0 {
+        out::line(format!("{hidden} older overdue tasks and hooks not shown (kith agenda --overdue all lists them)"))?;
     }
     if items.is_empty() {
-        out::line(format!("nothing due or scheduled from {first} to {last}"))?;
+        if hidden == 0 {
+            out::line(format!("nothing due or scheduled from {first} to {last}"))?;
+        }
         return Ok(());
     }
     out::table(
@@ -1304,7 +1340,7 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
                     Cell::new(i.time.unwrap_or_default()),
                     Cell::new(i.kind),
                     Cell::styled(i.title, NAME),
-                    Cell::new(i.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(few_names(&i.people)),
                     Cell::styled(i.id.short(), DIM),
                 ]
             })
@@ -1382,7 +1418,7 @@ fn search(ctx: &mut Ctx, a: SearchArgs) -> Result<()> {
                 vec![
                     Cell::new(r.kind),
                     Cell::styled(r.title, NAME),
-                    Cell::new(r.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(few_names(&r.people)),
                     Cell::new(r.snippet),
                     Cell::styled(r.id.short(), DIM),
                 ]

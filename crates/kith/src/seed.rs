@@ -101,6 +101,7 @@ pub fn seed(ctx: &mut Ctx, plan: Plan) -> Result<()> {
         counts.ops = w.ops;
         counts.batches = w.batches;
     }
+    ctx.store.optimize()?;
     counts.seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     if ctx.json {
         return crate::out::json(&counts).map_err(Failure::from);

@@ -76,7 +76,13 @@ macro_rules! both {
     };
 }
 
-both!(readme_session, bad_input_fails_cleanly_and_writes_nothing, edits_and_removals, tasks_projects_and_me);
+both!(
+    readme_session,
+    bad_input_fails_cleanly_and_writes_nothing,
+    edits_and_removals,
+    tasks_projects_and_me,
+    agenda_counts_an_old_overdue_backlog
+);
 
 /// The session of the foundation issue, flag for flag.
 fn readme_session(k: &Kith) {
@@ -336,6 +342,32 @@ fn tasks_projects_and_me(k: &Kith) {
             .iter()
             .any(|i| i["kind"] == "birthday" && i["title"] == "Dana Ng's birthday (36)")
     );
+}
+
+fn agenda_counts_an_old_overdue_backlog(k: &Kith) {
+    k.ok(&["person", "add", "Ann Lee"]);
+    for (title, due) in [("Oldest", "2026-11-01"), ("Older", "2026-11-10"), ("Recent", "2026-11-24")] {
+        k.ok(&["task", "add", title, "--due", due]);
+    }
+    k.ok(&["hook", "ann", "Call Ann back", "--due", "2026-11-23"]);
+    k.ok(&["task", "add", "Upcoming", "--due", "tomorrow"]);
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect()
+    };
+    // The two most recently due overdue items, oldest first, then the days ahead.
+    let agenda = k.json(&["agenda", "--overdue", "2"]);
+    assert_eq!(titles(&agenda), ["Call Ann back", "Recent", "Upcoming"]);
+    assert_eq!(agenda["overdue_not_shown"], 2);
+    assert_eq!(agenda["items"][0]["people"][0]["name"], "Ann Lee", "people are filled in for the items shown");
+    let all = k.json(&["agenda", "--overdue", "all"]);
+    assert_eq!(titles(&all), ["Oldest", "Older", "Call Ann back", "Recent", "Upcoming"]);
+    assert_eq!(all["overdue_not_shown"], 0);
+    let table = k.ok(&["agenda", "--overdue", "0"]);
+    assert!(table.starts_with("4 older overdue tasks and hooks not shown"), "{table}");
+    assert!(table.contains("Upcoming") && !table.contains("Recent"), "{table}");
+    let bad = k.run(&["agenda", "--overdue", "some"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a number or `all`"), "{}", bad.stderr);
 }
 
 #[test]
