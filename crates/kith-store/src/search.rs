@@ -215,8 +215,9 @@ fn words(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).take(16).collect()
 }
 
-/// How many of the newest matching documents SQLite ranks by BM25 (see `search`). A personal
-/// network rarely has more matches than this, and then the ranking is exact.
+/// How many of the newest matching documents are ranked (BM25 in SQLite, ts_rank in
+/// PostgreSQL). A personal network rarely has more matches than this, and then the ranking is
+/// exact; beyond it, older matches are left out rather than making every search slow.
 const RANKED: i64 = 5000;
 
 pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<SearchHit>> {
@@ -233,20 +234,27 @@ pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize
             // Ranking costs per matching document; a common word in a big network matches a
             // hundred thousand interactions. Rank only the newest RANKED matches: walking the
             // index by rowid without scoring is cheap, and finds where that window starts.
+            let kind_vals: Vec<Val> = kinds.iter().map(|k| Val::from(k.name())).collect();
+            if !kinds.is_empty() {
+                kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
+            }
+            let mut floor_params = vec![expr.clone()];
+            floor_params.extend(kind_vals.iter().cloned());
+            floor_params.push(Val::Int(RANKED));
             let floor = db
                 .query(
-                    "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                    &[expr.clone(), Val::Int(RANKED)],
+                    &format!(
+                        "SELECT search.rowid FROM search JOIN search_docs d ON d.rowid = search.rowid
+                         WHERE search MATCH ?{kind_filter} ORDER BY search.rowid DESC LIMIT 1 OFFSET ?"
+                    ),
+                    &floor_params,
                 )?
                 .first()
                 .and_then(|r| r[0].int())
                 .unwrap_or(0);
             params.push(expr.clone());
             params.push(Val::Int(floor));
-            if !kinds.is_empty() {
-                kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
-                params.extend(kinds.iter().map(|k| Val::from(k.name())));
-            }
+            params.extend(kind_vals);
             params.push(Val::Int(limit as i64));
             let mut rows = db.query(
                 &format!(
@@ -274,19 +282,26 @@ pub(crate) fn search(db: &mut dyn Backend, q: &str, kinds: &[Kind], limit: usize
         }
         Engine::Postgres => {
             let expr: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
-            params.push(Val::Text(expr.join(" & ")));
+            let expr = Val::Text(expr.join(" & "));
+            params.push(expr.clone());
             if !kinds.is_empty() {
-                kind_filter = format!(" AND d.kind IN ({})", vec!["?"; kinds.len()].join(", "));
+                kind_filter = format!(" AND kind IN ({})", vec!["?"; kinds.len()].join(", "));
                 params.extend(kinds.iter().map(|k| Val::from(k.name())));
             }
+            params.push(expr);
             params.push(Val::Int(limit as i64));
+            // As in SQLite, rank only the newest RANKED matches: ids are UUIDv7, so the primary
+            // key walked backwards is newest first, and ts_rank (which reads every candidate's
+            // tsvector) runs on the window only.
             db.query(
                 &format!(
                     "SELECT d.kind, d.entity, d.title,
                             ts_headline('simple', d.body, q, 'StartSel=[, StopSel=], MaxWords=12, MinWords=4'),
                             ts_rank(d.tsv, q)
-                     FROM search_docs d, to_tsquery('simple', ?) q
-                     WHERE d.tsv @@ q{kind_filter}
+                     FROM (SELECT kind, entity, title, body, tsv FROM search_docs
+                           WHERE tsv @@ to_tsquery('simple', ?){kind_filter}
+                           ORDER BY entity DESC LIMIT {RANKED}) d,
+                          to_tsquery('simple', ?) q
                      ORDER BY ts_rank(d.tsv, q) DESC, d.entity LIMIT ?"
                 ),
                 &params,

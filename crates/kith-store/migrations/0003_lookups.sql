@@ -1,0 +1,5 @@
+-- kith schema, version 3: indexes for lookups that every command makes.
+--
+-- `me` (the user's own person) is resolved by most commands; without an index that is a scan
+-- of every person.
+CREATE INDEX people_me ON people (id) WHERE is_me = 1;
