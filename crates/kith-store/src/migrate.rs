@@ -16,16 +16,25 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    shared: include_str!("../migrations/0001_init.sql"),
-    sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_search.pg.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        shared: include_str!("../migrations/0001_init.sql"),
+        sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_search.pg.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "intel",
+        shared: include_str!("../migrations/0002_intel.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();
