@@ -604,13 +604,13 @@ pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
                 for &v in &n.from_source.nodes {
                     chain.push(name_of(ctx, v)?);
                 }
+                let from_who = if a.from.is_some() { "the start" } else { "you" };
                 message = Some(format!(
-                    "no chain within {}; nearest: {} ({} hop{} from you, {} hops from {})",
+                    "no chain within {}; nearest: {} ({} from {from_who}, {} from {})",
                     hops_text(a.max_hops),
                     person.name,
-                    n.from_source.hops(),
-                    if n.from_source.hops() == 1 { "" } else { "s" },
-                    n.to_target.hops(),
+                    hops_text(n.from_source.hops()),
+                    hops_text(n.to_target.hops()),
                     target.name
                 ));
                 nearest = Some(NearestOut {
