@@ -114,15 +114,17 @@ pub fn tie_recency(last: Option<Timestamp>, now: Timestamp) -> f32 {
     }
 }
 
+/// Per-person contact statistics from the derived `participants.at` (migration 0002): one scan
+/// of the covering index `participants_person_at`, no join to the interactions.
 const STATS_SQL: &str = "SELECT p.id, p.display_name, p.tier, p.net_type, p.cadence_days, p.is_me, p.birthday,
         s.last_at, s.n365, s.n90
     FROM people p LEFT JOIN (
-        SELECT pt.person AS person, max(i.occurred_at) AS last_at,
-               count(CASE WHEN i.occurred_at >= ? THEN 1 END) AS n365,
-               count(CASE WHEN i.occurred_at >= ? THEN 1 END) AS n90
-        FROM participants pt JOIN interactions i ON i.id = pt.interaction
-        WHERE pt.deleted = 0 AND i.deleted = 0 AND i.occurred_at IS NOT NULL {person_filter}
-        GROUP BY pt.person
+        SELECT person, max(at) AS last_at,
+               count(CASE WHEN at >= ? THEN 1 END) AS n365,
+               count(CASE WHEN at >= ? THEN 1 END) AS n90
+        FROM participants
+        WHERE deleted = 0 AND at IS NOT NULL {person_filter}
+        GROUP BY person
     ) s ON s.person = p.id
     WHERE p.deleted = 0 AND p.display_name IS NOT NULL {id_filter}";
 
@@ -135,7 +137,7 @@ impl Store {
             Some(id) => {
                 params.push(id.into());
                 params.push(id.into());
-                STATS_SQL.replace("{person_filter}", "AND pt.person = ?").replace("{id_filter}", "AND p.id = ?")
+                STATS_SQL.replace("{person_filter}", "AND person = ?").replace("{id_filter}", "AND p.id = ?")
             }
             None => STATS_SQL.replace("{person_filter}", "").replace("{id_filter}", ""),
         };
@@ -302,10 +304,8 @@ impl Store {
     /// The last interaction in which both people took part.
     pub fn last_contact_between(&mut self, a: Id, b: Id) -> Result<Option<Timestamp>> {
         let rows = self.db().query(
-            "SELECT max(i.occurred_at) FROM participants x
-             JOIN participants y ON y.interaction = x.interaction
-             JOIN interactions i ON i.id = x.interaction
-             WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0 AND i.deleted = 0",
+            "SELECT max(x.at) FROM participants x JOIN participants y ON y.interaction = x.interaction
+             WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0",
             &[a.into(), b.into()],
         )?;
         Ok(rows.first().and_then(|r| ts(&r[0])))
@@ -340,8 +340,8 @@ impl Store {
         let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
         if let Some(me) = me {
             let rows = self.db().query(
-                "SELECT pt.person, max(i.occurred_at) FROM participants pt JOIN interactions i ON i.id = pt.interaction
-                 WHERE pt.deleted = 0 AND i.deleted = 0 AND pt.person IN (
+                "SELECT pt.person, max(pt.at) FROM participants pt
+                 WHERE pt.deleted = 0 AND pt.person IN (
                      SELECT CASE WHEN t.a = ? THEN t.b ELSE t.a END FROM ties t
                      WHERE (t.a = ? OR t.b = ?) AND t.deleted = 0)
                  GROUP BY pt.person",

@@ -523,17 +523,37 @@ fn resolve_person_or_org(ctx: &mut Ctx, q: &str, org_only: bool) -> Result<PathT
     }
     let person = ctx.store.resolve_person(q);
     let organization = ctx.store.resolve_org(q);
-    match (person, organization) {
-        (Ok(id), Err(e)) if e.is_lookup() => {
+    match one_of(q, ("person", person), ("organization", organization), "--org for the organization")? {
+        (true, id) => {
             let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
             Ok(PathTarget { kind: "person", id, name })
         }
-        (Err(e), Ok(_)) if e.is_lookup() && matches!(e, kith_store::Error::NotFound { .. }) => org(ctx),
+        (false, _) => org(ctx),
+    }
+}
+
+/// A reference that may name a record of two kinds: `(true, id)` for the first kind,
+/// `(false, id)` for the second. A unique match of one kind wins over a lookup failure of the
+/// other; matches of both kinds are ambiguous; both missing is "no X or Y matches".
+fn one_of(
+    q: &str,
+    first: (&str, kith_store::Result<Id>),
+    second: (&str, kith_store::Result<Id>),
+    hint: &str,
+) -> Result<(bool, Id)> {
+    use kith_store::Error::NotFound;
+    match (first.1, second.1) {
         (Ok(_), Ok(_)) => Err(Failure::Lookup(format!(
-            "`{q}` matches a person and an organization: add --org for the organization, or name the person by email or id"
+            "`{q}` matches a {} and an {}: add {hint}, or name the {} by email or id",
+            first.0, second.0, first.0
         ))),
-        (Err(e), _) => Err(e.into()),
-        (_, Err(e)) => Err(e.into()),
+        (Ok(a), Err(e)) if e.is_lookup() => Ok((true, a)),
+        (Err(e), Ok(b)) if e.is_lookup() => Ok((false, b)),
+        (Err(NotFound { .. }), Err(NotFound { .. })) => {
+            Err(Failure::Lookup(format!("no {} or {} matches `{q}`", first.0, second.0)))
+        }
+        (Err(NotFound { .. }), Err(e)) => Err(e.into()),
+        (Err(e), _) | (_, Err(e)) => Err(e.into()),
     }
 }
 
@@ -1058,17 +1078,11 @@ pub fn brief(ctx: &mut Ctx, a: BriefArgs) -> Result<()> {
     let event = if a.event {
         Some(ctx.store.resolve_event(&a.target)?)
     } else {
-        match (ctx.store.resolve_person(&a.target), ctx.store.resolve_event(&a.target)) {
-            (Ok(_), Ok(_)) => {
-                return Err(Failure::Lookup(format!(
-                    "`{}` matches a person and an event: add --event for the event, or name the person by email or id",
-                    a.target
-                )));
-            }
-            (Ok(_), Err(e)) | (Err(e), Ok(_)) if !e.is_lookup() => return Err(e.into()),
-            (Ok(_), Err(_)) => None,
-            (Err(kith_store::Error::NotFound { .. }), Ok(ev)) => Some(ev),
-            (Err(e), _) => return Err(e.into()),
+        let person = ctx.store.resolve_person(&a.target);
+        let event = ctx.store.resolve_event(&a.target);
+        match one_of(&a.target, ("person", person), ("event", event), "--event for the event")? {
+            (true, _) => None,
+            (false, id) => Some(id),
         }
     };
     let mut md = String::new();
