@@ -82,8 +82,8 @@ echo "kith:     $kith"
 echo "now:      KITH_NOW=$KITH_NOW   hyperfine --warmup $warmup --runs $runs -N"
 echo
 
-names=(agenda list search add log)
-targets=(50 100 50 20 20)
+names=(agenda list search add log reconnect rank plan path brief)
+targets=(50 100 50 20 20 300 300 300 300 300)
 # hyperfine -N splits these like a shell would, without running one.
 commands=(
     "'$kith' agenda"
@@ -91,6 +91,11 @@ commands=(
     "'$kith' search '$word'"
     "'$kith' person add 'Bench Person {run}'"
     "'$kith' log '$email' --kind call --note bench"
+    "'$kith' reconnect"
+    "'$kith' rank"
+    "'$kith' plan"
+    "'$kith' path '$email'"
+    "'$kith' brief '$email'"
 )
 for i in "${!names[@]}"; do
     hyperfine --style basic --warmup "$warmup" --runs "$runs" -N \

@@ -124,8 +124,26 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
             dirty.insert((kind, entity));
         }
     }
+    contact_times(db, &dirty)?;
     search::reindex(db, &dirty)?;
     Ok(report)
+}
+
+/// Keep the derived `participants.at` (migration 0002) equal to the time of the participant's
+/// interaction while that interaction is live. It is recomputed from the current rows, never
+/// from the ops at hand, so it ends the same whatever order the ops came in.
+fn contact_times(db: &mut dyn Backend, dirty: &BTreeSet<(Kind, Id)>) -> Result<()> {
+    const SET: &str = "UPDATE participants SET at = (SELECT i.occurred_at FROM interactions i
+                       WHERE i.id = participants.interaction AND i.deleted = 0)";
+    for (kind, id) in dirty {
+        let sql = match kind {
+            Kind::Interaction => format!("{SET} WHERE interaction = ?"),
+            Kind::Participant => format!("{SET} WHERE id = ?"),
+            _ => continue,
+        };
+        db.execute(&sql, &[Val::from(*id)])?;
+    }
+    Ok(())
 }
 
 /// Make sure a referenced record has a row, so the foreign key holds even when a child's ops

@@ -91,6 +91,9 @@ pub(crate) trait Backend: Send {
     fn batch(&mut self, sql: &str) -> Result<(), Error>;
     fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, Error>;
+    /// Run a query and hand each row to `f` as it arrives, without collecting the result: for
+    /// loads of hundreds of thousands of rows (the tie graph). The row slice is reused.
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,6 +164,35 @@ impl Backend for Sqlite {
         let n = stmt.column_count();
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| sqlite_row(r, n))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut buf: Vec<Val> = vec![Val::Null; n];
+        while let Some(row) = rows.next()? {
+            for (i, slot) in buf.iter_mut().enumerate() {
+                match row.get_ref(i)? {
+                    ValueRef::Null => *slot = Val::Null,
+                    ValueRef::Integer(v) => *slot = Val::Int(v),
+                    ValueRef::Real(v) => *slot = Val::Real(v),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        // Reuse the string's buffer from the previous row.
+                        let text = String::from_utf8_lossy(t);
+                        match slot {
+                            Val::Text(s) => {
+                                s.clear();
+                                s.push_str(&text);
+                            }
+                            _ => *slot = Val::Text(text.into_owned()),
+                        }
+                    }
+                }
+            }
+            f(&buf);
+        }
+        Ok(())
     }
 }
 
@@ -285,6 +317,21 @@ impl Backend for Postgres {
         let rows = self.client.query(&stmt, &refs)?;
         let n = stmt.columns().len();
         rows.iter().map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect()).collect()
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let stmt = self.prepare(sql)?;
+        let n = stmt.columns().len();
+        let mut rows = self.client.query_raw(&stmt, params.iter())?;
+        let mut buf: Vec<Val> = Vec::with_capacity(n);
+        while let Some(row) = rows.next()? {
+            buf.clear();
+            for i in 0..n {
+                buf.push(row.try_get::<_, Val>(i)?);
+            }
+            f(&buf);
+        }
+        Ok(())
     }
 }
 

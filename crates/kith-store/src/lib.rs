@@ -9,6 +9,7 @@
 
 mod apply;
 mod backend;
+mod intel;
 mod migrate;
 mod query;
 mod search;
@@ -19,6 +20,7 @@ use kith_core::{ChangeSet, Clock, Hlc, NodeId, Op, Stamper};
 
 pub use apply::ApplyReport;
 pub use backend::{Engine, Val};
+pub use intel::*;
 pub use query::*;
 pub use search::SearchHit;
 

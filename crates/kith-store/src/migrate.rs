@@ -25,6 +25,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0001_search.pg.sql"),
     },
     Migration {
+        version: 2,
+        name: "intel",
+        shared: include_str!("../migrations/0002_intel.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 3,
         name: "lookups",
         shared: include_str!("../migrations/0003_lookups.sql"),

@@ -62,6 +62,14 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// The exit status of a command that succeeded (0 unless the command says otherwise, like
+/// `kith remind` when something is due).
+static EXIT_STATUS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+pub fn set_exit_status(code: u8) {
+    EXIT_STATUS.store(code, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn usage(msg: impl Into<String>) -> Failure {
     Failure::Usage(msg.into())
 }
@@ -136,7 +144,7 @@ pub fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed)),
         Err(f) => {
             let (code, msg) = match f {
                 Failure::Usage(m) => (exit::USAGE, m),

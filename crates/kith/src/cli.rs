@@ -75,6 +75,24 @@ pub enum Command {
     /// Developer tools
     #[command(subcommand)]
     Dev(DevCmd),
+    /// Relationships going cold, most urgent first, with a suggested next step
+    Reconnect(crate::intel_cmd::ReconnectArgs),
+    /// The reciprocity ledger: what you gave and got, overall or with one person
+    Ledger(crate::intel_cmd::LedgerArgs),
+    /// Suggested introductions, or what you and your network can offer one person
+    Match(crate::intel_cmd::MatchArgs),
+    /// Warm introduction chains from you to a person or an organization
+    Path(crate::intel_cmd::PathArgs),
+    /// Your contacts by importance, each part of the score shown
+    Rank(crate::intel_cmd::RankArgs),
+    /// A meeting brief for a person or an event (Markdown, or --json)
+    Brief(crate::intel_cmd::BriefArgs),
+    /// The day (or week): events, what is due, and reconnects in the free slots
+    Plan(crate::intel_cmd::PlanArgs),
+    /// After an event: log the meeting with each person met and leave hooks, in one go
+    Debrief(crate::intel_cmd::DebriefArgs),
+    /// What is due now and soon; exit status 10 when something is, 0 when nothing is
+    Remind(crate::intel_cmd::RemindArgs),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.

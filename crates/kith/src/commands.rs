@@ -34,6 +34,15 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
             crate::seed::seed(ctx, crate::seed::Plan { people, ties_per_person, interactions, seed })
         }
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Reconnect(a) => crate::intel_cmd::reconnect(ctx, a),
+        Command::Ledger(a) => crate::intel_cmd::ledger_cmd(ctx, a),
+        Command::Match(a) => crate::intel_cmd::match_cmd(ctx, a),
+        Command::Path(a) => crate::intel_cmd::path(ctx, a),
+        Command::Rank(a) => crate::intel_cmd::rank_cmd(ctx, a),
+        Command::Brief(a) => crate::intel_cmd::brief(ctx, a),
+        Command::Plan(a) => crate::intel_cmd::plan(ctx, a),
+        Command::Debrief(a) => crate::intel_cmd::debrief(ctx, a),
+        Command::Remind(a) => crate::intel_cmd::remind(ctx, a),
     }
 }
 
@@ -364,10 +373,22 @@ fn person_show(ctx: &mut Ctx, id: Id) -> Result<()> {
     let Some(p) = ctx.store.person(id)? else {
         return Err(Failure::Lookup(format!("no person with id {id}")));
     };
+    let warmth = crate::intel_cmd::person_warmth(ctx, &p)?;
     if ctx.json {
-        return out::json(&p).map_err(Failure::from);
+        #[derive(serde::Serialize)]
+        struct WithWarmth<'a> {
+            #[serde(flatten)]
+            person: &'a PersonView,
+            /// Null for your own profile.
+            warmth: Option<kith_core::intel::warmth::Warmth>,
+        }
+        return out::json(&WithWarmth { person: &p, warmth }).map_err(Failure::from);
     }
-    print_person(ctx, &p)
+    print_person(ctx, &p)?;
+    match &warmth {
+        Some(w) => crate::intel_cmd::print_warmth(w),
+        None => Ok(()),
+    }
 }
 
 fn print_person(ctx: &Ctx, p: &PersonView) -> Result<()> {

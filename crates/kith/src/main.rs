@@ -5,6 +5,7 @@
 mod app;
 mod cli;
 mod commands;
+mod intel_cmd;
 mod out;
 mod seed;
 

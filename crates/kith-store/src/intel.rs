@@ -1,0 +1,377 @@
+//! Reads that feed relationship intelligence (kith-core's `intel` and `paths`): per-person
+//! contact statistics, the reciprocity exchanges, needs and offers, open hooks, and the tie
+//! graph in compressed form.
+//!
+//! Each read is one aggregate query (GROUP BY) over the whole network, or one streamed scan, never
+//! a query per person: `kith reconnect` and `kith rank` read 100,000 people at once. The SQL is
+//! shared by both engines; the only engine-specific piece is the row streaming in `backend.rs`.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use kith_core::Id;
+use kith_core::intel::ledger::ExchangeFact;
+use kith_core::paths::{Graph, GraphBuilder};
+
+use crate::backend::Val;
+use crate::{Result, Store};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Half-life, in days, of a tie's recency in the path graph: a contact 90 days ago counts half.
+pub const TIE_RECENCY_HALF_LIFE_DAYS: f64 = 90.0;
+
+fn id_of(v: &Val) -> Option<Id> {
+    v.text().and_then(|s| s.parse().ok())
+}
+
+fn ts(v: &Val) -> Option<Timestamp> {
+    v.int().and_then(|ms| Timestamp::from_millisecond(ms).ok())
+}
+
+fn text(v: &Val) -> Option<String> {
+    v.text().map(str::to_string)
+}
+
+/// What the store knows about one person for cadences, warmth and rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactStats {
+    pub id: Id,
+    pub name: String,
+    pub tier: Option<String>,
+    pub net_type: Option<String>,
+    pub cadence_days: Option<i64>,
+    pub is_me: bool,
+    pub birthday: Option<String>,
+    /// When the record was created (from its UUIDv7 id).
+    pub created_at: Option<Timestamp>,
+    /// The latest interaction of any kind with them.
+    pub last_contact: Option<Timestamp>,
+    pub interactions_365d: u32,
+    pub interactions_90d: u32,
+}
+
+/// Name, tier and type of one person, for matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonBasic {
+    pub id: Id,
+    pub name: String,
+    pub tier: Option<String>,
+    pub net_type: Option<String>,
+    pub is_me: bool,
+}
+
+/// Sums of exchange weights with one person, as the ledger counts them (a weight below 1 is 1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExchangeTotals {
+    pub gave: u32,
+    pub got: u32,
+}
+
+/// Needs, offers and strengths of one person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonTags {
+    pub needs: Vec<String>,
+    pub offers: Vec<String>,
+    pub strengths: Vec<String>,
+}
+
+/// An open follow-up hook linked to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenHook {
+    pub person: Id,
+    pub task: Id,
+    pub title: String,
+    pub due_date: Option<String>,
+    pub due_at: Option<Timestamp>,
+}
+
+/// The tie graph: people as dense node numbers, ties as weighted edges.
+pub struct TieGraph {
+    pub graph: Graph,
+    /// Node number → person id.
+    pub ids: Vec<Id>,
+    /// Person id → node number.
+    pub index: HashMap<Id, u32>,
+    /// For ties with `me`: the last contact with the other person, by node.
+    pub my_last_contact: HashMap<u32, Timestamp>,
+}
+
+impl TieGraph {
+    pub fn node(&self, id: Id) -> Option<u32> {
+        self.index.get(&id).copied()
+    }
+}
+
+/// `0.5^(days / half-life)`: 1 for a contact today, ½ after [`TIE_RECENCY_HALF_LIFE_DAYS`].
+pub fn tie_recency(last: Option<Timestamp>, now: Timestamp) -> f32 {
+    match last {
+        None => 0.0,
+        Some(t) => {
+            let days = (now.as_millisecond() - t.as_millisecond()).max(0) as f64 / DAY_MS as f64;
+            0.5f64.powf(days / TIE_RECENCY_HALF_LIFE_DAYS) as f32
+        }
+    }
+}
+
+/// Per-person contact statistics from the derived `participants.at` (migration 0002): one scan
+/// of the covering index `participants_person_at`, no join to the interactions.
+const STATS_SQL: &str = "SELECT p.id, p.display_name, p.tier, p.net_type, p.cadence_days, p.is_me, p.birthday,
+        s.last_at, s.n365, s.n90
+    FROM people p LEFT JOIN (
+        SELECT person, max(at) AS last_at,
+               count(CASE WHEN at >= ? THEN 1 END) AS n365,
+               count(CASE WHEN at >= ? THEN 1 END) AS n90
+        FROM participants
+        WHERE deleted = 0 AND at IS NOT NULL {person_filter}
+        GROUP BY person
+    ) s ON s.person = p.id
+    WHERE p.deleted = 0 AND p.display_name IS NOT NULL {id_filter}";
+
+impl Store {
+    /// Contact statistics of every live person (including me), or of one person.
+    pub fn contact_stats(&mut self, person: Option<Id>, now: Timestamp) -> Result<Vec<ContactStats>> {
+        let now_ms = now.as_millisecond();
+        let mut params = vec![Val::Int(now_ms - 365 * DAY_MS), Val::Int(now_ms - 90 * DAY_MS)];
+        let sql = match person {
+            Some(id) => {
+                params.push(id.into());
+                params.push(id.into());
+                STATS_SQL.replace("{person_filter}", "AND person = ?").replace("{id_filter}", "AND p.id = ?")
+            }
+            None => STATS_SQL.replace("{person_filter}", "").replace("{id_filter}", ""),
+        };
+        let mut out = Vec::new();
+        self.db().query_each(&sql, &params, &mut |r| {
+            let Some(id) = id_of(&r[0]) else { return };
+            out.push(ContactStats {
+                id,
+                name: text(&r[1]).unwrap_or_default(),
+                tier: text(&r[2]),
+                net_type: text(&r[3]),
+                cadence_days: r[4].int(),
+                is_me: r[5].int() == Some(1),
+                birthday: text(&r[6]),
+                created_at: id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+                last_contact: ts(&r[7]),
+                interactions_365d: r[8].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+                interactions_90d: r[9].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+            });
+        })?;
+        out.sort_by_key(|c| c.id);
+        Ok(out)
+    }
+
+    /// Name, tier and type of every live person, by id.
+    pub fn person_basics(&mut self) -> Result<Vec<PersonBasic>> {
+        let mut out = Vec::new();
+        self.db().query_each(
+            "SELECT id, display_name, tier, net_type, is_me FROM people
+             WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
+            &[],
+            &mut |r| {
+                let Some(id) = id_of(&r[0]) else { return };
+                out.push(PersonBasic {
+                    id,
+                    name: text(&r[1]).unwrap_or_default(),
+                    tier: text(&r[2]),
+                    net_type: text(&r[3]),
+                    is_me: r[4].int() == Some(1),
+                });
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Every live exchange (with a live person and interaction), or those with one person.
+    /// Rows whose direction or kind this kith does not know are skipped.
+    pub fn exchange_facts(&mut self, person: Option<Id>) -> Result<Vec<ExchangeFact>> {
+        let mut sql = String::from(
+            "SELECT e.person, p.display_name, i.occurred_at, e.direction, e.kind, e.weight, e.what
+             FROM exchanges e JOIN interactions i ON i.id = e.interaction JOIN people p ON p.id = e.person
+             WHERE e.deleted = 0 AND i.deleted = 0 AND p.deleted = 0 AND i.occurred_at IS NOT NULL",
+        );
+        let mut params = Vec::new();
+        if let Some(id) = person {
+            sql.push_str(" AND e.person = ?");
+            params.push(Val::from(id));
+        }
+        let mut out = Vec::new();
+        self.db().query_each(&sql, &params, &mut |r| {
+            let (Some(person), Some(at)) = (id_of(&r[0]), ts(&r[2])) else { return };
+            let (Some(direction), Some(kind)) = (
+                r[3].text().and_then(|d| d.parse().ok()),
+                r[4].text().map(|k| k.parse().unwrap_or(kith_core::model::ExchangeKind::Other)),
+            ) else {
+                return;
+            };
+            out.push(ExchangeFact {
+                person,
+                name: text(&r[1]).unwrap_or_default(),
+                at,
+                direction,
+                kind,
+                weight: r[5].int().unwrap_or(1).clamp(0, 255) as u8,
+                what: text(&r[6]).unwrap_or_default(),
+            });
+        })?;
+        Ok(out)
+    }
+
+    /// Gave/got sums by person, aggregated in SQL.
+    pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
+        let rows = self.db().query(
+            "SELECT e.person, e.direction, CAST(sum(CASE WHEN e.weight >= 1 THEN e.weight ELSE 1 END) AS BIGINT)
+             FROM exchanges e JOIN interactions i ON i.id = e.interaction
+             WHERE e.deleted = 0 AND i.deleted = 0 GROUP BY e.person, e.direction",
+            &[],
+        )?;
+        let mut out: HashMap<Id, ExchangeTotals> = HashMap::new();
+        for r in rows {
+            let Some(id) = id_of(&r[0]) else { continue };
+            let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+            let t = out.entry(id).or_default();
+            match r[1].text() {
+                Some("gave") => t.gave += n,
+                Some("got") => t.got += n,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Needs, offers and strengths of every person who has any (or of one person).
+    pub fn person_tags(&mut self, person: Option<Id>) -> Result<HashMap<Id, PersonTags>> {
+        let mut sql = String::from(
+            "SELECT parent, kind, value FROM person_items
+             WHERE kind IN ('need', 'offer', 'strength') AND deleted = 0 AND value IS NOT NULL",
+        );
+        let mut params = Vec::new();
+        if let Some(id) = person {
+            sql.push_str(" AND parent = ?");
+            params.push(Val::from(id));
+        }
+        sql.push_str(" ORDER BY parent, kind, value");
+        let mut out: HashMap<Id, PersonTags> = HashMap::new();
+        self.db().query_each(&sql, &params, &mut |r| {
+            let (Some(id), Some(value)) = (id_of(&r[0]), text(&r[2])) else { return };
+            let t = out.entry(id).or_default();
+            match r[1].text() {
+                Some("need") => t.needs.push(value),
+                Some("offer") => t.offers.push(value),
+                Some("strength") => t.strengths.push(value),
+                _ => {}
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// Open hooks with the people they concern, soonest due first, or those of one person.
+    pub fn open_hooks(&mut self, person: Option<Id>) -> Result<Vec<OpenHook>> {
+        let mut sql = String::from(
+            "SELECT tp.person, t.id, t.title, t.due_date, t.due_at
+             FROM tasks t JOIN task_people tp ON tp.task = t.id
+             WHERE t.deleted = 0 AND tp.deleted = 0 AND t.status = 'open' AND t.hook = 1 AND t.title IS NOT NULL",
+        );
+        let mut params = Vec::new();
+        if let Some(id) = person {
+            sql.push_str(" AND tp.person = ?");
+            params.push(Val::from(id));
+        }
+        let rows = self.db().query(&sql, &params)?;
+        let mut out: Vec<OpenHook> = rows
+            .iter()
+            .filter_map(|r| {
+                Some(OpenHook {
+                    person: id_of(&r[0])?,
+                    task: id_of(&r[1])?,
+                    title: text(&r[2])?,
+                    due_date: text(&r[3]),
+                    due_at: ts(&r[4]),
+                })
+            })
+            .collect();
+        // A day sorts at its start (UTC), like `tasks`; undated last.
+        let key = |h: &OpenHook| match (&h.due_date, h.due_at) {
+            (Some(d), _) => (0, format!("{d}T00:00:00")),
+            (None, Some(at)) => (0, at.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
+            _ => (1, String::new()),
+        };
+        out.sort_by_cached_key(|h| (key(h), h.task, h.person));
+        Ok(out)
+    }
+
+    /// The last interaction in which both people took part.
+    pub fn last_contact_between(&mut self, a: Id, b: Id) -> Result<Option<Timestamp>> {
+        let rows = self.db().query(
+            "SELECT max(x.at) FROM participants x JOIN participants y ON y.interaction = x.interaction
+             WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0",
+            &[a.into(), b.into()],
+        )?;
+        Ok(rows.first().and_then(|r| ts(&r[0])))
+    }
+
+    /// Ids of the people currently (no end date) at an organization.
+    pub fn org_people(&mut self, org: Id) -> Result<Vec<Id>> {
+        let rows = self.db().query(
+            "SELECT DISTINCT r.person FROM roles r JOIN people p ON p.id = r.person
+             WHERE r.org = ? AND r.deleted = 0 AND r.end_on IS NULL AND p.deleted = 0 ORDER BY r.person",
+            &[org.into()],
+        )?;
+        Ok(rows.iter().filter_map(|r| id_of(&r[0])).collect())
+    }
+
+    /// The tie graph of all live people and ties. One query numbers the people, one streams
+    /// the ties into the builder; ties with `me` get their recency from my last contact with the
+    /// other person (the only contacts kith records), other ties count as not recent.
+    pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
+        let mut ids: Vec<Id> = Vec::new();
+        self.db().query_each(
+            "SELECT id FROM people WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
+            &[],
+            &mut |r| {
+                if let Some(id) = id_of(&r[0]) {
+                    ids.push(id);
+                }
+            },
+        )?;
+        let index: HashMap<Id, u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+
+        let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
+        if let Some(me) = me {
+            let rows = self.db().query(
+                "SELECT pt.person, max(pt.at) FROM participants pt
+                 WHERE pt.deleted = 0 AND pt.person IN (
+                     SELECT CASE WHEN t.a = ? THEN t.b ELSE t.a END FROM ties t
+                     WHERE (t.a = ? OR t.b = ?) AND t.deleted = 0)
+                 GROUP BY pt.person",
+                &[me.into(), me.into(), me.into()],
+            )?;
+            for r in rows {
+                if let (Some(&n), Some(t)) = (id_of(&r[0]).and_then(|id| index.get(&id)), ts(&r[1])) {
+                    my_last_contact.insert(n, t);
+                }
+            }
+        }
+        let me_node = me.and_then(|m| index.get(&m).copied());
+
+        let mut builder = GraphBuilder::with_capacity(ids.len() as u32, 0);
+        self.db().query_each("SELECT a, b, strength FROM ties WHERE deleted = 0", &[], &mut |r| {
+            let (Some(a), Some(b)) = (
+                r[0].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+                r[1].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+            ) else {
+                return;
+            };
+            let strength = r[2].int().unwrap_or(3).clamp(1, 5) as u8;
+            let other = match me_node {
+                Some(m) if a == m => Some(b),
+                Some(m) if b == m => Some(a),
+                _ => None,
+            };
+            let recency = other.map_or(0.0, |o| tie_recency(my_last_contact.get(&o).copied(), now));
+            builder.add_edge(a, b, strength, recency);
+        })?;
+        Ok(TieGraph { graph: builder.build(), ids, index, my_last_contact })
+    }
+}

@@ -1,0 +1,1632 @@
+//! Relationship-intelligence commands: `reconnect`, `ledger`, `match`, `path`, `rank`, `brief`,
+//! `plan`, `debrief`, `remind`, and the warmth shown by `person show`.
+//!
+//! Each command reads what it needs from the store in a few aggregate queries
+//! (`kith_store::intel`), hands it to the pure algorithms of `kith_core::intel` and
+//! `kith_core::paths` with "now" and the time zone from [`Ctx`], and prints a table, Markdown or
+//! `--json` (field names in docs/cli-json.md). Settings are `kith_core::intel::Settings`'
+//! defaults (documented in the README); there is no settings file yet.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kith_core::intel::brief::{BriefInput, brief_text};
+use kith_core::intel::cadence::{self, Cadence, Contact};
+use kith_core::intel::ledger::{ledger, person_ledger};
+use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
+use kith_core::intel::plan::{Anniversary, Busy, DayPlan, PlanTask, plan_day, plan_week};
+use kith_core::intel::rank::{self, RankInput};
+use kith_core::intel::warmth::{Warmth, WarmthInput, warmth};
+use kith_core::intel::{PersonRef, Settings};
+use kith_core::model::{Birthday, InteractionKind, NetType, TaskStatus, Tier};
+use kith_core::paths::{By, DEFAULT_MAX_HOPS, Path};
+use kith_core::when::parse_span;
+use kith_core::{ChangeSet, Id, Kind};
+use kith_store::{ContactStats, PersonView, TaskFilter};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::{Ctx, Failure, Result, usage};
+use crate::out::{self, Cell, DIM, NAME, OK, WARN};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The settings every command uses: the documented defaults.
+fn settings() -> Settings {
+    Settings::default()
+}
+
+fn now(ctx: &Ctx) -> Timestamp {
+    ctx.now.timestamp()
+}
+
+fn tier_of(s: &Option<String>) -> Option<Tier> {
+    s.as_deref().and_then(|t| t.parse().ok())
+}
+
+fn type_of(s: &Option<String>) -> Option<NetType> {
+    s.as_deref().and_then(|t| t.parse().ok())
+}
+
+fn cadence_override(d: Option<i64>) -> Option<u32> {
+    d.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32)
+}
+
+/// "12 days ago", "today", "in 3 days".
+fn ago(now: Timestamp, t: Timestamp) -> String {
+    let days = (now.as_millisecond() - t.as_millisecond()) as f64 / DAY_MS as f64;
+    if days.abs() < 1.0 {
+        "today".to_string()
+    } else if days > 0.0 {
+        let d = days.floor() as i64;
+        if d == 1 { "1 day ago".into() } else { format!("{d} days ago") }
+    } else {
+        let d = (-days).ceil() as i64;
+        if d == 1 { "in 1 day".into() } else { format!("in {d} days") }
+    }
+}
+
+fn me_required(ctx: &mut Ctx) -> Result<Id> {
+    ctx.store.me()?.ok_or_else(|| usage("your profile is not set up yet: run `kith me edit --name \"Your Name\"`"))
+}
+
+/// Strength of my tie with each person.
+fn my_tie_strengths(ctx: &mut Ctx, me: Option<Id>) -> Result<HashMap<Id, u8>> {
+    let Some(me) = me else { return Ok(HashMap::new()) };
+    Ok(ctx
+        .store
+        .ties(Some(me))?
+        .into_iter()
+        .filter(|t| t.from_id == me)
+        .map(|t| (t.to_id, t.strength.unwrap_or(3).clamp(1, 5) as u8))
+        .collect())
+}
+
+fn warmth_input(s: &ContactStats, cfg: &Settings, gave: u32, got: u32, tie: Option<u8>) -> WarmthInput {
+    let (cadence_days, _) = cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days));
+    WarmthInput {
+        last_contact: s.last_contact,
+        cadence_days,
+        interactions_365d: s.interactions_365d,
+        interactions_90d: s.interactions_90d,
+        gave,
+        got,
+        tie_strength: tie,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// person show: warmth
+
+/// The warmth of my relationship with one person; `None` for me.
+pub fn person_warmth(ctx: &mut Ctx, p: &PersonView) -> Result<Option<Warmth>> {
+    if p.is_me {
+        return Ok(None);
+    }
+    let now = now(ctx);
+    let Some(stats) = ctx.store.contact_stats(Some(p.id), now)?.pop() else { return Ok(None) };
+    let (mut gave, mut got) = (0u32, 0u32);
+    for f in ctx.store.exchange_facts(Some(p.id))? {
+        let w = u32::from(f.weight.max(1));
+        match f.direction {
+            kith_core::model::Direction::Gave => gave += w,
+            kith_core::model::Direction::Got => got += w,
+        }
+    }
+    let me = ctx.store.me()?;
+    let tie = p.ties.iter().find(|t| Some(t.to_id) == me).map(|t| t.strength.unwrap_or(3).clamp(1, 5) as u8);
+    let cfg = settings();
+    Ok(Some(warmth(&warmth_input(&stats, &cfg, gave, got, tie), &cfg, now)))
+}
+
+pub fn print_warmth(w: &Warmth) -> Result<()> {
+    out::heading(&format!("Warmth {} / 100 ({})", w.score, w.label))?;
+    out::table(
+        &["PART", "POINTS", "WHY"],
+        w.components
+            .iter()
+            .map(|c| {
+                vec![Cell::new(c.name), Cell::new(format!("{:.1} / {:.0}", c.points, c.max)), Cell::new(c.note.clone())]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// reconnect
+
+#[derive(Debug, Args)]
+pub struct ReconnectArgs {
+    /// Show at most N people
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+/// The reconnect list at "now", most urgent first.
+fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
+    let now = now(ctx);
+    let stats = ctx.store.contact_stats(None, now)?;
+    let mut hooks: HashMap<Id, String> = HashMap::new();
+    for h in ctx.store.open_hooks(None)? {
+        hooks.entry(h.person).or_insert(h.title);
+    }
+    let mut tags = ctx.store.person_tags(None)?;
+    let contacts: Vec<Contact> = stats
+        .into_iter()
+        .filter(|s| !s.is_me)
+        .map(|s| {
+            let mut c = Contact::new(s.id, s.name, s.created_at.unwrap_or(now));
+            c.tier = tier_of(&s.tier);
+            c.net_type = type_of(&s.net_type);
+            c.cadence_days = cadence_override(s.cadence_days);
+            c.last_contact = s.last_contact;
+            c.interactions_365d = s.interactions_365d;
+            c.open_hook = hooks.remove(&s.id);
+            c.needs = tags.remove(&s.id).map(|t| t.needs).unwrap_or_default();
+            c
+        })
+        .collect();
+    Ok(cadence::reconnect(&contacts, &settings(), now, limit))
+}
+
+pub fn reconnect(ctx: &mut Ctx, a: ReconnectArgs) -> Result<()> {
+    let list = reconnect_list(ctx, a.limit)?;
+    if ctx.json {
+        return out::json(&list).map_err(Failure::from);
+    }
+    if list.is_empty() {
+        out::line("nobody is going cold: every relationship is within its cadence")?;
+        return Ok(());
+    }
+    let now = now(ctx);
+    out::table(
+        &["NAME", "TIER", "LAST CONTACT", "STATUS", "NEXT STEP", "ID"],
+        list.iter()
+            .map(|c| {
+                let overdue = c.overdue_days >= 1.0;
+                vec![
+                    Cell::styled(c.name.clone(), NAME),
+                    Cell::new(c.tier.map(|t| t.to_string()).unwrap_or_default()),
+                    Cell::new(c.last_contact.map(|t| ago(now, t)).unwrap_or_else(|| "never".into())),
+                    Cell::styled(c.status.clone(), if overdue { WARN } else { anstyle::Style::new() }),
+                    Cell::new(c.suggestion.clone()),
+                    Cell::styled(c.id.short(), DIM),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ledger
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// One person's ledger (`me` is not allowed) [default: everyone]
+    pub person: Option<String>,
+    /// Show at most N people in each list
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+pub fn ledger_cmd(ctx: &mut Ctx, a: LedgerArgs) -> Result<()> {
+    let now = now(ctx);
+    if let Some(q) = &a.person {
+        let id = ctx.store.resolve_person(q)?;
+        if ctx.store.me()? == Some(id) {
+            return Err(usage("the ledger is between you and others: name someone else"));
+        }
+        let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
+        let facts = ctx.store.exchange_facts(Some(id))?;
+        let l = person_ledger(id, &name, &facts, now);
+        if ctx.json {
+            return out::json(&l).map_err(Failure::from);
+        }
+        let p = &l.person;
+        out::line(format!("{NAME}{}{NAME:#}  gave {}, got {}, balance {:+}", p.name, p.gave, p.got, p.balance))?;
+        out::line(format!("{DIM}{}{DIM:#}", p.note))?;
+        if !l.by_kind.is_empty() {
+            out::heading("By kind")?;
+            kind_table(&l.by_kind)?;
+        }
+        if !l.exchanges.is_empty() {
+            out::heading("Exchanges")?;
+            out::table(
+                &["WHEN", "", "KIND", "WEIGHT", "WHAT"],
+                l.exchanges
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            Cell::new(ctx.local(e.at)),
+                            Cell::new(e.direction.as_str()),
+                            Cell::new(e.kind.as_str()),
+                            Cell::new(e.weight.max(1).to_string()),
+                            Cell::new(e.what.clone()),
+                        ]
+                    })
+                    .collect(),
+            )?;
+        }
+        return Ok(());
+    }
+    let facts = ctx.store.exchange_facts(None)?;
+    let mut l = ledger(&facts, now);
+    let total_people = l.people.len();
+    l.people.truncate(a.limit);
+    l.taking_without_giving.truncate(a.limit);
+    l.gave_recently.truncate(a.limit);
+    if ctx.json {
+        return out::json(&json!({
+            "overall": l.overall,
+            "by_kind": l.by_kind,
+            "people": l.people,
+            "people_total": total_people,
+            "taking_without_giving": l.taking_without_giving,
+            "gave_recently": l.gave_recently,
+        }))
+        .map_err(Failure::from);
+    }
+    if facts.is_empty() {
+        out::line("no exchanges yet: log what you gave and got with `kith log PERSON --gave … --got …`")?;
+        return Ok(());
+    }
+    let o = l.overall;
+    out::line(format!("Overall: gave {}, got {}, balance {:+} ({} people)", o.gave, o.got, o.balance, total_people))?;
+    out::heading("By kind")?;
+    kind_table(&l.by_kind)?;
+    let people_table = |rows: &[kith_core::intel::ledger::PersonBalance]| -> Result<()> {
+        out::table(
+            &["NAME", "GAVE", "GOT", "BALANCE", "NOTE", "ID"],
+            rows.iter()
+                .map(|p| {
+                    vec![
+                        Cell::styled(p.name.clone(), NAME),
+                        Cell::new(p.gave.to_string()),
+                        Cell::new(p.got.to_string()),
+                        Cell::new(format!("{:+}", p.balance)),
+                        Cell::new(p.note.clone()),
+                        Cell::styled(p.id.short(), DIM),
+                    ]
+                })
+                .collect(),
+        )?;
+        Ok(())
+    };
+    if !l.taking_without_giving.is_empty() {
+        out::heading("Taking without giving back")?;
+        people_table(&l.taking_without_giving)?;
+    }
+    if !l.gave_recently.is_empty() {
+        out::heading("You gave recently (last 30 days)")?;
+        people_table(&l.gave_recently)?;
+    }
+    out::heading("Balances (you owe most first)")?;
+    people_table(&l.people)?;
+    Ok(())
+}
+
+fn kind_table(rows: &[kith_core::intel::ledger::KindBalance]) -> Result<()> {
+    out::table(
+        &["KIND", "GAVE", "GOT", "BALANCE"],
+        rows.iter()
+            .map(|k| {
+                vec![
+                    Cell::new(k.kind.as_str()),
+                    Cell::new(k.gave.to_string()),
+                    Cell::new(k.got.to_string()),
+                    Cell::new(format!("{:+}", k.balance)),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// match
+
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// What you and your network can offer this person [default: suggest introductions]
+    pub person: Option<String>,
+    /// Show at most N suggestions
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+pub fn match_cmd(ctx: &mut Ctx, a: MatchArgs) -> Result<()> {
+    let me = ctx.store.me()?;
+    let people = ctx.store.person_basics()?;
+    let mut tags = ctx.store.person_tags(None)?;
+    let names: HashMap<Id, String> = people.iter().map(|p| (p.id, p.name.clone())).collect();
+    let mut my = MyProfile {
+        id: me.unwrap_or(Id::from_uuid(uuid::Uuid::nil())),
+        name: "you".into(),
+        offers: vec![],
+        strengths: vec![],
+    };
+    if let Some(t) = me.and_then(|m| tags.get(&m)) {
+        my.offers = t.offers.clone();
+        my.strengths = t.strengths.clone();
+    }
+    let profiles: Vec<Profile> = people
+        .iter()
+        .filter_map(|p| {
+            let t = tags.remove(&p.id)?;
+            if t.needs.is_empty() && t.offers.is_empty() {
+                return None;
+            }
+            Some(Profile {
+                id: p.id,
+                name: p.name.clone(),
+                needs: t.needs,
+                offers: t.offers,
+                is_me: p.is_me,
+                tier: tier_of(&p.tier),
+            })
+        })
+        .collect();
+    match &a.person {
+        Some(q) => {
+            let id = ctx.store.resolve_person(q)?;
+            if Some(id) == me {
+                return Err(usage("`kith match PERSON` says what you can offer someone else: name a contact"));
+            }
+            let name = names.get(&id).cloned().unwrap_or_default();
+            let target = profiles.iter().find(|p| p.id == id).cloned().unwrap_or(Profile {
+                id,
+                name: name.clone(),
+                needs: vec![],
+                offers: vec![],
+                is_me: false,
+                tier: None,
+            });
+            let offers: Vec<Offer> = offers_for(&target, &profiles, &my, a.limit);
+            if ctx.json {
+                return out::json(&json!({
+                    "person": PersonRef { id, name: name.clone() },
+                    "needs": target.needs,
+                    "offers": offers,
+                }))
+                .map_err(Failure::from);
+            }
+            if target.needs.is_empty() {
+                out::line(format!(
+                    "{name} has no recorded needs: ask what they are looking for, then `kith person edit {q} --needs …`"
+                ))?;
+                return Ok(());
+            }
+            out::line(format!("{NAME}{name}{NAME:#} needs: {}", target.needs.join(", ")))?;
+            if offers.is_empty() {
+                out::line("nobody in your network offers that yet: ask around, or offer what you can")?;
+                return Ok(());
+            }
+            out::table(
+                &["FROM", "OFFER", "FOR NEED", "FIT", "WHY"],
+                offers
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            Cell::styled(if o.from_me { "you".to_string() } else { o.from.name.clone() }, NAME),
+                            Cell::new(o.offer.clone()),
+                            Cell::new(o.need.clone()),
+                            Cell::new(format!("{:.2}", o.strength)),
+                            Cell::new(o.why.clone()),
+                        ]
+                    })
+                    .collect(),
+            )?;
+        }
+        None => {
+            let intros = suggest_intros(&profiles, a.limit);
+            if ctx.json {
+                return out::json(&intros).map_err(Failure::from);
+            }
+            if intros.is_empty() {
+                out::line(
+                    "no introductions to suggest: record needs and offers with `kith person edit … --needs … --offers …`",
+                )?;
+                return Ok(());
+            }
+            out::table(
+                &["INTRODUCE", "TO", "SCORE", "WHY"],
+                intros
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            Cell::styled(i.a.name.clone(), NAME),
+                            Cell::styled(i.b.name.clone(), NAME),
+                            Cell::new(format!("{:.2}{}", i.score, if i.mutual { " mutual" } else { "" })),
+                            Cell::new(i.why.clone()),
+                        ]
+                    })
+                    .collect(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// path
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// A person or an organization (paths to anyone currently there)
+    pub target: String,
+    /// How many alternative chains, sharing no middle person
+    #[arg(long, default_value_t = 1)]
+    pub k: usize,
+    /// The longest chain to consider, in ties
+    #[arg(long = "max-hops", default_value_t = DEFAULT_MAX_HOPS)]
+    pub max_hops: u32,
+    /// Rank chains by `strength` (warmest first) or `hops` (fewest first)
+    #[arg(long, default_value = "strength")]
+    pub by: String,
+    /// Treat TARGET as an organization even if a person matches too
+    #[arg(long)]
+    pub org: bool,
+    /// Start from this person instead of you
+    #[arg(long, value_name = "PERSON")]
+    pub from: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PathTarget {
+    /// `person` or `org`.
+    kind: &'static str,
+    id: Id,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Step {
+    from: PersonRef,
+    to: PersonRef,
+    kind: Option<String>,
+    strength: u8,
+    last_contact: Option<Timestamp>,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Chain {
+    hops: u32,
+    /// Product of the hops' success probabilities, 0–1.
+    warmth: f64,
+    people: Vec<PersonRef>,
+    steps: Vec<Step>,
+}
+
+#[derive(Serialize)]
+struct NearestOut {
+    person: PersonRef,
+    hops_from_source: u32,
+    hops_to_target: u32,
+    chain: Vec<PersonRef>,
+}
+
+/// A person or organization named by the user.
+fn resolve_person_or_org(ctx: &mut Ctx, q: &str, org_only: bool) -> Result<PathTarget> {
+    let org = |ctx: &mut Ctx| -> Result<PathTarget> {
+        let id = ctx.store.resolve_org(q)?;
+        let name = ctx.store.org(id)?.map(|o| o.name).unwrap_or_default();
+        Ok(PathTarget { kind: "org", id, name })
+    };
+    if org_only {
+        return org(ctx);
+    }
+    let person = ctx.store.resolve_person(q);
+    let organization = ctx.store.resolve_org(q);
+    match one_of(q, ("person", person), ("organization", organization), "--org for the organization")? {
+        (true, id) => {
+            let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
+            Ok(PathTarget { kind: "person", id, name })
+        }
+        (false, _) => org(ctx),
+    }
+}
+
+/// A reference that may name a record of two kinds: `(true, id)` for the first kind,
+/// `(false, id)` for the second. A unique match of one kind wins over a lookup failure of the
+/// other; matches of both kinds are ambiguous; both missing is "no X or Y matches".
+fn one_of(
+    q: &str,
+    first: (&str, kith_store::Result<Id>),
+    second: (&str, kith_store::Result<Id>),
+    hint: &str,
+) -> Result<(bool, Id)> {
+    use kith_store::Error::NotFound;
+    match (first.1, second.1) {
+        (Ok(_), Ok(_)) => Err(Failure::Lookup(format!(
+            "`{q}` matches a {} and an {}: add {hint}, or name the {} by email or id",
+            first.0, second.0, first.0
+        ))),
+        (Ok(a), Err(e)) if e.is_lookup() => Ok((true, a)),
+        (Err(e), Ok(b)) if e.is_lookup() => Ok((false, b)),
+        (Err(NotFound { .. }), Err(NotFound { .. })) => {
+            Err(Failure::Lookup(format!("no {} or {} matches `{q}`", first.0, second.0)))
+        }
+        (Err(NotFound { .. }), Err(e)) => Err(e.into()),
+        (Err(e), _) | (_, Err(e)) => Err(e.into()),
+    }
+}
+
+pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
+    let by = match a.by.to_lowercase().as_str() {
+        "strength" | "strongest" | "warmth" => By::Strength,
+        "hops" | "fewest" | "shortest" => By::Hops,
+        other => return Err(usage(format!("--by `{other}` is not valid: use strength or hops"))),
+    };
+    if a.max_hops == 0 || a.max_hops > 20 {
+        return Err(usage("--max-hops must be from 1 to 20"));
+    }
+    if a.k == 0 || a.k > 20 {
+        return Err(usage("--k must be from 1 to 20"));
+    }
+    let me = ctx.store.me()?;
+    let source = match &a.from {
+        Some(f) => ctx.store.resolve_person(f)?,
+        None => me_required(ctx)?,
+    };
+    let target = resolve_person_or_org(ctx, &a.target, a.org)?;
+    let now = now(ctx);
+    let g = ctx.store.tie_graph(me, now)?;
+    let Some(from) = g.node(source) else {
+        return Err(Failure::Lookup("the starting person has no name or was removed".into()));
+    };
+    let target_ids: Vec<Id> = match target.kind {
+        "org" => ctx.store.org_people(target.id)?,
+        _ => vec![target.id],
+    };
+    let targets: Vec<u32> = target_ids.iter().filter_map(|id| g.node(*id)).filter(|&n| n != from).collect();
+    let name_of = |ctx: &mut Ctx, n: u32| -> Result<PersonRef> {
+        let id = g.ids[n as usize];
+        let name = if Some(id) == me { "you".to_string() } else { ctx.store.label(id)?.unwrap_or_default() };
+        Ok(PersonRef { id, name })
+    };
+    if targets.is_empty() {
+        let msg = if target_ids.contains(&source) && target.kind == "person" {
+            "that is the starting person".to_string()
+        } else {
+            format!("nobody is currently at {} in your contacts", target.name)
+        };
+        if ctx.json {
+            return out::json(&json!({ "target": target, "paths": [], "nearest": null, "message": msg }))
+                .map_err(Failure::from);
+        }
+        out::line(msg)?;
+        return Ok(());
+    }
+    let paths = g.graph.k_paths(from, &targets, a.k, by, a.max_hops);
+    let mut chains = Vec::new();
+    for p in &paths {
+        let mut chain = explain_chain(ctx, &g, p, me, now, &name_of)?;
+        if target.kind == "org"
+            && let Some(last) = chain.steps.last_mut()
+        {
+            last.text.push_str(&format!(" (at {})", target.name));
+        }
+        chains.push(chain);
+    }
+    let mut nearest = None;
+    let mut message = None;
+    if paths.is_empty() {
+        match g.graph.nearest(from, &targets, a.max_hops) {
+            Some(n) => {
+                let person = name_of(ctx, n.node)?;
+                let mut chain = Vec::new();
+                for &v in &n.from_source.nodes {
+                    chain.push(name_of(ctx, v)?);
+                }
+                let from_who = if a.from.is_some() { "the start" } else { "you" };
+                message = Some(format!(
+                    "no chain within {}; nearest: {} ({} from {from_who}, {} from {})",
+                    hops_text(a.max_hops),
+                    person.name,
+                    hops_text(n.from_source.hops()),
+                    hops_text(n.to_target.hops()),
+                    target.name
+                ));
+                nearest = Some(NearestOut {
+                    person,
+                    hops_from_source: n.from_source.hops(),
+                    hops_to_target: n.to_target.hops(),
+                    chain,
+                });
+            }
+            None => {
+                message = Some(format!(
+                    "no chain within {}; nearest: nobody — {} is not connected to anyone you can reach",
+                    hops_text(a.max_hops),
+                    target.name
+                ));
+            }
+        }
+    }
+    if ctx.json {
+        return out::json(&json!({
+            "target": target,
+            "by": match by { By::Hops => "hops", By::Strength => "strength" },
+            "max_hops": a.max_hops,
+            "paths": chains,
+            "nearest": nearest,
+            "message": message,
+        }))
+        .map_err(Failure::from);
+    }
+    if let Some(m) = message {
+        out::line(m)?;
+        if let Some(n) = nearest {
+            let names: Vec<&str> = n.chain.iter().map(|p| p.name.as_str()).collect();
+            out::line(format!("{DIM}  closest chain: {}{DIM:#}", names.join(" → ")))?;
+        }
+        return Ok(());
+    }
+    for (i, c) in chains.iter().enumerate() {
+        let names: Vec<&str> = c.people.iter().map(|p| p.name.as_str()).collect();
+        out::line(format!(
+            "{}{}. {}{:#}  {DIM}({} hop{}, warmth {:.2}){DIM:#}",
+            NAME,
+            i + 1,
+            names.join(" → "),
+            NAME,
+            c.hops,
+            if c.hops == 1 { "" } else { "s" },
+            c.warmth
+        ))?;
+        for s in &c.steps {
+            out::line(format!("   {}", s.text))?;
+        }
+    }
+    Ok(())
+}
+
+fn hops_text(n: u32) -> String {
+    if n == 1 { "1 hop".into() } else { format!("{n} hops") }
+}
+
+fn explain_chain(
+    ctx: &mut Ctx,
+    g: &kith_store::TieGraph,
+    p: &Path,
+    me: Option<Id>,
+    now: Timestamp,
+    name_of: &dyn Fn(&mut Ctx, u32) -> Result<PersonRef>,
+) -> Result<Chain> {
+    let mut people = Vec::new();
+    for &v in &p.nodes {
+        people.push(name_of(ctx, v)?);
+    }
+    let mut steps = Vec::new();
+    for w in p.nodes.windows(2) {
+        let (u, v) = (w[0], w[1]);
+        let (a, b) = (g.ids[u as usize], g.ids[v as usize]);
+        let info = g.graph.edge(u, v);
+        let kind = ctx.store.ties(Some(a))?.into_iter().find(|t| t.to_id == b).and_then(|t| t.kind);
+        let last = if Some(a) == me {
+            g.my_last_contact.get(&v).copied()
+        } else if Some(b) == me {
+            g.my_last_contact.get(&u).copied()
+        } else {
+            ctx.store.last_contact_between(a, b)?
+        };
+        let strength = info.map_or(3, |i| i.strength);
+        let (from, to) = (people[steps.len()].clone(), people[steps.len() + 1].clone());
+        let spoke = match last {
+            Some(t) => format!("spoke {}", ago(now, t)),
+            None => "no contact on record".to_string(),
+        };
+        let knows = if Some(a) == me { "know" } else { "knows" };
+        let text = format!(
+            "{} — {}, strength {strength}, {spoke} — {knows} {}",
+            if Some(a) == me { "You".to_string() } else { from.name.clone() },
+            kind.clone().unwrap_or_else(|| "tie".into()),
+            to.name
+        );
+        steps.push(Step { from, to, kind, strength, last_contact: last, text });
+    }
+    Ok(Chain { hops: p.hops(), warmth: (f64::from(p.warmth()) * 1000.0).round() / 1000.0, people, steps })
+}
+
+// ---------------------------------------------------------------------------------------------
+// rank
+
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// Show the N most important people
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+pub fn rank_cmd(ctx: &mut Ctx, a: RankArgs) -> Result<()> {
+    let now = now(ctx);
+    let me = ctx.store.me()?;
+    let stats = ctx.store.contact_stats(None, now)?;
+    let totals = ctx.store.exchange_totals()?;
+    let ties = my_tie_strengths(ctx, me)?;
+    let mut hooks: HashMap<Id, u32> = HashMap::new();
+    for h in ctx.store.open_hooks(None)? {
+        *hooks.entry(h.person).or_default() += 1;
+    }
+    let g = ctx.store.tie_graph(me, now)?;
+    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(g.graph.edge_count());
+    for v in 0..g.graph.node_count() {
+        for (u, info) in g.graph.neighbors(v) {
+            if v < u {
+                edges.push((v, u, f32::from(info.strength)));
+            }
+        }
+    }
+    let pr = rank::pagerank(
+        g.graph.node_count() as usize,
+        &edges,
+        rank::DEFAULT_DAMPING,
+        rank::DEFAULT_ITERATIONS,
+        rank::DEFAULT_TOLERANCE,
+    );
+    let cfg = settings();
+    let inputs: Vec<RankInput> = stats
+        .iter()
+        .filter(|s| !s.is_me)
+        .map(|s| {
+            let t = totals.get(&s.id).copied().unwrap_or_default();
+            let w = warmth(&warmth_input(s, &cfg, t.gave, t.got, ties.get(&s.id).copied()), &cfg, now);
+            RankInput {
+                id: s.id,
+                name: s.name.clone(),
+                tier: tier_of(&s.tier),
+                warmth: w.score,
+                centrality: g.node(s.id).and_then(|n| pr.get(n as usize).copied()).unwrap_or(0.0),
+                gave: t.gave,
+                got: t.got,
+                open_hooks: hooks.get(&s.id).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    let ranked = rank::importance(&inputs, a.limit);
+    if ctx.json {
+        return out::json(&ranked).map_err(Failure::from);
+    }
+    if ranked.is_empty() {
+        out::line("nobody to rank yet: add people with `kith person add`")?;
+        return Ok(());
+    }
+    let mut header = vec!["#", "NAME", "SCORE"];
+    let names: Vec<&str> = ranked[0].components.iter().map(|c| c.name).collect();
+    let upper: Vec<String> = names.iter().map(|n| n.to_uppercase()).collect();
+    header.extend(upper.iter().map(String::as_str));
+    header.push("ID");
+    out::table(
+        &header,
+        ranked
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    Cell::new(r.rank.to_string()),
+                    Cell::styled(r.name.clone(), NAME),
+                    Cell::new(format!("{:.1}", r.score)),
+                ];
+                row.extend(r.components.iter().map(|c| Cell::new(format!("{:.1}", c.points))));
+                row.push(Cell::styled(r.id.short(), DIM));
+                row
+            })
+            .collect(),
+    )?;
+    if let Some(top) = ranked.first() {
+        out::heading(&format!("Why {} is first", top.name))?;
+        for c in &top.components {
+            out::line(format!("  {:<12} {:>5.1} / {:<3.0} {}", c.name, c.points, c.max, c.note))?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// brief
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// A person or an event
+    pub target: String,
+    /// Treat TARGET as an event even if a person matches too
+    #[arg(long)]
+    pub event: bool,
+}
+
+#[derive(Serialize)]
+struct InteractionLine {
+    at: Option<Timestamp>,
+    kind: String,
+    summary: String,
+}
+
+#[derive(Serialize)]
+struct PersonBrief {
+    person: PersonRef,
+    works: Vec<String>,
+    tier: Option<String>,
+    net_type: Option<String>,
+    met: Option<String>,
+    warmth: Option<Warmth>,
+    last_contact: Option<Timestamp>,
+    cadence_days: u32,
+    last_interactions: Vec<InteractionLine>,
+    hooks_mine: Vec<String>,
+    ledger: kith_core::intel::ledger::PersonBalance,
+    needs: Vec<String>,
+    offers: Vec<String>,
+    i_can_offer: Vec<Offer>,
+    mutual: Vec<PersonRef>,
+    talking_points: Vec<String>,
+    questions: Vec<String>,
+    my_pitch: Option<String>,
+    my_strengths: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct EventBrief {
+    id: Id,
+    title: String,
+    kind: Option<String>,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    place: Option<String>,
+    link: Option<String>,
+    goals: Option<String>,
+    prep: Option<String>,
+    people: Vec<PersonBrief>,
+}
+
+fn person_brief(ctx: &mut Ctx, id: Id, me: Option<Id>) -> Result<PersonBrief> {
+    let now = now(ctx);
+    let Some(p) = ctx.store.person(id)? else {
+        return Err(Failure::Lookup(format!("no person with id {id}")));
+    };
+    let w = person_warmth(ctx, &p)?;
+    let stats = ctx.store.contact_stats(Some(id), now)?.pop();
+    let facts = ctx.store.exchange_facts(Some(id))?;
+    let ledger = person_ledger(id, &p.name, &facts, now).person;
+    let hooks: Vec<String> = ctx.store.open_hooks(Some(id))?.into_iter().map(|h| h.title).collect();
+    let mine = match me {
+        Some(m) => ctx.store.person(m)?,
+        None => None,
+    };
+    let (my_offers, my_needs, my_strengths, my_pitch) = match &mine {
+        Some(m) => (m.offers.clone(), m.needs.clone(), m.strengths.clone(), m.pitch.clone()),
+        None => (vec![], vec![], vec![], None),
+    };
+    // Mutual connections: tied to both of us.
+    let mut mutual = Vec::new();
+    if let Some(m) = me {
+        let mine: HashSet<Id> = ctx.store.ties(Some(m))?.into_iter().map(|t| t.to_id).collect();
+        for t in &p.ties {
+            if t.to_id != m && mine.contains(&t.to_id) {
+                mutual.push(PersonRef { id: t.to_id, name: t.to.clone() });
+            }
+        }
+    }
+    let last_interactions: Vec<InteractionLine> = p
+        .interactions
+        .iter()
+        .take(5)
+        .map(|i| InteractionLine {
+            at: i.at,
+            kind: i.kind.clone(),
+            summary: [i.summary.clone(), i.notes.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — "),
+        })
+        .collect();
+    let cfg = settings();
+    let (cadence_days, _) = cfg.cadence_days(tier_of(&p.tier), type_of(&p.net_type), cadence_override(p.cadence_days));
+    let met = [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>();
+    let met = (!met.is_empty()).then(|| met.join(", "));
+    let input = BriefInput {
+        name: p.name.clone(),
+        their_needs: p.needs.clone(),
+        their_offers: p.offers.clone(),
+        my_offers: my_offers.iter().chain(&my_strengths).cloned().collect(),
+        my_needs,
+        last_topics: p
+            .interactions
+            .iter()
+            .take(5)
+            .filter_map(|i| i.summary.clone())
+            .filter(|s| !s.trim().is_empty())
+            .collect(),
+        last_contact: stats.as_ref().and_then(|s| s.last_contact),
+        cadence_days: Some(cadence_days),
+        hooks_mine: hooks.clone(),
+        hooks_theirs: vec![],
+        gave: ledger.gave,
+        got: ledger.got,
+        mutual: mutual.iter().map(|m| m.name.clone()).collect(),
+        met_how: met.clone(),
+    };
+    let text = brief_text(&input, now);
+    let target = Profile {
+        id,
+        name: p.name.clone(),
+        needs: p.needs.clone(),
+        offers: p.offers.clone(),
+        is_me: false,
+        tier: tier_of(&p.tier),
+    };
+    let my = MyProfile {
+        id: me.unwrap_or(Id::from_uuid(uuid::Uuid::nil())),
+        name: "you".into(),
+        offers: my_offers,
+        strengths: my_strengths.clone(),
+    };
+    let i_can_offer = offers_for(&target, &[], &my, 5);
+    let works = p
+        .roles
+        .iter()
+        .filter(|r| r.end_on.is_none())
+        .map(|r| match (&r.title, &r.org) {
+            (Some(t), Some(o)) => format!("{t} at {o}"),
+            (None, Some(o)) => o.clone(),
+            (Some(t), None) => t.clone(),
+            _ => String::new(),
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    Ok(PersonBrief {
+        person: PersonRef { id, name: p.name.clone() },
+        works,
+        tier: p.tier.clone(),
+        net_type: p.net_type.clone(),
+        met,
+        warmth: w,
+        last_contact: input.last_contact,
+        cadence_days,
+        last_interactions,
+        hooks_mine: hooks,
+        ledger,
+        needs: p.needs,
+        offers: p.offers,
+        i_can_offer,
+        mutual,
+        talking_points: text.talking_points,
+        questions: text.questions,
+        my_pitch,
+        my_strengths,
+    })
+}
+
+fn markdown_person(ctx: &Ctx, b: &PersonBrief, level: &str, md: &mut String) {
+    use std::fmt::Write as _;
+    let now = now(ctx);
+    let _ = writeln!(md, "{level} Brief: {}\n", b.person.name);
+    let _ = writeln!(md, "{level}# Who they are\n");
+    if !b.works.is_empty() {
+        let _ = writeln!(md, "- Works: {}", b.works.join("; "));
+    }
+    let _ = writeln!(
+        md,
+        "- Tier: {}; type: {}",
+        b.tier.as_deref().unwrap_or("none"),
+        b.net_type.as_deref().unwrap_or("not set")
+    );
+    if let Some(w) = &b.warmth {
+        let parts: Vec<String> =
+            w.components.iter().map(|c| format!("{} {:.0}/{:.0}", c.name, c.points, c.max)).collect();
+        let _ = writeln!(md, "- Warmth: {}/100 ({}): {}", w.score, w.label, parts.join(", "));
+    }
+    let _ = writeln!(md, "\n{level}# How we met\n");
+    let _ = writeln!(md, "{}", b.met.as_deref().unwrap_or("Not recorded."));
+    let _ = writeln!(md, "\n{level}# Last interactions\n");
+    if b.last_interactions.is_empty() {
+        let _ = writeln!(md, "None logged yet.");
+    }
+    for i in &b.last_interactions {
+        let when = i.at.map(|t| format!("{} ({})", ctx.local(t), ago(now, t))).unwrap_or_default();
+        let what = if i.summary.is_empty() { String::new() } else { format!(": {}", i.summary) };
+        let _ = writeln!(md, "- {when} {}{what}", i.kind);
+    }
+    let _ = writeln!(md, "\n{level}# Open hooks\n");
+    if b.hooks_mine.is_empty() {
+        let _ = writeln!(md, "None.");
+    }
+    for h in &b.hooks_mine {
+        let _ = writeln!(md, "- You promised: {h}");
+    }
+    let _ = writeln!(md, "\n{level}# Reciprocity\n");
+    let _ =
+        writeln!(md, "Gave {}, got {}, balance {:+}: {}", b.ledger.gave, b.ledger.got, b.ledger.balance, b.ledger.note);
+    let _ = writeln!(md, "\n{level}# Their needs and what you can offer\n");
+    let _ = writeln!(md, "- Needs: {}", if b.needs.is_empty() { "not recorded".into() } else { b.needs.join(", ") });
+    let _ = writeln!(md, "- Offers: {}", if b.offers.is_empty() { "not recorded".into() } else { b.offers.join(", ") });
+    for o in &b.i_can_offer {
+        let _ = writeln!(md, "- You can offer {} for {}", o.offer, o.need);
+    }
+    let _ = writeln!(md, "\n{level}# Mutual connections\n");
+    if b.mutual.is_empty() {
+        let _ = writeln!(md, "None recorded.");
+    } else {
+        let names: Vec<&str> = b.mutual.iter().map(|m| m.name.as_str()).collect();
+        let _ = writeln!(md, "{}", names.join(", "));
+    }
+    let _ = writeln!(md, "\n{level}# Talking points\n");
+    for t in &b.talking_points {
+        let _ = writeln!(md, "- {t}");
+    }
+    let _ = writeln!(md, "\n{level}# Questions to ask\n");
+    for q in &b.questions {
+        let _ = writeln!(md, "- {q}");
+    }
+    let _ = writeln!(md, "\n{level}# Your pitch\n");
+    match &b.my_pitch {
+        Some(p) => {
+            let _ = writeln!(md, "{p}");
+        }
+        None => {
+            let _ = writeln!(md, "Not set: `kith me edit --pitch \"…\"`.");
+        }
+    }
+    if !b.my_strengths.is_empty() {
+        let _ = writeln!(md, "\nStrengths to bring up: {}", b.my_strengths.join(", "));
+    }
+}
+
+pub fn brief(ctx: &mut Ctx, a: BriefArgs) -> Result<()> {
+    let me = ctx.store.me()?;
+    let event = if a.event {
+        Some(ctx.store.resolve_event(&a.target)?)
+    } else {
+        let person = ctx.store.resolve_person(&a.target);
+        let event = ctx.store.resolve_event(&a.target);
+        match one_of(&a.target, ("person", person), ("event", event), "--event for the event")? {
+            (true, _) => None,
+            (false, id) => Some(id),
+        }
+    };
+    let mut md = String::new();
+    match event {
+        None => {
+            let id = ctx.store.resolve_person(&a.target)?;
+            if Some(id) == me {
+                return Err(usage("a brief is for meeting someone else: name a person or an event"));
+            }
+            let b = person_brief(ctx, id, me)?;
+            if ctx.json {
+                return out::json(&b).map_err(Failure::from);
+            }
+            markdown_person(ctx, &b, "#", &mut md);
+        }
+        Some(eid) => {
+            let Some(e) = ctx.store.event(eid)? else {
+                return Err(Failure::Lookup(format!("no event with id {eid}")));
+            };
+            let mut people = Vec::new();
+            for att in e.attendees.iter().filter(|p| Some(p.id) != me) {
+                people.push(person_brief(ctx, att.id, me)?);
+            }
+            let eb = EventBrief {
+                id: e.id,
+                title: e.title.clone(),
+                kind: e.kind.clone(),
+                start: e.start,
+                end: e.end,
+                place: e.place.clone(),
+                link: e.link.clone(),
+                goals: e.goals.clone(),
+                prep: e.prep.clone(),
+                people,
+            };
+            if ctx.json {
+                return out::json(&eb).map_err(Failure::from);
+            }
+            use std::fmt::Write as _;
+            let _ = writeln!(md, "# Event brief: {}\n", eb.title);
+            if let Some(s) = eb.start {
+                let _ = writeln!(md, "- When: {}", ctx.local(s));
+            }
+            if let Some(k) = &eb.kind {
+                let _ = writeln!(md, "- Kind: {k}");
+            }
+            if let Some(p) = eb.place.as_ref().or(eb.link.as_ref()) {
+                let _ = writeln!(md, "- Where: {p}");
+            }
+            let _ = writeln!(md, "- Goals: {}", eb.goals.as_deref().unwrap_or("not set"));
+            if let Some(p) = &eb.prep {
+                let _ = writeln!(md, "- Prep: {p}");
+            }
+            if eb.people.is_empty() {
+                let _ = writeln!(md, "\nNo attendees recorded: add them with `kith event edit … --attendee PERSON`.");
+            }
+            for b in &eb.people {
+                md.push('\n');
+                markdown_person(ctx, b, "##", &mut md);
+            }
+        }
+    }
+    out::line(md.trim_end())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The day to plan [default: today]
+    pub date: Option<String>,
+    /// Plan seven days from DATE
+    #[arg(long)]
+    pub week: bool,
+}
+
+fn day_start_ms(ctx: &Ctx, d: Date) -> Result<i64> {
+    Ok(d.to_zoned_datetime(ctx.tz().clone()).map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond())
+}
+
+pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
+    let first = match &a.date {
+        Some(s) => ctx.when(s)?.date(),
+        None => ctx.now.date(),
+    };
+    let days: i64 = if a.week { 7 } else { 1 };
+    let last = first.checked_add(jiff::Span::new().days(days - 1)).map_err(|e| usage(format!("bad date: {e}")))?;
+    let end_day = last.tomorrow().map_err(|e| usage(format!("bad date: {e}")))?;
+    let (from_ms, to_ms) = (day_start_ms(ctx, first)?, day_start_ms(ctx, end_day)?);
+    let events: Vec<Busy> = ctx
+        .store
+        .events(Some(from_ms), Some(to_ms))?
+        .into_iter()
+        .filter_map(|e| {
+            let start = e.start?;
+            Some(Busy { id: e.id, title: e.title, start, end: e.end.unwrap_or(start) })
+        })
+        .collect();
+    let tasks: Vec<PlanTask> = ctx
+        .store
+        .tasks(&TaskFilter {
+            status: Some("open".into()),
+            due_before: Some((last.to_string(), to_ms)),
+            ..Default::default()
+        })?
+        .into_iter()
+        .map(|t| PlanTask {
+            id: t.id,
+            title: t.title,
+            due_date: t.due_date.as_deref().and_then(|d| d.parse().ok()),
+            due_at: t.due_at,
+            hook: t.hook,
+            people: t.people.into_iter().map(|p| p.name).collect(),
+        })
+        .collect();
+    let md = |d: Date| d.strftime("%m-%d").to_string();
+    let dates: Vec<Anniversary> = ctx
+        .store
+        .birthdays(&md(first), &md(last))?
+        .into_iter()
+        .filter_map(|b| {
+            Some(Anniversary {
+                person: b.id,
+                name: b.name,
+                date: Birthday::parse(&b.birthday).ok()?,
+                label: "birthday".into(),
+            })
+        })
+        .collect();
+    let candidates = reconnect_list(ctx, 50)?;
+    let cfg = settings();
+    let tz = ctx.tz().clone();
+    let plans: Vec<DayPlan> = if a.week {
+        plan_week(first, &tz, &cfg, &events, &tasks, &dates, &candidates)
+    } else {
+        vec![plan_day(first, &tz, &cfg, &events, &tasks, &dates, &candidates)]
+    };
+    if ctx.json {
+        return if a.week { out::json(&plans) } else { out::json(&plans[0]) }.map_err(Failure::from);
+    }
+    for (i, p) in plans.iter().enumerate() {
+        if i > 0 {
+            out::line("")?;
+        }
+        print_day(ctx, p)?;
+    }
+    Ok(())
+}
+
+fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
+    let hm = |t: Timestamp| t.to_zoned_datetime(ctx.tz().clone()).strftime("%H:%M").to_string();
+    out::line(format!("{}{}{:#}", out::HEAD, p.date.strftime("%A %Y-%m-%d"), out::HEAD))?;
+    // Events and suggestions in one timeline.
+    let mut rows: Vec<(Timestamp, Vec<Cell>)> = Vec::new();
+    for e in &p.events {
+        rows.push((
+            e.start,
+            vec![
+                Cell::new(format!("{}–{}", hm(e.start), hm(e.end))),
+                Cell::new("event"),
+                Cell::styled(e.title.clone(), NAME),
+                Cell::styled(e.id.short(), DIM),
+            ],
+        ));
+    }
+    for s in &p.suggestions {
+        let kind = match s.slot.kind {
+            kith_core::intel::plan::SlotKind::Lunch => "lunch",
+            kith_core::intel::plan::SlotKind::Coffee => "coffee",
+            kith_core::intel::plan::SlotKind::Free => "reconnect",
+        };
+        rows.push((
+            s.slot.start,
+            vec![
+                Cell::new(format!("{}–{}", hm(s.slot.start), hm(s.slot.end))),
+                Cell::styled(kind, OK),
+                Cell::new(format!("{} — {}", s.action, s.why)),
+                Cell::styled(s.person.id.short(), DIM),
+            ],
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    if rows.is_empty() {
+        out::line(format!("{DIM}no events and no free slot for a reconnect{DIM:#}"))?;
+    } else {
+        out::table(&["TIME", "WHAT", "", "ID"], rows.into_iter().map(|r| r.1).collect())?;
+    }
+    if !p.tasks.is_empty() {
+        out::line(format!("{}Due{:#}", out::HEAD, out::HEAD))?;
+        out::table(
+            &["DUE", "WHAT", "", "WITH", "ID"],
+            p.tasks
+                .iter()
+                .map(|t| {
+                    let due = match (t.due_date, t.due_at) {
+                        (Some(d), _) => d.to_string(),
+                        (None, Some(at)) => ctx.local(at),
+                        _ => String::new(),
+                    };
+                    let due = if t.overdue { format!("{due} overdue") } else { due };
+                    vec![
+                        Cell::styled(due, if t.overdue { WARN } else { anstyle::Style::new() }),
+                        Cell::new(if t.hook { "hook" } else { "task" }),
+                        Cell::styled(t.title.clone(), NAME),
+                        Cell::new(t.people.join(", ")),
+                        Cell::styled(t.id.short(), DIM),
+                    ]
+                })
+                .collect(),
+        )?;
+    }
+    for d in &p.dates {
+        let years = d.years.map(|y| format!(" ({y})")).unwrap_or_default();
+        out::line(format!("{}'s {}{years}", d.person.name, d.label))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// debrief
+
+#[derive(Debug, Args)]
+pub struct DebriefArgs {
+    /// The event that just happened
+    pub event: String,
+    /// Someone you met there (repeat for several)
+    #[arg(long = "met", value_name = "PERSON")]
+    pub met: Vec<String>,
+    /// What was said: stored on each logged meeting and as the event's debrief
+    #[arg(long = "note", value_name = "TEXT")]
+    pub note: Option<String>,
+    /// A follow-up you promised, left as a hook on each person met (repeat for several)
+    #[arg(long = "hook", value_name = "TEXT")]
+    pub hooks: Vec<String>,
+    /// When the hooks are due, from now
+    #[arg(long, default_value = "3d", value_name = "SPAN")]
+    pub within: String,
+    /// The kind of interaction to log
+    #[arg(long, default_value = "meeting")]
+    pub kind: String,
+}
+
+fn prompt(question: &str) -> Result<String> {
+    let mut err = std::io::stderr().lock();
+    write!(err, "{question} ")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
+    let kind = a.kind.parse::<InteractionKind>()?;
+    let span = parse_span(&a.within)?;
+    let eid = ctx.store.resolve_event(&a.event)?;
+    let Some(event) = ctx.store.event(eid)? else {
+        return Err(Failure::Lookup(format!("no event with id {eid}")));
+    };
+    let interactive = std::io::stdin().is_terminal();
+    if a.met.is_empty() {
+        if !interactive {
+            return Err(usage("say whom you met with --met PERSON (repeat for several)"));
+        }
+        let names: Vec<&str> = event.attendees.iter().map(|p| p.name.as_str()).collect();
+        if !names.is_empty() {
+            eprintln!("Attendees: {}", names.join(", "));
+        }
+        let answer = prompt("Whom did you meet? (names, comma-separated)")?;
+        a.met = answer.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        if a.met.is_empty() {
+            return Err(usage("nobody to debrief: name at least one person you met"));
+        }
+        if a.note.is_none() {
+            let n = prompt("What was said? (empty to skip)")?;
+            a.note = (!n.is_empty()).then_some(n);
+        }
+        if a.hooks.is_empty() {
+            let h = prompt("A follow-up you promised? (empty for none)")?;
+            if !h.is_empty() {
+                a.hooks.push(h);
+            }
+        }
+    }
+    let mut people = Vec::new();
+    for q in &a.met {
+        let id = ctx.store.resolve_person(q)?;
+        if !people.contains(&id) {
+            people.push(id);
+        }
+    }
+    let hooks: Vec<String> = a.hooks.iter().map(|h| h.trim().to_string()).collect();
+    if hooks.iter().any(String::is_empty) {
+        return Err(usage("a hook's text cannot be empty"));
+    }
+    // The meeting happened at the event (its end), or now if the event has not ended yet.
+    let now = now(ctx);
+    let at = event.end.or(event.start).filter(|t| *t <= now).unwrap_or(now);
+    let due = ctx.now.checked_add(span).map_err(|e| usage(format!("cannot use --within {}: {e}", a.within)))?.date();
+
+    let mut cs = ChangeSet::new();
+    let mut interactions = Vec::new();
+    let mut hook_ids = Vec::new();
+    for &p in &people {
+        let iid = ctx.new_id();
+        cs.set(Kind::Interaction, iid, "kind", kind.as_str());
+        cs.set(Kind::Interaction, iid, "occurred_at", at.as_millisecond());
+        cs.set(Kind::Interaction, iid, "summary", format!("met at {}", event.title));
+        cs.set_opt(Kind::Interaction, iid, "notes", a.note.clone());
+        let pt = Id::derive(iid, "participant", &p.to_string());
+        cs.set(Kind::Participant, pt, "interaction", iid.to_string());
+        cs.set(Kind::Participant, pt, "person", p.to_string());
+        // Whoever was met was there.
+        let att = Id::derive(eid, "attendee", &p.to_string());
+        cs.set(Kind::Attendee, att, "event", eid.to_string());
+        cs.set(Kind::Attendee, att, "person", p.to_string());
+        cs.delete(Kind::Attendee, att, false);
+        interactions.push(iid);
+        for h in &hooks {
+            let tid = ctx.new_id();
+            cs.set(Kind::Task, tid, "title", h.as_str());
+            cs.set(Kind::Task, tid, "status", TaskStatus::Open.as_str());
+            cs.set(Kind::Task, tid, "hook", true);
+            cs.set(Kind::Task, tid, "due_date", due.to_string());
+            cs.set(Kind::Task, tid, "interaction", iid.to_string());
+            let tp = Id::derive(tid, "task_person", &p.to_string());
+            cs.set(Kind::TaskPerson, tp, "task", tid.to_string());
+            cs.set(Kind::TaskPerson, tp, "person", p.to_string());
+            hook_ids.push(tid);
+        }
+    }
+    if let Some(n) = &a.note {
+        let debrief = match &event.debrief {
+            Some(old) if !old.trim().is_empty() => format!("{old}\n{n}"),
+            _ => n.clone(),
+        };
+        cs.set(Kind::Event, eid, "debrief", debrief);
+    }
+    ctx.commit(cs)?;
+    if ctx.json {
+        return out::json(&json!({ "event": eid, "interactions": interactions, "hooks": hook_ids }))
+            .map_err(Failure::from);
+    }
+    let mut names = Vec::new();
+    for &p in &people {
+        names.push(ctx.store.label(p)?.unwrap_or_default());
+    }
+    let hooks_text = match hook_ids.len() {
+        0 => String::new(),
+        n => format!("; {n} hook{} due {due}", if n == 1 { "" } else { "s" }),
+    };
+    out::line(format!("{OK}logged {kind} with {} at {}{hooks_text}{OK:#}", names.join(", "), event.title))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// remind
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// How far ahead "soon" reaches
+    #[arg(long, default_value = "1d", value_name = "SPAN")]
+    pub within: String,
+}
+
+/// Exit status of `kith remind` when something is due.
+pub const REMIND_DUE: u8 = 10;
+
+#[derive(Serialize)]
+struct Reminder {
+    /// hook, task, event, birthday, reconnect.
+    kind: &'static str,
+    id: Id,
+    title: String,
+    /// When it is due or starts; null for a day-long item.
+    at: Option<Timestamp>,
+    /// The day, for items due on a day.
+    date: Option<String>,
+    overdue: bool,
+    people: Vec<PersonRef>,
+    why: String,
+}
+
+pub fn remind(ctx: &mut Ctx, a: RemindArgs) -> Result<()> {
+    let span = parse_span(&a.within)?;
+    let now_z = ctx.now.clone();
+    let now = now_z.timestamp();
+    let until_z = now_z.checked_add(span).map_err(|e| usage(format!("cannot use --within {}: {e}", a.within)))?;
+    if until_z.timestamp() < now {
+        return Err(usage("--within must not be negative"));
+    }
+    let until = until_z.timestamp();
+    let today = now_z.date();
+    let last_day = until_z.date();
+    let mut items: Vec<Reminder> = Vec::new();
+
+    // Tasks and hooks: due by the horizon, or inside one of their reminder offsets. Reminders
+    // reach at most 60 days ahead.
+    let far = until.as_millisecond() + 60 * DAY_MS;
+    let far_day = Timestamp::from_millisecond(far).map_err(|e| Failure::Internal(e.into()))?;
+    let far_day = far_day.to_zoned_datetime(ctx.tz().clone()).date().to_string();
+    let tasks = ctx.store.tasks(&TaskFilter {
+        status: Some("open".into()),
+        due_before: Some((far_day, far)),
+        ..Default::default()
+    })?;
+    for t in tasks {
+        let due: Option<(Timestamp, Option<String>)> = match (&t.due_date, t.due_at) {
+            (Some(d), _) => d.parse::<Date>().ok().and_then(|d| {
+                let start = d.to_zoned_datetime(ctx.tz().clone()).ok()?.timestamp();
+                Some((start, Some(d.to_string())))
+            }),
+            (None, Some(at)) => Some((at, None)),
+            _ => None,
+        };
+        let Some((due_at, date)) = due else { continue };
+        let date_due = date.as_deref().is_some_and(|d| d <= last_day.to_string().as_str());
+        let overdue = match &date {
+            Some(d) => d.as_str() < today.to_string().as_str(),
+            None => due_at < now,
+        };
+        let reminded = t.reminders.iter().any(|&m| due_at.as_millisecond() - m * 60_000 <= now.as_millisecond());
+        let soon = if date.is_some() { date_due } else { due_at <= until };
+        if !(soon || reminded) {
+            continue;
+        }
+        let why = if overdue {
+            "overdue".to_string()
+        } else if soon {
+            format!("due {}", date.clone().unwrap_or_else(|| ctx.local(due_at)))
+        } else {
+            format!("reminder: due {}", date.clone().unwrap_or_else(|| ctx.local(due_at)))
+        };
+        items.push(Reminder {
+            kind: if t.hook { "hook" } else { "task" },
+            id: t.id,
+            title: t.title,
+            at: if date.is_some() { None } else { Some(due_at) },
+            date,
+            overdue,
+            people: t.people.into_iter().map(|p| PersonRef { id: p.id, name: p.name }).collect(),
+            why,
+        });
+    }
+    // Events starting between now and the horizon.
+    for e in ctx.store.events(Some(now.as_millisecond()), Some(until.as_millisecond()))? {
+        let Some(start) = e.start else { continue };
+        if start < now {
+            continue;
+        }
+        items.push(Reminder {
+            kind: "event",
+            id: e.id,
+            title: e.title,
+            at: Some(start),
+            date: None,
+            overdue: false,
+            people: e.attendees.into_iter().map(|p| PersonRef { id: p.id, name: p.name }).collect(),
+            why: format!("starts {}", ctx.local(start)),
+        });
+    }
+    // Birthdays from today to the horizon's day.
+    let md = |d: Date| d.strftime("%m-%d").to_string();
+    for b in ctx.store.birthdays(&md(today), &md(last_day))? {
+        let Ok(bd) = Birthday::parse(&b.birthday) else { continue };
+        let Some(day) = [today.year(), today.year() + 1]
+            .into_iter()
+            .filter_map(|y| bd.in_year(y))
+            .find(|d| *d >= today && *d <= last_day)
+        else {
+            continue;
+        };
+        let title = match bd.year {
+            Some(y) => format!("{}'s birthday ({})", b.name, day.year() - y),
+            None => format!("{}'s birthday", b.name),
+        };
+        items.push(Reminder {
+            kind: "birthday",
+            id: b.id,
+            title,
+            at: None,
+            date: Some(day.to_string()),
+            overdue: false,
+            people: vec![PersonRef { id: b.id, name: b.name }],
+            why: if day == today { "today".into() } else { format!("on {day}") },
+        });
+    }
+    // Cadences that went overdue within the last span (not every long-overdue relationship:
+    // `kith reconnect` lists those).
+    let since = now.as_millisecond() - (until.as_millisecond() - now.as_millisecond());
+    for c in reconnect_list(ctx, usize::MAX)? {
+        let due = c.due.as_millisecond();
+        if due <= now.as_millisecond() && due > since {
+            items.push(Reminder {
+                kind: "reconnect",
+                id: c.id,
+                title: format!("reconnect with {}", c.name),
+                at: Some(c.due),
+                date: None,
+                overdue: true,
+                people: vec![PersonRef { id: c.id, name: c.name.clone() }],
+                why: format!("{}; {}", c.status, c.suggestion),
+            });
+        }
+    }
+    // Overdue first, then by when: a day counts from its start in the user's zone.
+    let tz = ctx.tz().clone();
+    let when = |r: &Reminder| -> Option<Timestamp> {
+        r.at.or_else(|| {
+            r.date.as_deref()?.parse::<Date>().ok()?.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp())
+        })
+    };
+    items.sort_by(|x, y| (!x.overdue, when(x)).cmp(&(!y.overdue, when(y))).then_with(|| x.title.cmp(&y.title)));
+    if !items.is_empty() {
+        crate::app::set_exit_status(REMIND_DUE);
+    }
+    if ctx.json {
+        return out::json(&json!({ "now": now, "until": until, "items": items })).map_err(Failure::from);
+    }
+    if items.is_empty() {
+        out::line(format!("nothing due until {}", ctx.local(until)))?;
+        return Ok(());
+    }
+    out::table(
+        &["WHEN", "WHAT", "", "WITH", "WHY", "ID"],
+        items
+            .iter()
+            .map(|r| {
+                let when = match (&r.date, r.at) {
+                    (Some(d), _) => d.clone(),
+                    (None, Some(at)) => ctx.local(at),
+                    _ => String::new(),
+                };
+                vec![
+                    Cell::styled(when, if r.overdue { WARN } else { anstyle::Style::new() }),
+                    Cell::new(r.kind),
+                    Cell::styled(r.title.clone(), NAME),
+                    Cell::new(r.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    Cell::new(r.why.clone()),
+                    Cell::styled(r.id.short(), DIM),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(())
+}
