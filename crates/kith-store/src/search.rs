@@ -80,7 +80,11 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
             let title = it.next().flatten().unwrap_or_default();
             let mut body: Vec<String> = it.flatten().collect();
             body.extend(texts(
-                db.query("SELECT value FROM person_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
+                // `vcard` items hold an import's verbatim properties (photos, keys): not words to find.
+                db.query(
+                    "SELECT value FROM person_items WHERE parent = ? AND deleted = 0 AND kind <> 'vcard'",
+                    &[id.into()],
+                )?,
             ));
             body.extend(texts(db.query(
                 "SELECT o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org WHERE r.person = ? AND r.deleted = 0",

@@ -75,6 +75,12 @@ pub enum Command {
     /// Developer tools
     #[command(subcommand)]
     Dev(DevCmd),
+    /// Bring people in from vCard or CSV files, or restore a kith backup
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Write people out as vCard, or everything as a kith backup
+    #[command(subcommand)]
+    Export(ExportCmd),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.
@@ -548,5 +554,63 @@ pub enum DevCmd {
         interactions: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// Flags every contact import takes.
+#[derive(Debug, Args, Default)]
+pub struct ImportOpts {
+    /// Read and match, report what would change, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the good records when some are bad (default: a bad record imports nothing)
+    #[arg(long)]
+    pub partial: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// vCard files (2.1, 3.0, 4.0) from phones, Apple, Google, Outlook, Nextcloud…
+    Vcard {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// A CSV file: LinkedIn Connections.csv, Google Contacts, Outlook, or any with --map
+    Csv {
+        file: PathBuf,
+        /// linkedin, google, outlook or auto (from the header)
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Read a column into a field: "E-mail=email" (name, given, family, email, phone,
+        /// address, link, org, title, birthday, notes, tags, met-on, met-how; repeat)
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// A backup written by `kith export json`: every record and its history
+    Json { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Everyone as vCard (to stdout unless --out or --dir)
+    Vcard {
+        /// vCard version: 4 or 3
+        #[arg(long, default_value_t = 4)]
+        version: u8,
+        /// Write one file with every card
+        #[arg(long, conflicts_with = "dir")]
+        out: Option<PathBuf>,
+        /// Write one file per person into this directory
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Everything, with its history, as a versioned backup (the operation log, one per line)
+    Json {
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }

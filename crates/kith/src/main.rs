@@ -5,6 +5,7 @@
 mod app;
 mod cli;
 mod commands;
+mod interop;
 mod out;
 mod seed;
 
