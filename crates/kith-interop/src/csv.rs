@@ -359,7 +359,14 @@ fn row_contact(row: &Row<'_>, format: Format, map: &[(String, Field)]) -> Result
                 row.email(&mut c, &format!("E-mail {n} - Value"), l("E-mail"))?;
                 row.phone(&mut c, &format!("Phone {n} - Value"), l("Phone"))?;
                 row.link(&mut c, &format!("Website {n} - Value"), l("Website"))?;
-                if let Some(a) = row.get(&format!("Address {n} - Formatted")) {
+                // From the parts, as a vCard ADR reads, so both find the same address.
+                let part = |p: &str| row.get(&format!("Address {n} - {p}")).unwrap_or("").to_string();
+                let parts =
+                    ["PO Box", "Extended Address", "Street", "City", "Region", "Postal Code", "Country"].map(part);
+                let text = crate::vcard::address_text(&parts);
+                if !text.is_empty() {
+                    c.push_address(&text, l("Address"));
+                } else if let Some(a) = row.get(&format!("Address {n} - Formatted")) {
                     c.push_address(&a.replace("\r\n", ", ").replace('\n', ", "), l("Address"));
                 }
             }

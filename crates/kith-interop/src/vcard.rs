@@ -456,7 +456,7 @@ fn parts(e: &VCardEntry) -> Vec<String> {
 }
 
 /// `;;1 Market St;San Francisco;CA;94105;United States` → `1 Market St, San Francisco, CA 94105, United States`.
-fn address_text(parts: &[String]) -> String {
+pub(crate) fn address_text(parts: &[String]) -> String {
     let get = |i: usize| parts.get(i).map(|s| s.trim()).unwrap_or("");
     let region_code = [get(4), get(5)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
     [get(0), get(1), get(2), get(3), region_code.as_str(), get(6)]
@@ -571,15 +571,9 @@ pub fn write(out: &mut String, c: &Contact, uid: &str, version: Version) {
     }
     for e in &c.phones {
         line(out, Some(format!("phone:{}", e.key)), &|| {
-            let v = match version {
-                Version::V4 => format!("tel:{}", e.value.replace(' ', "-")),
-                Version::V3 => e.value.clone(),
-            };
-            let mut p = prop("TEL", e, version, &v);
-            if version == Version::V4 {
-                p = p.replacen("TEL", "TEL;VALUE=uri", 1);
-            }
-            p
+            // 4.0's default value type is a `tel:` URI; the number as people write it is text.
+            let p = prop("TEL", e, version, &e.value);
+            if version == Version::V4 { p.replacen("TEL", "TEL;VALUE=text", 1) } else { p }
         });
     }
     for e in &c.addresses {

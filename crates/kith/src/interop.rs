@@ -430,14 +430,23 @@ impl Run<'_> {
         }
     }
 
-    /// The changes that bring `rec` up to date with `c`: new values win, nothing is removed.
+    /// The changes that bring `rec` up to date with `c`: new values win (notes add up), nothing
+    /// is removed.
     fn person(&mut self, rec: &mut PersonRecord, c: &Contact, is_new: bool) {
         let id = rec.id;
         self.set(id, "display_name", &mut rec.display_name, &Some(c.name.clone()));
         self.set(id, "given_name", &mut rec.given_name, &c.given);
         self.set(id, "family_name", &mut rec.family_name, &c.family);
         self.set(id, "birthday", &mut rec.birthday, &c.birthday);
-        self.set(id, "notes", &mut rec.notes, &c.notes);
+        // Notes from another source add to the notes kept: nothing written is lost.
+        if let Some(n) = &c.notes {
+            let merged = match &rec.notes {
+                Some(old) if old.contains(n.as_str()) => old.clone(),
+                Some(old) if !old.is_empty() && !n.contains(old.as_str()) => format!("{old}\n\n{n}"),
+                _ => n.clone(),
+            };
+            self.set(id, "notes", &mut rec.notes, &Some(merged));
+        }
         // How and when we met does not change: the first import that knows it says it.
         if rec.met_on.is_none() {
             self.set(id, "met_on", &mut rec.met_on, &c.met_on);
