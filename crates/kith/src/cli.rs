@@ -555,6 +555,20 @@ pub enum DevCmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print N synthetic vCards (3.0, as phones write them) for import benchmarks
+    Vcards {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print a synthetic LinkedIn Connections.csv of N rows for import benchmarks
+    LinkedinCsv {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Flags every contact import takes.

@@ -91,6 +91,34 @@ struct Index {
     linkedin: HashMap<String, Id>,
     /// `None` when several people have the name: a name alone then matches nobody.
     name: HashMap<String, Option<Id>>,
+    /// Hashes of each person's emails and LinkedIn profiles: two people of one name whose
+    /// emails (or profiles) differ are two people.
+    ids: HashMap<Id, Vec<(u8, u64)>>,
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
+}
+
+const EMAIL: u8 = 0;
+const LINKEDIN: u8 = 1;
+
+/// The strong identities of a contact.
+fn identities(c: &Contact) -> Vec<(u8, u64)> {
+    let mut v: Vec<(u8, u64)> = c.emails.iter().map(|e| (EMAIL, hash(&e.key))).collect();
+    v.extend(c.links.iter().filter_map(|l| linkedin_key(&l.value)).map(|k| (LINKEDIN, hash(&k))));
+    v
+}
+
+/// Whether two sets of identities say "different people": both have an email (or a profile)
+/// and they share none of that kind.
+fn conflict(a: &[(u8, u64)], b: &[(u8, u64)]) -> bool {
+    [EMAIL, LINKEDIN].iter().any(|&kind| {
+        let of = |x: &[(u8, u64)]| x.iter().filter(|(k, _)| *k == kind).map(|(_, h)| *h).collect::<Vec<_>>();
+        let (x, y) = (of(a), of(b));
+        !x.is_empty() && !y.is_empty() && !x.iter().any(|h| y.contains(h))
+    })
 }
 
 /// A LinkedIn profile URL reduced to host and path: `linkedin.com/in/priya`.
@@ -116,6 +144,7 @@ impl Index {
             ix.known.insert(r.person);
             match r.kind.as_str() {
                 "email" => {
+                    ix.ids.entry(r.person).or_default().push((EMAIL, hash(&r.value.to_lowercase())));
                     ix.email.entry(r.value.to_lowercase()).or_insert(r.person);
                 }
                 "phone" => {
@@ -127,6 +156,7 @@ impl Index {
                 }
                 "link" => {
                     if let Some(k) = linkedin_key(&r.value) {
+                        ix.ids.entry(r.person).or_default().push((LINKEDIN, hash(&k)));
                         ix.linkedin.entry(k).or_insert(r.person);
                     }
                 }
@@ -159,17 +189,31 @@ impl Index {
         {
             return Some(id);
         }
-        c.emails
+        if let Some(id) = c.emails.iter().find_map(|e| self.email.get(&e.key)) {
+            return Some(*id);
+        }
+        // A phone or a name can be shared (a switchboard, a common name): they match only a
+        // person whose emails and profiles do not say otherwise.
+        let mine = identities(c);
+        let fits = |id: &Id| !conflict(&mine, self.ids.get(id).map(Vec::as_slice).unwrap_or(&[]));
+        c.phones
             .iter()
-            .find_map(|e| self.email.get(&e.key))
-            .or_else(|| c.phones.iter().filter(|p| phone_identifies(&p.key)).find_map(|p| self.phone.get(&p.key)))
+            .filter(|p| phone_identifies(&p.key))
+            .filter_map(|p| self.phone.get(&p.key))
+            .find(|id| fits(id))
             .or_else(|| c.links.iter().filter_map(|l| linkedin_key(&l.value)).find_map(|k| self.linkedin.get(&k)))
             .copied()
-            .or_else(|| self.name.get(&name_key(&c.name)).copied().flatten())
+            .or_else(|| self.name.get(&name_key(&c.name)).copied().flatten().filter(fits))
     }
 
     fn add(&mut self, id: Id, c: &Contact) {
         self.known.insert(id);
+        let mine = self.ids.entry(id).or_default();
+        for i in identities(c) {
+            if !mine.contains(&i) {
+                mine.push(i);
+            }
+        }
         for e in &c.emails {
             self.email.entry(e.key.clone()).or_insert(id);
         }
@@ -788,5 +832,95 @@ fn import_backup(ctx: &mut Ctx, file: &Path) -> Result<()> {
     } else {
         out::line(format!("imported {total} operations ({applied} new) from {shown}"))?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic files for benchmarks (`kith dev vcards`, `kith dev linkedin-csv`)
+
+const GIVEN: &[&str] = &[
+    "Ann", "Bob", "Chen", "Dana", "Emeka", "Fatima", "Goran", "Hana", "Ivan", "Jürgen", "Kofi", "Lena", "Marco",
+    "Nadia", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma", "Viktor", "Wei", "Yuki", "Zoë",
+];
+const FAMILY: &[&str] = &[
+    "Lee", "Stone", "Novak", "Raman", "Okafor", "Müller", "Rossi", "Tanaka", "García", "Diallo", "Smith", "Kowalski",
+    "Nguyen", "Haddad", "Silva", "Johansson", "O'Neil", "Petrov", "Kim", "Dubois",
+];
+const ORGS: &[&str] = &[
+    "Northwind Labs", "Acme, Inc.", "BrightPath s.r.o.", "Sahel Grid", "Sakura Robotics", "Rossi Consulting",
+    "Grün & Partner GmbH", "Lagos Health Partners", "Cooperativa Sol", "Blue Harbor", "Kite Analytics",
+];
+const TITLES: &[&str] = &["CTO", "Head of Design", "Founder", "VP Sales, EMEA", "Engineer", "Director", "Buyer"];
+const TAGS: &[&str] = &["conference", "investor", "design", "robotics", "energy", "health", "mentor", "founder"];
+
+struct Mix(u64);
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// A deterministic card of about 400 bytes: the mix of properties phones export.
+pub fn sample_vcards(count: usize, seed: u64) -> Result<()> {
+    let mut r = Mix(seed);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for i in 0..count {
+        let (g, f) = (r.pick(GIVEN), r.pick(FAMILY));
+        let org = r.pick(ORGS);
+        let user = format!("{}.{}{i}", g.to_lowercase(), f.to_lowercase().replace('\'', ""));
+        let month = 1 + r.next() % 12;
+        let day = 1 + r.next() % 28;
+        write!(
+            out,
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//kith//bench//EN\r\nN:{f};{g};;;\r\nFN:{g} {f}\r\n\
+             ORG:{};\r\nTITLE:{}\r\nEMAIL;type=INTERNET;type=WORK;type=pref:{user}@example.com\r\n\
+             EMAIL;type=INTERNET;type=HOME:{user}@mail.example\r\nTEL;type=CELL;type=pref:+1 415 {:03} {:04}\r\n\
+             item1.ADR;type=WORK:;;{} Market St;San Francisco;CA;94105;United States\r\nitem1.X-ABADR:us\r\n\
+             URL:https://www.linkedin.com/in/{user}\r\nBDAY:19{:02}-{month:02}-{day:02}\r\n\
+             NOTE:Met at ProductConf\\, talked about {}.\r\nCATEGORIES:{},{}\r\nX-PHONETIC-FIRST-NAME:{g}\r\nEND:VCARD\r\n",
+            org.replace(',', "\\,"),
+            r.pick(TITLES).replace(',', "\\,"),
+            r.next() % 1000,
+            i % 10_000,
+            1 + r.next() % 999,
+            50 + r.next() % 50,
+            r.pick(TAGS),
+            r.pick(TAGS),
+            r.pick(TAGS),
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A deterministic LinkedIn `Connections.csv`, preamble included.
+pub fn sample_linkedin(count: usize, seed: u64) -> Result<()> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let mut r = Mix(seed);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n")?;
+    writeln!(out, "First Name,Last Name,URL,Email Address,Company,Position,Connected On")?;
+    for i in 0..count {
+        let (g, f) = (r.pick(GIVEN), r.pick(FAMILY));
+        let user = format!("{}-{}-{i}", g.to_lowercase(), f.to_lowercase().replace('\'', ""));
+        let email = if r.next() % 3 == 0 { format!("{user}@example.com") } else { String::new() };
+        writeln!(
+            out,
+            "{g},{f},https://www.linkedin.com/in/{user},{email},\"{}\",\"{}\",{:02} {} 20{:02}",
+            r.pick(ORGS),
+            r.pick(TITLES),
+            1 + r.next() % 28,
+            MONTHS[(r.next() % 12) as usize],
+            10 + r.next() % 16
+        )?;
+    }
+    out.flush()?;
     Ok(())
 }
