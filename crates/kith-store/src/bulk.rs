@@ -212,3 +212,49 @@ impl Store {
         Ok(())
     }
 }
+
+/// The records that point at people, and the field that does: what a merge re-points.
+const PERSON_REFS: &[(kith_core::Kind, &str)] = &[
+    (kith_core::Kind::Role, "person"),
+    (kith_core::Kind::Tie, "a"),
+    (kith_core::Kind::Tie, "b"),
+    (kith_core::Kind::Participant, "person"),
+    (kith_core::Kind::Exchange, "person"),
+    (kith_core::Kind::TaskPerson, "person"),
+    (kith_core::Kind::Attendee, "person"),
+];
+
+/// A live record that refers to a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonLink {
+    pub kind: kith_core::Kind,
+    pub id: Id,
+    /// The field that holds the person (`person`, or a tie's `a` or `b`).
+    pub field: &'static str,
+    /// For a tie: the person at the other end.
+    pub other: Option<Id>,
+}
+
+impl Store {
+    /// Every live record that refers to `person`: roles, ties, participants, exchanges, task
+    /// people, attendees.
+    pub fn references_to(&mut self, person: Id) -> Result<Vec<PersonLink>> {
+        let mut out = Vec::new();
+        for &(kind, field) in PERSON_REFS {
+            let other = match (kind, field) {
+                (kith_core::Kind::Tie, "a") => "b",
+                (kith_core::Kind::Tie, _) => "a",
+                _ => "NULL",
+            };
+            let rows = self.db().query(
+                &format!("SELECT id, {other} FROM {} WHERE {field} = ? AND deleted = 0 ORDER BY id", kind.table()),
+                &[person.into()],
+            )?;
+            for r in rows {
+                let Some(id) = id_of(&r[0]) else { continue };
+                out.push(PersonLink { kind, id, field, other: id_of(&r[1]) });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -81,6 +81,11 @@ pub enum Command {
     /// Write people out as vCard, or everything as a kith backup
     #[command(subcommand)]
     Export(ExportCmd),
+    /// Find people recorded twice (same email, phone, LinkedIn profile or name)
+    Dedupe(DedupeArgs),
+    /// Merge the second person into the first: every item, role, tie, interaction, exchange
+    /// and task moves over; the first person's fields win, the second fills gaps
+    Merge(MergeArgs),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.
@@ -627,4 +632,20 @@ pub enum ExportCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    /// Merge the sure duplicates (same email or LinkedIn profile, or same phone without
+    /// differing emails); the oldest record is kept
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The person to keep
+    pub keep: String,
+    /// The person merged into them and removed
+    pub other: String,
 }

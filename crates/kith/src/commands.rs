@@ -37,6 +37,8 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Dev(DevCmd::LinkedinCsv { count, seed }) => crate::interop::sample_linkedin(count, seed),
         Command::Import(c) => crate::interop::import(ctx, c),
         Command::Export(c) => crate::interop::export(ctx, c),
+        Command::Dedupe(a) => crate::dedupe::dedupe(ctx, a),
+        Command::Merge(a) => crate::dedupe::merge(ctx, a),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }

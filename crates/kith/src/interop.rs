@@ -843,12 +843,39 @@ const GIVEN: &[&str] = &[
     "Nadia", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma", "Viktor", "Wei", "Yuki", "Zoë",
 ];
 const FAMILY: &[&str] = &[
-    "Lee", "Stone", "Novak", "Raman", "Okafor", "Müller", "Rossi", "Tanaka", "García", "Diallo", "Smith", "Kowalski",
-    "Nguyen", "Haddad", "Silva", "Johansson", "O'Neil", "Petrov", "Kim", "Dubois",
+    "Lee",
+    "Stone",
+    "Novak",
+    "Raman",
+    "Okafor",
+    "Müller",
+    "Rossi",
+    "Tanaka",
+    "García",
+    "Diallo",
+    "Smith",
+    "Kowalski",
+    "Nguyen",
+    "Haddad",
+    "Silva",
+    "Johansson",
+    "O'Neil",
+    "Petrov",
+    "Kim",
+    "Dubois",
 ];
 const ORGS: &[&str] = &[
-    "Northwind Labs", "Acme, Inc.", "BrightPath s.r.o.", "Sahel Grid", "Sakura Robotics", "Rossi Consulting",
-    "Grün & Partner GmbH", "Lagos Health Partners", "Cooperativa Sol", "Blue Harbor", "Kite Analytics",
+    "Northwind Labs",
+    "Acme, Inc.",
+    "BrightPath s.r.o.",
+    "Sahel Grid",
+    "Sakura Robotics",
+    "Rossi Consulting",
+    "Grün & Partner GmbH",
+    "Lagos Health Partners",
+    "Cooperativa Sol",
+    "Blue Harbor",
+    "Kite Analytics",
 ];
 const TITLES: &[&str] = &["CTO", "Head of Design", "Founder", "VP Sales, EMEA", "Engineer", "Director", "Buyer"];
 const TAGS: &[&str] = &["conference", "investor", "design", "robotics", "energy", "health", "mentor", "founder"];
@@ -905,7 +932,10 @@ pub fn sample_linkedin(count: usize, seed: u64) -> Result<()> {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let mut r = Mix(seed);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    writeln!(out, "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n")?;
+    writeln!(
+        out,
+        "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n"
+    )?;
     writeln!(out, "First Name,Last Name,URL,Email Address,Company,Position,Connected On")?;
     for i in 0..count {
         let (g, f) = (r.pick(GIVEN), r.pick(FAMILY));

@@ -5,6 +5,7 @@
 mod app;
 mod cli;
 mod commands;
+mod dedupe;
 mod interop;
 mod out;
 mod seed;

@@ -111,6 +111,7 @@ both!(
     bad_input_names_file_and_line_and_writes_nothing,
     partial_and_dry_run,
     backup_round_trips_byte_for_byte,
+    dedupe_and_merge_keep_everything,
 );
 
 const VCARDS: [&str; 4] =
@@ -415,4 +416,63 @@ fn backup_round_trips_byte_for_byte(k: &Kith) {
     let r = other.run(&["import", "json", &sample("vcard/nextcloud-4.0.vcf")]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nextcloud-4.0.vcf:1: not a kith backup"), "{}", r.stderr);
+}
+
+fn dedupe_and_merge_keep_everything(k: &Kith) {
+    k.ok(&["person", "add", "Bob Stone", "--email", "bob@acme.example", "--tier", "B", "--note", "likes sailing"]);
+    k.ok(&["person", "add", "Robert Stone", "--phone", "+1 415 555 0100", "--org", "Acme", "--tag", "sales"]);
+    k.ok(&["person", "add", "Rob Stone", "--phone", "0014155550100", "--note", "met at DevForum"]);
+    k.ok(&["person", "add", "Ann Lee", "--email", "ann@lee.example"]);
+    k.ok(&["person", "add", "Ann Lee", "--email", "ann@other.example"]);
+    k.ok(&["tie", "add", "robert stone", "ann@lee.example", "--kind", "colleague"]);
+    k.ok(&["log", "rob stone", "--kind", "lunch", "--gave", "intro to Ann"]);
+    k.ok(&["hook", "robert stone", "send the deck"]);
+
+    // The two Stones with one phone are sure; the two Ann Lees with other emails are not.
+    let d = k.json(&["dedupe"]);
+    let pairs = d["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{d}");
+    assert_eq!((pairs[0]["reason"].as_str(), pairs[0]["sure"].as_bool()), (Some("phone"), Some(true)));
+    let ops = k.op_count();
+    let d = k.json(&["dedupe", "--apply"]);
+    assert_eq!(d["merged"], 1);
+    assert!(k.op_count() > ops);
+    // (both were made at the same fixed "now": which one is kept is the lower id)
+    let list = k.json(&["person", "list", "--name", "stone"]);
+    let left: Vec<&Value> = list.as_array().unwrap().iter().filter(|p| p["name"] != "Bob Stone").collect();
+    assert_eq!(left.len(), 1, "{list}");
+    let kept = left[0]["id"].as_str().unwrap().to_string();
+    let robert = k.json(&["person", "show", &kept]);
+    assert_eq!(robert["notes"], "met at DevForum");
+    assert_eq!(values(&robert, "phones").len(), 1, "one number in two notations is one phone");
+    assert_eq!(robert["interactions"].as_array().unwrap().len(), 1, "the lunch is theirs");
+    assert_eq!(robert["open_tasks"].as_array().unwrap().len(), 1, "and the hook");
+    assert_eq!(robert["tags"], serde_json::json!(["sales"]));
+
+    // Merge by hand: the kept person's fields win, the other's fill gaps; notes join.
+    let m = k.json(&["merge", "bob@acme.example", &kept]);
+    let bob = k.json(&["person", "show", "bob@acme.example"]);
+    assert_eq!(m["id"], bob["id"]);
+    assert_eq!(bob["name"], "Bob Stone");
+    assert_eq!(bob["tier"], "B");
+    assert_eq!(bob["notes"], "likes sailing\n\nmet at DevForum");
+    assert_eq!(values(&bob, "phones").len(), 1);
+    assert_eq!(bob["tags"], serde_json::json!(["sales"]));
+    assert_eq!(bob["roles"][0]["org"], "Acme");
+    assert_eq!(bob["ties"][0]["to"], "Ann Lee");
+    assert_eq!(bob["interactions"][0]["exchanges"][0]["what"], "intro to Ann");
+    assert_eq!(bob["open_tasks"][0]["title"], "send the deck");
+    let mut people = k.people();
+    people.sort();
+    assert_eq!(people, ["Ann Lee", "Ann Lee", "Bob Stone"]);
+    // the merge is in the history, as operations
+    let h = k.json(&["history", "bob@acme.example"]);
+    assert!(
+        h.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["op"]["field"] == "notes" && e["op"]["value"] == "likes sailing\n\nmet at DevForum")
+    );
+    let r = k.run(&["merge", "bob@acme.example", "bob@acme.example"]);
+    assert_eq!(r.code, 2);
 }
