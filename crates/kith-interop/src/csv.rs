@@ -258,7 +258,7 @@ impl Row<'_> {
         if let Some(v) = self.get(col) {
             match date(v) {
                 Ok(b) => c.birthday = b,
-                Err(()) => {
+                Err(BadDate) => {
                     return Err(self.err(col, format!("`{v}` is not a date (write 1990-04-12, --04-12 or 4/12/1990)")));
                 }
             }
@@ -282,9 +282,13 @@ fn tags_from(c: &mut Contact, values: impl IntoIterator<Item = String>) {
     }
 }
 
+/// A date kith cannot read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadDate;
+
 /// `1990-04-12`, `--04-12`, `4/12/1990` (Outlook, month first), `12 Feb 2024` (LinkedIn).
 /// Outlook's `0/0/00` means no date.
-pub fn date(s: &str) -> Result<Option<String>, ()> {
+pub fn date(s: &str) -> Result<Option<String>, BadDate> {
     let t = s.trim();
     if t.is_empty() || t == "0/0/00" || t == "0/0/0000" {
         return Ok(None);
@@ -298,14 +302,17 @@ pub fn date(s: &str) -> Result<Option<String>, ()> {
         [d, mon, y] => {
             const MONTHS: [&str; 12] =
                 ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-            let m = mon.get(..3).map(str::to_lowercase).and_then(|m| MONTHS.iter().position(|x| *x == m)).ok_or(())?;
+            let m =
+                mon.get(..3).map(str::to_lowercase).and_then(|m| MONTHS.iter().position(|x| *x == m)).ok_or(BadDate)?;
             (y.to_string(), (m + 1).to_string(), d.to_string())
         }
-        _ => return Err(()),
+        _ => return Err(BadDate),
     };
-    let (m, d): (u32, u32) = (m.parse().map_err(|_| ())?, d.parse().map_err(|_| ())?);
-    let y: u32 = y.parse().map_err(|_| ())?;
-    kith_core::model::Birthday::parse(&format!("{y:04}-{m:02}-{d:02}")).map(|b| Some(b.to_string())).map_err(|_| ())
+    let (m, d): (u32, u32) = (m.parse().map_err(|_| BadDate)?, d.parse().map_err(|_| BadDate)?);
+    let y: u32 = y.parse().map_err(|_| BadDate)?;
+    kith_core::model::Birthday::parse(&format!("{y:04}-{m:02}-{d:02}"))
+        .map(|b| Some(b.to_string()))
+        .map_err(|_| BadDate)
 }
 
 fn row_contact(row: &Row<'_>, format: Format, map: &[(String, Field)]) -> Result<Contact, RecordError> {
@@ -319,8 +326,8 @@ fn row_contact(row: &Row<'_>, format: Format, map: &[(String, Field)]) -> Result
             c.org = row.get("Company").map(str::to_string);
             c.title = row.get("Position").map(str::to_string);
             if let Some(v) = row.get("Connected On") {
-                c.met_on =
-                    date(v).map_err(|()| row.err("Connected On", format!("`{v}` is not a date like 12 Feb 2024")))?;
+                c.met_on = date(v)
+                    .map_err(|BadDate| row.err("Connected On", format!("`{v}` is not a date like 12 Feb 2024")))?;
                 c.met_how = Some("LinkedIn".into());
             }
         }
@@ -426,7 +433,7 @@ fn row_contact(row: &Row<'_>, format: Format, map: &[(String, Field)]) -> Result
             Field::Birthday => row.birthday(&mut c, col)?,
             Field::Notes => c.notes = Some(v),
             Field::Tags => tags_from(&mut c, v.split([',', ';']).map(str::to_string)),
-            Field::MetOn => c.met_on = date(&v).map_err(|()| row.err(col, format!("`{v}` is not a date")))?,
+            Field::MetOn => c.met_on = date(&v).map_err(|BadDate| row.err(col, format!("`{v}` is not a date")))?,
             Field::MetHow => c.met_how = Some(v),
         }
     }
@@ -450,7 +457,7 @@ mod tests {
         assert_eq!(date("4/12/1990"), Ok(Some("1990-04-12".into())));
         assert_eq!(date("--11-03"), Ok(Some("--11-03".into())));
         assert_eq!(date("0/0/00"), Ok(None));
-        assert!(date("soon").is_err());
+        assert_eq!(date("soon"), Err(BadDate));
         assert!(date("31 Feb 2024").is_err());
     }
 

@@ -940,7 +940,7 @@ pub fn sample_linkedin(count: usize, seed: u64) -> Result<()> {
     for i in 0..count {
         let (g, f) = (r.pick(GIVEN), r.pick(FAMILY));
         let user = format!("{}-{}-{i}", g.to_lowercase(), f.to_lowercase().replace('\'', ""));
-        let email = if r.next() % 3 == 0 { format!("{user}@example.com") } else { String::new() };
+        let email = if r.next().is_multiple_of(3) { format!("{user}@example.com") } else { String::new() };
         writeln!(
             out,
             "{g},{f},https://www.linkedin.com/in/{user},{email},\"{}\",\"{}\",{:02} {} 20{:02}",
