@@ -25,6 +25,16 @@ pub struct PersonRecord {
     pub items: Vec<ItemRecord>,
     /// Live roles, current ones first.
     pub roles: Vec<RoleRecord>,
+    /// What an import kept of their vCard.
+    pub card: Option<CardRecord>,
+}
+
+/// A person's kept card (see `Kind::PersonCard`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardRecord {
+    pub id: Id,
+    pub data: String,
+    pub deleted: bool,
 }
 
 impl PersonRecord {
@@ -41,6 +51,7 @@ impl PersonRecord {
             met_how: None,
             items: vec![],
             roles: vec![],
+            card: None,
         }
     }
 }
@@ -166,6 +177,7 @@ impl Store {
                     met_how: text(&r[7]),
                     items: vec![],
                     roles: vec![],
+                    card: None,
                 },
             );
         }
@@ -207,6 +219,18 @@ impl Store {
                 title: text(&r[4]),
                 end_on: text(&r[5]),
             });
+        }
+        let cards = self.db().query(
+            &format!(
+                "SELECT parent, id, data, deleted FROM person_cards WHERE parent IN ({}) AND format = 'vcard' ORDER BY id",
+                marks(chunk.len())
+            ),
+            chunk,
+        )?;
+        for c in cards {
+            let (Some(p), Some(id)) = (id_of(&c[0]), id_of(&c[1])) else { continue };
+            let Some(rec) = found.get_mut(&p) else { continue };
+            rec.card = Some(CardRecord { id, data: text(&c[2]).unwrap_or_default(), deleted: c[3].int() == Some(1) });
         }
         out.extend(found);
         Ok(())

@@ -20,7 +20,7 @@ use kith_core::{ChangeSet, Clock, Hlc, NodeId, Op, Stamper};
 
 pub use apply::ApplyReport;
 pub use backend::{Engine, Val};
-pub use bulk::{ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
+pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
 pub use query::*;
 pub use search::SearchHit;
 

@@ -16,16 +16,26 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    shared: include_str!("../migrations/0001_init.sql"),
-    sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_search.pg.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        shared: include_str!("../migrations/0001_init.sql"),
+        sqlite: include_str!("../migrations/0001_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_search.pg.sql"),
+    },
+    // Version 2 is reserved for the relationship-intelligence branch.
+    Migration {
+        version: 3,
+        name: "interop",
+        shared: include_str!("../migrations/0003_interop.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();

@@ -37,7 +37,7 @@ fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>>
         Kind::OrgItem => parent(db, "SELECT parent FROM org_items WHERE id = ?", Kind::Org),
         Kind::Role => parent(db, "SELECT person FROM roles WHERE id = ?", Kind::Person),
         Kind::Exchange => parent(db, "SELECT interaction FROM exchanges WHERE id = ?", Kind::Interaction),
-        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee => Ok(None),
+        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee | Kind::PersonCard => Ok(None),
     }
 }
 
@@ -80,11 +80,7 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
             let title = it.next().flatten().unwrap_or_default();
             let mut body: Vec<String> = it.flatten().collect();
             body.extend(texts(
-                // `vcard` items hold an import's verbatim properties (photos, keys): not words to find.
-                db.query(
-                    "SELECT value FROM person_items WHERE parent = ? AND deleted = 0 AND kind <> 'vcard'",
-                    &[id.into()],
-                )?,
+                db.query("SELECT value FROM person_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
             ));
             body.extend(texts(db.query(
                 "SELECT o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org WHERE r.person = ? AND r.deleted = 0",

@@ -253,21 +253,12 @@ fn merge_changes(ctx: &mut Ctx, keep: Id, gone: Id) -> Result<ChangeSet> {
             "email" => i.value.to_lowercase(),
             "phone" => Phone::parse(&i.value).map(|p| p.key().to_string()).unwrap_or_else(|_| i.value.clone()),
             "address" | "link" | "custom" => i.value.to_lowercase(),
-            "vcard" => "kept".into(),
             _ => i.value.clone(),
         };
         let key = if i.kind == "custom" { i.label.clone().unwrap_or_default().to_lowercase() } else { key };
         let id = Id::derive(keep, &i.kind, &key);
         if k.items.iter().any(|x| x.id == id) {
-            if i.kind == "vcard"
-                && let Some(mine) = k.items.iter().find(|x| x.id == id)
-            {
-                // both came from vCards: keep the properties of both
-                let merged = merge_kept(&mine.value, &i.value);
-                if merged != mine.value {
-                    cs.set(Kind::PersonItem, id, "value", merged);
-                }
-            }
+            // already theirs
         } else {
             let kind: &'static str = match i.kind.as_str() {
                 "email" => "email",
@@ -278,8 +269,6 @@ fn merge_changes(ctx: &mut Ctx, keep: Id, gone: Id) -> Result<ChangeSet> {
                 "need" => "need",
                 "offer" => "offer",
                 "strength" => "strength",
-                "custom" => "custom",
-                "vcard" => "vcard",
                 _ => "custom",
             };
             cs.set(Kind::PersonItem, id, "parent", keep.to_string());
@@ -291,6 +280,25 @@ fn merge_changes(ctx: &mut Ctx, keep: Id, gone: Id) -> Result<ChangeSet> {
             }
         }
         cs.delete(Kind::PersonItem, i.id, true);
+    }
+    // Kept vCard properties: the kept person's card gains the other's properties.
+    if let Some(gc) = g.card.as_ref().filter(|c| !c.deleted) {
+        match k.card.as_ref().filter(|c| !c.deleted) {
+            Some(kc) => {
+                let merged = merge_kept(&kc.data, &gc.data);
+                if merged != kc.data {
+                    cs.set(Kind::PersonCard, kc.id, "data", merged);
+                }
+            }
+            None => {
+                let id = Id::derive(keep, "card", "vcard");
+                cs.set(Kind::PersonCard, id, "parent", keep.to_string());
+                cs.set(Kind::PersonCard, id, "format", "vcard");
+                cs.set(Kind::PersonCard, id, "data", gc.data.as_str());
+                cs.delete(Kind::PersonCard, id, false);
+            }
+        }
+        cs.delete(Kind::PersonCard, gc.id, true);
     }
     // Everything that points at the other person now points at the kept one.
     for r in ctx.store.references_to(gone)? {

@@ -551,13 +551,12 @@ impl Run<'_> {
     /// Keep the card's verbatim properties. A property named in the new card replaces the
     /// stored ones of that name (a re-import of an edited card); others stay (a second source).
     fn kept(&mut self, rec: &mut PersonRecord, kept: &Kept) {
-        let item = Id::derive(rec.id, "vcard", "kept");
-        let existing = rec.items.iter().find(|i| i.id == item);
-        if existing.is_some_and(|i| i.deleted) {
+        let card = Id::derive(rec.id, "card", "vcard");
+        if rec.card.as_ref().is_some_and(|c| c.deleted) {
             return;
         }
         let mut merged = kept.clone();
-        if let Some(old) = existing.and_then(|i| serde_json::from_str::<Kept>(&i.value).ok()) {
+        if let Some(old) = rec.card.as_ref().and_then(|c| serde_json::from_str::<Kept>(&c.data).ok()) {
             let prop_name = |raw: &str| {
                 let head = raw.split([';', ':']).next().unwrap_or("");
                 head.rsplit('.').next().unwrap_or(head).to_ascii_uppercase()
@@ -569,26 +568,19 @@ impl Run<'_> {
                 }
             }
         }
-        let value = serde_json::to_string(&merged).unwrap_or_default();
-        match rec.items.iter_mut().find(|i| i.id == item) {
-            Some(i) => {
-                if i.value != value {
-                    self.cs.set(Kind::PersonItem, item, "value", value.as_str());
-                    i.value = value;
+        let data = serde_json::to_string(&merged).unwrap_or_default();
+        match &mut rec.card {
+            Some(c) => {
+                if c.data != data {
+                    self.cs.set(Kind::PersonCard, c.id, "data", data.as_str());
+                    c.data = data;
                 }
             }
             None => {
-                self.cs.set(Kind::PersonItem, item, "parent", rec.id.to_string());
-                self.cs.set(Kind::PersonItem, item, "kind", "vcard");
-                self.cs.set(Kind::PersonItem, item, "value", value.as_str());
-                rec.items.push(kith_store::ItemRecord {
-                    id: item,
-                    kind: "vcard".into(),
-                    value,
-                    label: None,
-                    pref: false,
-                    deleted: false,
-                });
+                self.cs.set(Kind::PersonCard, card, "parent", rec.id.to_string());
+                self.cs.set(Kind::PersonCard, card, "format", "vcard");
+                self.cs.set(Kind::PersonCard, card, "data", data.as_str());
+                rec.card = Some(kith_store::CardRecord { id: card, data, deleted: false });
             }
         }
     }
@@ -677,10 +669,10 @@ fn contact_of(p: &PersonRecord) -> Contact {
             "address" => c.addresses.push(entry(i.value.to_lowercase())),
             "link" => c.links.push(entry(i.value.to_lowercase())),
             "tag" => c.tags.push(i.value.clone()),
-            "vcard" => c.kept = serde_json::from_str(&i.value).ok(),
             _ => {}
         }
     }
+    c.kept = p.card.as_ref().filter(|c| !c.deleted).and_then(|c| serde_json::from_str(&c.data).ok());
     if let Some(r) = p.roles.iter().find(|r| r.end_on.is_none()) {
         c.org = r.org_name.clone();
         c.title = r.title.clone();
