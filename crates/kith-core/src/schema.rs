@@ -112,6 +112,11 @@ kinds! {
     Attendee = "attendee" in "attendees" {
         "event": Ref(Kind::Event), "person": Ref(Kind::Person),
     }
+    // What an import kept verbatim of a person's card (vCard properties kith does not model),
+    // one record per person and format, so an export writes it back.
+    PersonCard = "person_card" in "person_cards" {
+        "parent": Ref(Kind::Person), "format": Text, "data": Text,
+    }
 }
 
 /// The tombstone every kind has. Deleting a record sets it; it is a register like any other.

@@ -9,6 +9,7 @@
 
 mod apply;
 mod backend;
+mod bulk;
 mod intel;
 mod migrate;
 mod query;
@@ -20,6 +21,7 @@ use kith_core::{ChangeSet, Clock, Hlc, NodeId, Op, Stamper};
 
 pub use apply::ApplyReport;
 pub use backend::{Engine, Val};
+pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
 pub use intel::*;
 pub use query::*;
 pub use search::SearchHit;
@@ -84,6 +86,8 @@ pub struct Store {
     db: Box<dyn Backend>,
     node: NodeId,
     clock: Clock,
+    /// Inside [`Store::bulk`]: commits join the open transaction.
+    in_bulk: bool,
 }
 
 impl Store {
@@ -123,7 +127,7 @@ impl Store {
         };
         let last = db.query("SELECT max(hlc) FROM ops", &[])?;
         let last = last.first().and_then(|r| r[0].int()).map(Hlc::from_i64).unwrap_or_default();
-        Ok(Store { db, node, clock: Clock::resume(last) })
+        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false })
     }
 
     pub fn engine(&self) -> Engine {
@@ -163,6 +167,9 @@ impl Store {
     }
 
     fn transaction<T>(&mut self, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
+        if self.in_bulk {
+            return f(self.db.as_mut());
+        }
         let begin = match self.db.engine() {
             // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
             // instead of failing half-way with SQLITE_BUSY.
@@ -190,6 +197,30 @@ impl Store {
             Engine::Sqlite => self.db.batch("ANALYZE; PRAGMA optimize;"),
             Engine::Postgres => self.db.batch("ANALYZE"),
         }
+    }
+
+    /// Open one transaction that the following commits join, so an import of many batches
+    /// lands whole or not at all; [`Store::end_bulk`] commits or rolls it back.
+    pub fn begin_bulk(&mut self) -> Result<()> {
+        if self.in_bulk {
+            return Ok(());
+        }
+        let begin = match self.db.engine() {
+            Engine::Sqlite => "BEGIN IMMEDIATE",
+            Engine::Postgres => "BEGIN",
+        };
+        self.db.batch(begin)?;
+        self.in_bulk = true;
+        Ok(())
+    }
+
+    /// Close the transaction of [`Store::begin_bulk`]: commit it, or roll everything back.
+    pub fn end_bulk(&mut self, commit: bool) -> Result<()> {
+        if !self.in_bulk {
+            return Ok(());
+        }
+        self.in_bulk = false;
+        if commit { self.db.batch("COMMIT") } else { self.db.batch("ROLLBACK") }
     }
 
     /// A new record id for wall-clock time `wall_ms`.

@@ -33,15 +33,22 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "interop",
+        shared: include_str!("../migrations/0003_interop.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 4,
         name: "lookups",
-        shared: include_str!("../migrations/0003_lookups.sql"),
+        shared: include_str!("../migrations/0004_lookups.sql"),
         sqlite: "",
         postgres: "",
     },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();

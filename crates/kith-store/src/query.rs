@@ -1001,7 +1001,8 @@ impl Store {
             UNION SELECT id FROM participants WHERE interaction = ?1 OR person = ?1
             UNION SELECT id FROM exchanges WHERE interaction = ?1
             UNION SELECT id FROM task_people WHERE task = ?1 OR person = ?1
-            UNION SELECT id FROM attendees WHERE event = ?1 OR person = ?1";
+            UNION SELECT id FROM attendees WHERE event = ?1 OR person = ?1
+            UNION SELECT id FROM person_cards WHERE parent = ?1";
         // One parameter, repeated: number it by hand, the same way in both engines.
         let children = children.replace("?1", "?");
         let n = children.matches('?').count();

@@ -37,7 +37,7 @@ fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>>
         Kind::OrgItem => parent(db, "SELECT parent FROM org_items WHERE id = ?", Kind::Org),
         Kind::Role => parent(db, "SELECT person FROM roles WHERE id = ?", Kind::Person),
         Kind::Exchange => parent(db, "SELECT interaction FROM exchanges WHERE id = ?", Kind::Interaction),
-        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee => Ok(None),
+        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee | Kind::PersonCard => Ok(None),
     }
 }
 

@@ -93,6 +93,17 @@ pub enum Command {
     Debrief(crate::intel_cmd::DebriefArgs),
     /// What is due now and soon; exit status 10 when something is, 0 when nothing is
     Remind(crate::intel_cmd::RemindArgs),
+    /// Bring people in from vCard or CSV files, or restore a kith backup
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Write people out as vCard, or everything as a kith backup
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// Find people recorded twice (same email, phone, LinkedIn profile or name)
+    Dedupe(DedupeArgs),
+    /// Merge the second person into the first: every item, role, tie, interaction, exchange
+    /// and task moves over; the first person's fields win, the second fills gaps
+    Merge(MergeArgs),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.
@@ -582,4 +593,92 @@ pub enum DevCmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print N synthetic vCards (3.0, as phones write them) for import benchmarks
+    Vcards {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print a synthetic LinkedIn Connections.csv of N rows for import benchmarks
+    LinkedinCsv {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Flags every contact import takes.
+#[derive(Debug, Args, Default)]
+pub struct ImportOpts {
+    /// Read and match, report what would change, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the good records when some are bad (default: a bad record imports nothing)
+    #[arg(long)]
+    pub partial: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// vCard files (2.1, 3.0, 4.0) from phones, Apple, Google, Outlook, Nextcloud…
+    Vcard {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// A CSV file: LinkedIn Connections.csv, Google Contacts, Outlook, or any with --map
+    Csv {
+        file: PathBuf,
+        /// linkedin, google, outlook or auto (from the header)
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Read a column into a field: "E-mail=email" (name, given, family, email, phone,
+        /// address, link, org, title, birthday, notes, tags, met-on, met-how; repeat)
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
+    /// A backup written by `kith export json`: every record and its history
+    Json { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Everyone as vCard (to stdout unless --out or --dir)
+    Vcard {
+        /// vCard version: 4 or 3
+        #[arg(long, default_value_t = 4)]
+        version: u8,
+        /// Write one file with every card
+        #[arg(long, conflicts_with = "dir")]
+        out: Option<PathBuf>,
+        /// Write one file per person into this directory
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Everything, with its history, as a versioned backup (the operation log, one per line)
+    Json {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    /// Merge the sure duplicates (same email or LinkedIn profile, or same phone without
+    /// differing emails); the oldest record is kept
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The person to keep
+    pub keep: String,
+    /// The person merged into them and removed
+    pub other: String,
 }

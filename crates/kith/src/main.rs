@@ -5,7 +5,9 @@
 mod app;
 mod cli;
 mod commands;
+mod dedupe;
 mod intel_cmd;
+mod interop;
 mod out;
 mod seed;
 

@@ -1,4 +1,4 @@
--- kith schema, version 3: indexes for lookups that every command makes.
+-- kith schema, version 4: indexes for lookups that every command makes.
 --
 -- `me` (the user's own person) is resolved by most commands; without an index that is a scan
 -- of every person.
