@@ -147,15 +147,16 @@ pub struct ReconnectArgs {
 }
 
 /// The reconnect list at "now", most urgent first.
+///
+/// On 100,000 people most are not due, and the order depends only on the cadence and the last
+/// contact. So the list is chosen first from those facts alone, among the people who can be
+/// due (the same rule as `cadence::reconnect`); only then are the open hooks and needs of the
+/// chosen people read, for their suggested next step.
 fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
     let now = now(ctx);
-    let stats = ctx.store.contact_stats(None, now)?;
-    let mut hooks: HashMap<Id, String> = HashMap::new();
-    for h in ctx.store.open_hooks(None)? {
-        hooks.entry(h.person).or_insert(h.title);
-    }
-    let mut tags = ctx.store.person_tags(None)?;
-    let contacts: Vec<Contact> = stats
+    let cfg = settings();
+    let stats = ctx.store.last_contacts(now)?;
+    let mut contacts: Vec<Contact> = stats
         .into_iter()
         .filter(|s| !s.is_me)
         .map(|s| {
@@ -165,12 +166,32 @@ fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
             c.cadence_days = cadence_override(s.cadence_days);
             c.last_contact = s.last_contact;
             c.interactions_365d = s.interactions_365d;
-            c.open_hook = hooks.remove(&s.id);
-            c.needs = tags.remove(&s.id).map(|t| t.needs).unwrap_or_default();
             c
         })
+        .filter(|c| {
+            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
+            // exact test stays with `cadence::reconnect`.
+            let (days, _) = cfg.cadence_days(c.tier, c.net_type, c.cadence_days);
+            let anchor = c.last_contact.unwrap_or(c.first_seen);
+            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
+        })
         .collect();
-    Ok(cadence::reconnect(&contacts, &settings(), now, limit))
+    let chosen: HashSet<Id> = cadence::reconnect(&contacts, &cfg, now, limit).into_iter().map(|c| c.id).collect();
+    contacts.retain(|c| chosen.contains(&c.id));
+    let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();
+    let mut tags = ctx.store.person_tags_of(&ids)?;
+    let mut hooks: HashMap<Id, String> = HashMap::new();
+    for h in ctx.store.open_hooks(None)? {
+        if chosen.contains(&h.person) {
+            hooks.entry(h.person).or_insert(h.title);
+        }
+    }
+    for c in &mut contacts {
+        c.open_hook = hooks.remove(&c.id);
+        c.needs = tags.remove(&c.id).map(|t| t.needs).unwrap_or_default();
+    }
+    Ok(cadence::reconnect(&contacts, &cfg, now, limit))
 }
 
 pub fn reconnect(ctx: &mut Ctx, a: ReconnectArgs) -> Result<()> {
