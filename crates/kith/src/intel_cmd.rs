@@ -1504,7 +1504,7 @@ pub fn remind(ctx: &mut Ctx, a: RemindArgs) -> Result<()> {
     // Tasks and hooks: due by the horizon, or inside one of their reminder offsets. Reminders
     // reach at most 60 days ahead.
     let far = until.as_millisecond() + 60 * DAY_MS;
-    let far_day = Timestamp::from_millisecond(far).map_err(|e| Failure::Internal(e.into()))?;
+    let far_day = Timestamp::from_millisecond(far).map_err(|_| usage(format!("--within {} is too far", a.within)))?;
     let far_day = far_day.to_zoned_datetime(ctx.tz().clone()).date().to_string();
     let tasks = ctx.store.tasks(&TaskFilter {
         status: Some("open".into()),
