@@ -1255,6 +1255,9 @@ pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
     Ok(())
 }
 
+/// Overdue tasks shown in a human day plan; `--json` has them all.
+const MAX_OVERDUE_SHOWN: usize = 10;
+
 fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
     let hm = |t: Timestamp| t.to_zoned_datetime(ctx.tz().clone()).strftime("%H:%M").to_string();
     out::line(format!("{}{}{:#}", out::HEAD, p.date.strftime("%A %Y-%m-%d"), out::HEAD))?;
@@ -1294,11 +1297,16 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
         out::table(&["TIME", "WHAT", "", "ID"], rows.into_iter().map(|r| r.1).collect())?;
     }
     if !p.tasks.is_empty() {
+        // A long backlog of overdue tasks would bury the day: the oldest few, then a count.
+        let overdue = p.tasks.iter().filter(|t| t.overdue).count();
+        let hidden = overdue.saturating_sub(MAX_OVERDUE_SHOWN);
         out::line(format!("{}Due{:#}", out::HEAD, out::HEAD))?;
         out::table(
             &["DUE", "WHAT", "", "WITH", "ID"],
             p.tasks
                 .iter()
+                .filter(|t| !t.overdue)
+                .chain(p.tasks.iter().filter(|t| t.overdue).take(MAX_OVERDUE_SHOWN))
                 .map(|t| {
                     let due = match (t.due_date, t.due_at) {
                         (Some(d), _) => d.to_string(),
@@ -1316,6 +1324,9 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
                 })
                 .collect(),
         )?;
+        if hidden > 0 {
+            out::line(format!("{DIM}… and {hidden} more overdue: `kith task list`, or `--json` for all{DIM:#}"))?;
+        }
     }
     for d in &p.dates {
         let years = d.years.map(|y| format!(" ({y})")).unwrap_or_default();
