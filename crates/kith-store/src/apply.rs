@@ -129,19 +129,26 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
     Ok(report)
 }
 
-/// Keep the derived `participants.at` (migration 0002) equal to the time of the participant's
-/// interaction while that interaction is live. It is recomputed from the current rows, never
-/// from the ops at hand, so it ends the same whatever order the ops came in.
+/// Keep the derived `participants.at` and `exchanges.at` (migration 0002) equal to the time of
+/// the row's interaction while that interaction is live. They are recomputed from the current
+/// rows, never from the ops at hand, so they end the same whatever order the ops came in.
 fn contact_times(db: &mut dyn Backend, dirty: &BTreeSet<(Kind, Id)>) -> Result<()> {
-    const SET: &str = "UPDATE participants SET at = (SELECT i.occurred_at FROM interactions i
-                       WHERE i.id = participants.interaction AND i.deleted = 0)";
+    let set = |table: &str, filter: &str| {
+        format!(
+            "UPDATE {table} SET at = (SELECT i.occurred_at FROM interactions i
+             WHERE i.id = {table}.interaction AND i.deleted = 0) WHERE {filter} = ?"
+        )
+    };
     for (kind, id) in dirty {
-        let sql = match kind {
-            Kind::Interaction => format!("{SET} WHERE interaction = ?"),
-            Kind::Participant => format!("{SET} WHERE id = ?"),
+        let statements = match kind {
+            Kind::Interaction => vec![set("participants", "interaction"), set("exchanges", "interaction")],
+            Kind::Participant => vec![set("participants", "id")],
+            Kind::Exchange => vec![set("exchanges", "id")],
             _ => continue,
         };
-        db.execute(&sql, &[Val::from(*id)])?;
+        for sql in statements {
+            db.execute(&sql, &[Val::from(*id)])?;
+        }
     }
     Ok(())
 }

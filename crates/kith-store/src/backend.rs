@@ -179,7 +179,10 @@ impl Backend for Sqlite {
                     ValueRef::Real(v) => *slot = Val::Real(v),
                     ValueRef::Text(t) | ValueRef::Blob(t) => {
                         // Reuse the string's buffer from the previous row.
-                        let text = String::from_utf8_lossy(t);
+                        let text = match std::str::from_utf8(t) {
+                            Ok(s) => std::borrow::Cow::Borrowed(s),
+                            Err(_) => String::from_utf8_lossy(t),
+                        };
                         match slot {
                             Val::Text(s) => {
                                 s.clear();

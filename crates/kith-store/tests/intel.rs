@@ -9,7 +9,12 @@ use jiff::Timestamp;
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::Store;
 
-conformance!(contact_stats_follow_interactions, contact_stats_do_not_depend_on_op_order, tie_graph_has_live_ties);
+conformance!(
+    contact_stats_follow_interactions,
+    exchanges_follow_their_interaction,
+    contact_stats_do_not_depend_on_op_order,
+    tie_graph_has_live_ties
+);
 
 const NOW: u64 = 1_795_000_000_000;
 const DAY: i64 = 86_400_000;
@@ -71,6 +76,35 @@ fn contact_stats_follow_interactions(db: &mut TestDb) {
     cs.delete(Kind::Interaction, a, false);
     s.commit(cs, "test", NOW).unwrap();
     assert_eq!(stats(s, ann), (Some(2), 1, 1));
+}
+
+fn exchanges_follow_their_interaction(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ann = person(s, "Ann");
+    let i = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, i, ann, 3);
+    let e = s.new_id(NOW);
+    cs.set(Kind::Exchange, e, "interaction", i.to_string());
+    cs.set(Kind::Exchange, e, "person", ann.to_string());
+    cs.set(Kind::Exchange, e, "direction", "gave");
+    cs.set(Kind::Exchange, e, "kind", "intro");
+    cs.set(Kind::Exchange, e, "what", "intro to Bob");
+    cs.set(Kind::Exchange, e, "weight", 2);
+    s.commit(cs, "test", NOW).unwrap();
+    let totals = s.exchange_totals().unwrap();
+    assert_eq!((totals[&ann].gave, totals[&ann].got), (2, 0));
+    let facts = s.exchange_facts(Some(ann)).unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].at.as_millisecond(), NOW as i64 - 3 * DAY);
+    assert_eq!(facts[0].what, "intro to Bob");
+
+    // An exchange of a removed interaction no longer counts.
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Interaction, i, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.exchange_totals().unwrap().is_empty());
+    assert!(s.exchange_facts(None).unwrap().is_empty());
 }
 
 fn contact_stats_do_not_depend_on_op_order(db: &mut TestDb) {

@@ -147,15 +147,16 @@ pub struct ReconnectArgs {
 }
 
 /// The reconnect list at "now", most urgent first.
+///
+/// On 100,000 people most are not due, and the order depends only on the cadence and the last
+/// contact. So the list is chosen first from those facts alone, among the people who can be
+/// due (the same rule as `cadence::reconnect`); only then are the open hooks and needs of the
+/// chosen people read, for their suggested next step.
 fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
     let now = now(ctx);
-    let stats = ctx.store.contact_stats(None, now)?;
-    let mut hooks: HashMap<Id, String> = HashMap::new();
-    for h in ctx.store.open_hooks(None)? {
-        hooks.entry(h.person).or_insert(h.title);
-    }
-    let mut tags = ctx.store.person_tags(None)?;
-    let contacts: Vec<Contact> = stats
+    let cfg = settings();
+    let stats = ctx.store.last_contacts(now)?;
+    let mut contacts: Vec<Contact> = stats
         .into_iter()
         .filter(|s| !s.is_me)
         .map(|s| {
@@ -165,12 +166,32 @@ fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
             c.cadence_days = cadence_override(s.cadence_days);
             c.last_contact = s.last_contact;
             c.interactions_365d = s.interactions_365d;
-            c.open_hook = hooks.remove(&s.id);
-            c.needs = tags.remove(&s.id).map(|t| t.needs).unwrap_or_default();
             c
         })
+        .filter(|c| {
+            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
+            // exact test stays with `cadence::reconnect`.
+            let (days, _) = cfg.cadence_days(c.tier, c.net_type, c.cadence_days);
+            let anchor = c.last_contact.unwrap_or(c.first_seen);
+            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
+        })
         .collect();
-    Ok(cadence::reconnect(&contacts, &settings(), now, limit))
+    let chosen: HashSet<Id> = cadence::reconnect(&contacts, &cfg, now, limit).into_iter().map(|c| c.id).collect();
+    contacts.retain(|c| chosen.contains(&c.id));
+    let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();
+    let mut tags = ctx.store.person_tags_of(&ids)?;
+    let mut hooks: HashMap<Id, String> = HashMap::new();
+    for h in ctx.store.open_hooks(None)? {
+        if chosen.contains(&h.person) {
+            hooks.entry(h.person).or_insert(h.title);
+        }
+    }
+    for c in &mut contacts {
+        c.open_hook = hooks.remove(&c.id);
+        c.needs = tags.remove(&c.id).map(|t| t.needs).unwrap_or_default();
+    }
+    Ok(cadence::reconnect(&contacts, &cfg, now, limit))
 }
 
 pub fn reconnect(ctx: &mut Ctx, a: ReconnectArgs) -> Result<()> {
@@ -1234,6 +1255,9 @@ pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
     Ok(())
 }
 
+/// Overdue tasks shown in a human day plan; `--json` has them all.
+const MAX_OVERDUE_SHOWN: usize = 10;
+
 fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
     let hm = |t: Timestamp| t.to_zoned_datetime(ctx.tz().clone()).strftime("%H:%M").to_string();
     out::line(format!("{}{}{:#}", out::HEAD, p.date.strftime("%A %Y-%m-%d"), out::HEAD))?;
@@ -1273,11 +1297,16 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
         out::table(&["TIME", "WHAT", "", "ID"], rows.into_iter().map(|r| r.1).collect())?;
     }
     if !p.tasks.is_empty() {
+        // A long backlog of overdue tasks would bury the day: the oldest few, then a count.
+        let overdue = p.tasks.iter().filter(|t| t.overdue).count();
+        let hidden = overdue.saturating_sub(MAX_OVERDUE_SHOWN);
         out::line(format!("{}Due{:#}", out::HEAD, out::HEAD))?;
         out::table(
             &["DUE", "WHAT", "", "WITH", "ID"],
             p.tasks
                 .iter()
+                .filter(|t| !t.overdue)
+                .chain(p.tasks.iter().filter(|t| t.overdue).take(MAX_OVERDUE_SHOWN))
                 .map(|t| {
                     let due = match (t.due_date, t.due_at) {
                         (Some(d), _) => d.to_string(),
@@ -1295,6 +1324,9 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
                 })
                 .collect(),
         )?;
+        if hidden > 0 {
+            out::line(format!("{DIM}… and {hidden} more overdue: `kith task list`, or `--json` for all{DIM:#}"))?;
+        }
     }
     for d in &p.dates {
         let years = d.years.map(|y| format!(" ({y})")).unwrap_or_default();
@@ -1483,7 +1515,7 @@ pub fn remind(ctx: &mut Ctx, a: RemindArgs) -> Result<()> {
     // Tasks and hooks: due by the horizon, or inside one of their reminder offsets. Reminders
     // reach at most 60 days ahead.
     let far = until.as_millisecond() + 60 * DAY_MS;
-    let far_day = Timestamp::from_millisecond(far).map_err(|e| Failure::Internal(e.into()))?;
+    let far_day = Timestamp::from_millisecond(far).map_err(|_| usage(format!("--within {} is too far", a.within)))?;
     let far_day = far_day.to_zoned_datetime(ctx.tz().clone()).date().to_string();
     let tasks = ctx.store.tasks(&TaskFilter {
         status: Some("open".into()),
