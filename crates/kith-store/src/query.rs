@@ -922,6 +922,15 @@ impl Store {
             "SELECT o.id, o.name, o.domain, o.notes FROM orgs o WHERE o.deleted = 0 AND o.name IS NOT NULL ORDER BY o.name, o.id",
             &[],
         )?;
+        let mut tags: HashMap<Id, Vec<String>> = HashMap::new();
+        for t in self
+            .db()
+            .query("SELECT parent, value FROM org_items WHERE kind = 'tag' AND deleted = 0 ORDER BY value", &[])?
+        {
+            if let (Some(parent), Some(tag)) = (id_of(&t[0]), text(&t[1])) {
+                tags.entry(parent).or_default().push(tag);
+            }
+        }
         Ok(rows
             .iter()
             .filter_map(|r| {
@@ -930,7 +939,7 @@ impl Store {
                     name: text(&r[1])?,
                     domain: text(&r[2]),
                     notes: text(&r[3]),
-                    tags: vec![],
+                    tags: id_of(&r[0]).and_then(|id| tags.remove(&id)).unwrap_or_default(),
                     people: vec![],
                 })
             })

@@ -526,12 +526,13 @@ fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
                 return out::json(&orgs).map_err(Failure::from);
             }
             out::table(
-                &["NAME", "DOMAIN", "ID"],
+                &["NAME", "DOMAIN", "TAGS", "ID"],
                 orgs.into_iter()
                     .map(|o| {
                         vec![
                             Cell::styled(o.name, NAME),
                             Cell::new(o.domain.unwrap_or_default()),
+                            Cell::new(o.tags.join(", ")),
                             Cell::styled(o.id.short(), DIM),
                         ]
                     })

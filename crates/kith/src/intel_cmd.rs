@@ -1297,7 +1297,8 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
         out::table(&["TIME", "WHAT", "", "ID"], rows.into_iter().map(|r| r.1).collect())?;
     }
     if !p.tasks.is_empty() {
-        // A long backlog of overdue tasks would bury the day: the oldest few, then a count.
+        // A long backlog of overdue tasks would bury the day: as in `kith agenda`, the most
+        // recently due few, then a count of the older ones.
         let overdue = p.tasks.iter().filter(|t| t.overdue).count();
         let hidden = overdue.saturating_sub(MAX_OVERDUE_SHOWN);
         out::line(format!("{}Due{:#}", out::HEAD, out::HEAD))?;
@@ -1305,8 +1306,9 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
             &["DUE", "WHAT", "", "WITH", "ID"],
             p.tasks
                 .iter()
-                .filter(|t| !t.overdue)
-                .chain(p.tasks.iter().filter(|t| t.overdue).take(MAX_OVERDUE_SHOWN))
+                .filter(|t| t.overdue)
+                .skip(hidden)
+                .chain(p.tasks.iter().filter(|t| !t.overdue))
                 .map(|t| {
                     let due = match (t.due_date, t.due_at) {
                         (Some(d), _) => d.to_string(),
@@ -1325,7 +1327,9 @@ fn print_day(ctx: &Ctx, p: &DayPlan) -> Result<()> {
                 .collect(),
         )?;
         if hidden > 0 {
-            out::line(format!("{DIM}… and {hidden} more overdue: `kith task list`, or `--json` for all{DIM:#}"))?;
+            out::line(format!(
+                "{DIM}… and {hidden} older overdue not shown: `kith agenda --overdue all`, or `--json` for all{DIM:#}"
+            ))?;
         }
     }
     for d in &p.dates {

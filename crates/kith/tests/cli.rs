@@ -81,7 +81,8 @@ both!(
     bad_input_fails_cleanly_and_writes_nothing,
     edits_and_removals,
     tasks_projects_and_me,
-    agenda_counts_an_old_overdue_backlog
+    agenda_counts_an_old_overdue_backlog,
+    org_list_shows_tags
 );
 
 /// The session of the foundation issue, flag for flag.
@@ -342,6 +343,17 @@ fn tasks_projects_and_me(k: &Kith) {
             .iter()
             .any(|i| i["kind"] == "birthday" && i["title"] == "Dana Ng's birthday (36)")
     );
+}
+
+fn org_list_shows_tags(k: &Kith) {
+    k.ok(&["person", "add", "Priya Raman", "--org", "Northwind Labs"]);
+    k.ok(&["org", "add", "Acme"]);
+    k.ok(&["org", "edit", "northwind", "--tag", "customer", "--tag", "design"]);
+    let orgs = k.json(&["org", "list"]);
+    assert_eq!(orgs[0]["name"], "Acme");
+    assert_eq!(orgs[0]["tags"], serde_json::json!([]));
+    assert_eq!(orgs[1]["tags"], serde_json::json!(["customer", "design"]));
+    assert!(k.ok(&["org", "list"]).contains("customer, design"));
 }
 
 fn agenda_counts_an_old_overdue_backlog(k: &Kith) {
