@@ -541,8 +541,18 @@ impl Store {
     }
 
     pub fn people(&mut self, f: &PersonFilter) -> Result<Vec<PersonRow>> {
+        self.people_after(f, None)
+    }
+
+    /// A page of people in name order, after the person with this (name, id) when given: the
+    /// cursor of the API's pagination, stable while records are added or removed.
+    pub fn people_after(&mut self, f: &PersonFilter, after: Option<(&str, Id)>) -> Result<Vec<PersonRow>> {
         let (filter, mut params) = person_where(f);
         let mut sql = format!("SELECT p.id, p.display_name, p.tier, p.net_type FROM people p WHERE {filter}");
+        if let Some((name, id)) = after {
+            sql.push_str(" AND (p.display_name > ? OR (p.display_name = ? AND p.id > ?))");
+            params.extend([Val::from(name), Val::from(name), id.into()]);
+        }
         sql.push_str(" ORDER BY p.display_name, p.id");
         if let Some(limit) = f.limit {
             sql.push_str(" LIMIT ?");
