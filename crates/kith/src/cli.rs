@@ -75,6 +75,14 @@ pub enum Command {
     /// Developer tools
     #[command(subcommand)]
     Dev(DevCmd),
+    /// Run the team server: the REST API (and web pages) over this database
+    Serve(kith_server::ServeArgs),
+    /// Accounts of the team server
+    #[command(subcommand)]
+    User(kith_server::admin::UserCmd),
+    /// API tokens for scripts and the CLI against the team server
+    #[command(subcommand)]
+    Token(kith_server::admin::TokenCmd),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.

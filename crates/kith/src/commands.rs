@@ -34,6 +34,9 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
             crate::seed::seed(ctx, crate::seed::Plan { people, ties_per_person, interactions, seed })
         }
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        Command::Serve(_) => Ok(()),
+        Command::User(c) => crate::server_cmds::user(ctx, c),
+        Command::Token(c) => crate::server_cmds::token(ctx, c),
     }
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod out;
 mod seed;
+mod server_cmds;
 
 use std::process::ExitCode;
 
