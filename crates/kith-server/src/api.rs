@@ -244,7 +244,7 @@ fn encode_cursor(name: &str, id: Id) -> String {
 
 fn decode_cursor(c: &str) -> Result<(String, Id), ApiError> {
     let bad = || ApiError::bad_request("bad_cursor", "the cursor is not one this server gave out");
-    if c.len() % 2 != 0 || c.len() > 2048 {
+    if !c.len().is_multiple_of(2) || c.len() > 2048 {
         return Err(bad());
     }
     let bytes: Vec<u8> = (0..c.len())

@@ -70,9 +70,20 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers on every response: no framing, no sniffing, no referrer leaks, same-origin content.
+///
+/// A request answered before its body was read (refused by the access guard, redirected to
+/// sign-in, over the size limit)
+/// leaves unread bytes on the connection, which hyper then closes; saying `Connection: close`
+/// tells the client not to send its next request on it.
 async fn security_headers(req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() != "0");
     let mut resp = next.run(req).await;
+    let refused = has_body && !resp.status().is_success();
     let h = resp.headers_mut();
+    if refused {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     for (name, value) in [
         (
             header::CONTENT_SECURITY_POLICY,

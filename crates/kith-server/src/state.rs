@@ -62,6 +62,20 @@ pub struct Pool {
     max_idle: usize,
 }
 
+impl Drop for Pool {
+    /// The blocking PostgreSQL client runs its own small runtime to close its connection, which
+    /// must not happen on a thread that drives async tasks: close the stores on a plain thread.
+    fn drop(&mut self) {
+        let stores = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if stores.is_empty() {
+            return;
+        }
+        if let Ok(t) = std::thread::Builder::new().name("kith-close-stores".into()).spawn(move || drop(stores)) {
+            let _ = t.join();
+        }
+    }
+}
+
 impl Pool {
     /// Run `f` with a store on a blocking thread.
     pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
