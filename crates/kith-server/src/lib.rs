@@ -168,6 +168,7 @@ pub fn run(args: ServeArgs, db: Option<String>, default_db: PathBuf) -> Result<(
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).map_err(|e| format!("log filter: {e}"))?)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
