@@ -67,7 +67,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/signin", Access::PUBLIC.html(), get(web::sign_in_page)),
         route(Method::POST, "/signin", Access::PUBLIC.html(), post(web::sign_in_form)),
         route(Method::POST, "/signout", Access::SIGNED.html(), post(web::sign_out_form)),
-        route(Method::GET, "/", Access::SIGNED.html(), get(web::home)),
+        route(Method::GET, "/", Access::can(Read, Workspace).html(), get(web::home)),
+        route(Method::GET, "/static/kith.css", Access::PUBLIC, get(web::stylesheet)),
     ]
 }
 
@@ -760,7 +761,7 @@ impl utoipa::Modify for Security {
     paths(
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
-        tokens_list, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home
+        tokens_list, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet
     ),
     components(schemas(SignIn, PersonBody, InteractionBody, TaskBody)),
     modifiers(&Security),

@@ -37,7 +37,7 @@ fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · kith</title></head><body><main>{body}</main></body></html>\n",
+         <title>{} · kith</title><link rel=\"stylesheet\" href=\"/static/kith.css\"></head><body><main>{body}</main></body></html>\n",
         escape(title)
     )
 }
@@ -156,23 +156,71 @@ pub async fn sign_out_form(
 }
 
 #[utoipa::path(get, path = "/", tag = "web",
-    responses((status = 200, description = "The first page: who is signed in", content_type = "text/html"),
+    responses((status = 200, description = "Today: overdue and due tasks and hooks, events and birthdays of the next 7 days", content_type = "text/html"),
               (status = 303, description = "Not signed in: to the sign-in form")))]
-pub async fn home(Extension(p): Extension<Principal>) -> Html<String> {
+pub async fn home(State(state): State<AppState>, Extension(p): Extension<Principal>) -> Result<Html<String>, ApiError> {
+    let now = state.now();
+    let first = now.date();
+    let agenda = state.pool.run(move |s| Ok(kith_store::agenda::agenda(s, &now, first, 7, Some(20))?)).await?;
     let csrf = match &p.via {
         Via::Session { token } => auth::csrf_for_session(token),
         Via::Token => String::new(),
     };
-    Html(page(
-        "Home",
-        &format!(
-            "<h1>kith</h1><p>Signed in as {} ({}), {}.</p>\
-             <form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <button type=\"submit\">Sign out</button></form>",
-            escape(&p.user.name),
-            escape(&p.user.email),
-            p.role,
-            escape(&csrf)
-        ),
-    ))
+    let mut body = format!(
+        "<header><h1>Today</h1><p>{} · {}</p></header>",
+        escape(&p.user.name),
+        escape(&first.strftime("%A %-d %B %Y").to_string())
+    );
+    if agenda.overdue_not_shown > 0 {
+        body.push_str(&format!("<p>{} older overdue items not shown.</p>", agenda.overdue_not_shown));
+    }
+    if agenda.items.is_empty() {
+        body.push_str("<p>Nothing due or scheduled in the next 7 days.</p>");
+    }
+    let mut day = String::new();
+    for i in &agenda.items {
+        let heading = if i.overdue { "Overdue".to_string() } else { i.date.clone() };
+        if heading != day {
+            if !day.is_empty() {
+                body.push_str("</ul></section>");
+            }
+            body.push_str(&format!("<section><h2>{}</h2><ul>", escape(&heading)));
+            day = heading;
+        }
+        let with = i.people.iter().map(|x| escape(&x.name)).collect::<Vec<_>>().join(", ");
+        body.push_str(&format!(
+            "<li><span class=\"kind\">{}</span> {}<strong>{}</strong>{}{}</li>",
+            i.kind,
+            i.time.as_deref().map(|t| format!("<time>{}</time> ", escape(t))).unwrap_or_default(),
+            escape(&i.title),
+            if with.is_empty() { String::new() } else { format!(" <span class=\"with\">with {with}</span>") },
+            if i.overdue { format!(" <span class=\"overdue\">due {}</span>", escape(&i.date)) } else { String::new() },
+        ));
+    }
+    if !day.is_empty() {
+        body.push_str("</ul></section>");
+    }
+    body.push_str(&format!(
+        "<footer><p>{} ({})</p><form method=\"post\" action=\"/signout\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form></footer>",
+        escape(&p.user.email),
+        p.role,
+        escape(&csrf)
+    ));
+    Ok(Html(page("Today", &body)))
+}
+
+/// The one stylesheet: readable on a 375 px phone and on a desktop, no web fonts.
+const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1b1b1b}\
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .3rem}\
+ul{list-style:none;padding:0;margin:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;overflow-wrap:anywhere}\
+.kind{font-size:.8rem;text-transform:uppercase;color:#555;margin-right:.3rem}.with{color:#555}\
+.overdue{color:#a40000;font-size:.9rem}input,button{font:inherit;padding:.5rem;max-width:100%;box-sizing:border-box}\
+input[type=email],input[type=password]{width:100%}button{min-height:44px}\
+:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}";
+
+#[utoipa::path(get, path = "/static/kith.css", tag = "web",
+    responses((status = 200, description = "The stylesheet", content_type = "text/css")))]
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS)
 }

@@ -567,11 +567,25 @@ fn people_interactions_tasks_search_agenda(s: Server) {
     assert_eq!(open["items"][0]["id"], json!(tid));
     let agenda = s.get("/api/v1/agenda?days=1", &who).json();
     assert!(agenda["items"].as_array().unwrap().iter().any(|x| x["id"] == json!(tid) && x["kind"] == json!("hook")));
+    // The "today" page lists it, with every user-typed text escaped.
+    let r = s.post("/api/v1/tasks", &who, json!({ "title": "<script>alert(1)</script>", "due": "today" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let today = s.get("/", &who);
+    assert_eq!(today.status, 200, "{}", today.body);
+    assert!(
+        today.body.contains("send the ProductConf recording") && today.body.contains("Priya Raman"),
+        "{}",
+        today.body
+    );
+    assert!(today.body.contains("&lt;script&gt;") && !today.body.contains("<script>"), "{}", today.body);
+    let css = s.get("/static/kith.css", &Who::Anonymous);
+    assert!(css.status == 200 && css.header("content-type").unwrap_or_default().starts_with("text/css"));
     let found = s.get("/api/v1/search?q=design%20system", &who).json();
     assert!(found["items"].as_array().unwrap().iter().any(|h| h["id"] == i["id"]), "{found}");
     let r = s.post(&format!("/api/v1/tasks/{tid}/done"), &who, json!({}));
     assert_eq!(r.json()["status"], json!("done"));
-    assert_eq!(s.get("/api/v1/tasks", &who).json()["items"], json!([]));
+    let open = s.get("/api/v1/tasks", &who).json();
+    assert!(open["items"].as_array().unwrap().iter().all(|t| t["id"] != json!(tid)), "done is not open");
 
     assert_eq!(s.send("DELETE", &format!("/api/v1/people/{pid}"), &who, None).status, 204);
     s.get(&format!("/api/v1/people/{pid}"), &who).assert_error(404, "not_found");
