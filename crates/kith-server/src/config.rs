@@ -40,7 +40,7 @@ impl Default for Config {
             body_limit: 256 * 1024,
             session_hours: 24 * 14,
             cookie_secure: false,
-            pool_size: 8,
+            pool_size: 4,
             sign_in_attempts_per_account: 5,
             sign_in_attempts_per_address: 20,
             time_zone: None,

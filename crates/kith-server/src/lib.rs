@@ -170,14 +170,16 @@ pub fn run(args: ServeArgs, db: Option<String>, default_db: PathBuf) -> Result<(
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .try_init();
+    let listen = config.listen;
+    // Opened before the runtime starts: the blocking PostgreSQL client cannot connect from a
+    // thread that drives async tasks.
+    let state = AppState::new(location.clone(), config)
+        .map_err(|e| format!("cannot open the database ({}): {e}", describe(&location)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
-        let listen = config.listen;
-        let state = AppState::new(location.clone(), config)
-            .map_err(|e| format!("cannot open the database ({}): {e}", describe(&location)))?;
         let users = state.pool.run(|s| Ok(s.user_count()?)).await.map_err(|e| e.message)?;
         let listener =
             tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;

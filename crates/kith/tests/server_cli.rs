@@ -1,6 +1,9 @@
 //! `kith user`, `kith token` and `kith serve` as an administrator runs them: accounts from the
 //! command line, then the real binary serving HTTP until SIGTERM.
 
+#[path = "../../kith-store/tests/common/mod.rs"]
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -34,9 +37,20 @@ fn http(addr: &str, request: &str) -> String {
 }
 
 #[test]
-fn accounts_tokens_and_serving_until_sigterm() {
+fn accounts_tokens_and_serving_until_sigterm_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kith.db").display().to_string();
+    accounts_tokens_and_serving_until_sigterm(&dir.path().join("kith.db").display().to_string(), "SQLite");
+}
+
+#[test]
+fn accounts_tokens_and_serving_until_sigterm_on_postgres() {
+    let Some(db) = common::postgres() else { return };
+    let kith_store::Location::Postgres(url) = &db.location else { unreachable!() };
+    accounts_tokens_and_serving_until_sigterm(url, "PostgreSQL");
+}
+
+fn accounts_tokens_and_serving_until_sigterm(db: &str, engine: &str) {
+    let db = db.to_string();
 
     let (code, _, err) = kith(&db, &["user", "add", "ann@team.example", "--name", "Ann"], "");
     assert_eq!(code, 2, "a password is required on stdin: {err}");
@@ -56,7 +70,10 @@ fn accounts_tokens_and_serving_until_sigterm() {
     assert_eq!(code, 2, "one account per email: {err}");
     let (_, out, _) = kith(&db, &["user", "list"], "");
     assert!(out.contains("ann@team.example") && out.contains("owner"), "{out}");
-    assert!(!std::fs::read(&db).unwrap().windows(20).any(|w| w == b"a long enough secret"), "no plain password");
+    if engine == "SQLite" {
+        let file = std::fs::read(&db).unwrap();
+        assert!(!file.windows(20).any(|w| w == b"a long enough secret"), "no plain password");
+    }
 
     let (code, token, err) = kith(&db, &["token", "create", "--user", "ann@team.example", "--read-only"], "");
     assert_eq!(code, 0, "{err}");
@@ -82,7 +99,8 @@ fn accounts_tokens_and_serving_until_sigterm() {
     let mut first = String::new();
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
     let addr = first.split("http://").nth(1).expect("a URL").trim().trim_end_matches('/').to_string();
-    assert!(first.contains("SQLite"), "{first}");
+    assert!(first.contains(engine), "{first}");
+    assert!(!first.contains("postgres://"), "a database URL may hold a password: never printed");
 
     let health = http(&addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
