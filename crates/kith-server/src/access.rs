@@ -58,8 +58,10 @@ pub enum Resource {
     Tasks,
     /// Search and agenda: reads across kinds.
     Workspace,
-    /// Users, memberships, tokens.
+    /// Users, memberships, everyone's tokens.
     Accounts,
+    /// The principal's own account: their password, their own tokens.
+    OwnAccount,
 }
 
 /// The access matrix. Guests see only the projects shared with them; project sharing is not
@@ -69,6 +71,8 @@ pub fn can(p: &Principal, action: Action, resource: Resource) -> bool {
         return false;
     }
     match (p.role, action, resource) {
+        // Everyone manages their own sign-in, guests too (but not through a read-only token).
+        (_, _, Resource::OwnAccount) => true,
         (Role::Guest, _, _) => false,
         (_, Action::Manage, _) | (_, _, Resource::Accounts) => matches!(p.role, Role::Owner | Role::Admin),
         (_, Action::Read, _) => true,
@@ -225,6 +229,9 @@ mod tests {
             assert_eq!(can(&p(role, false), Manage, Accounts), admin, "{role}");
             assert_eq!(can(&p(role, false), Read, Accounts), admin, "{role}");
             assert!(!can(&p(role, true), Manage, Accounts));
+        }
+        for role in Role::ALL {
+            assert!(can(&p(role, false), Write, OwnAccount) && !can(&p(role, true), Write, OwnAccount));
         }
         let mut off = p(Role::Owner, false);
         off.user.disabled = true;

@@ -64,6 +64,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/search", can(Read, Workspace), get(search)),
         route(Method::GET, "/api/v1/agenda", can(Read, Workspace), get(agenda)),
         route(Method::GET, "/api/v1/tokens", can(Action::Manage, Accounts), get(tokens_list)),
+        route(Method::POST, "/api/v1/tokens", can(Write, OwnAccount), post(token_create)),
+        route(Method::POST, "/api/v1/me/password", can(Write, OwnAccount), post(password_change)),
         route(Method::GET, "/signin", Access::PUBLIC.html(), get(web::sign_in_page)),
         route(Method::POST, "/signin", Access::PUBLIC.html(), post(web::sign_in_form)),
         route(Method::POST, "/signout", Access::SIGNED.html(), post(web::sign_out_form)),
@@ -730,6 +732,93 @@ async fn tokens_list(State(state): State<AppState>) -> Result<impl IntoResponse,
     Ok(axum::Json(json!({ "items": items })))
 }
 
+/// A new API token for the signed-in user.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What it is for ("backup script")
+    pub name: Option<String>,
+    /// Reads only
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = NewToken,
+    responses((status = 201, description = "The token, shown only in this response, and its id", body = Object)))]
+async fn token_create(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Body(b): Body<NewToken>,
+) -> Result<Response, ApiError> {
+    let name = b.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+        return Err(ApiError::invalid("a token's name is at most 100 characters"));
+    }
+    let token = auth::new_api_token().map_err(ApiError::internal)?;
+    let (hash, now, user) = (auth::token_hash(&token), state.now_ms(), p.user.id);
+    let read_only = b.read_only;
+    let id = state.pool.run(move |s| Ok(s.create_api_token(&hash, user, name.as_deref(), read_only, now)?)).await?;
+    tracing::info!(user = %p.user.id, token = %id, "token created");
+    Ok((StatusCode::CREATED, axum::Json(json!({ "id": id, "token": token, "read_only": read_only }))).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    /// At least 8 characters
+    pub new: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; the user's other sessions are ended"),
+              (status = 403, description = "The current password is wrong", body = Object),
+              (status = 422, description = "The new password is too short", body = Object),
+              (status = 429, description = "Too many wrong passwords", body = Object)))]
+async fn password_change(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Body(b): Body<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    if b.new.chars().count() < auth::MIN_PASSWORD {
+        return Err(ApiError::invalid(format!("the new password must be at least {} characters", auth::MIN_PASSWORD)));
+    }
+    // Wrong current passwords count against the account like failed sign-ins.
+    let key = format!("account:{}", p.user.email);
+    if state.limiter.blocked(&key, state.config.sign_in_attempts_per_account).is_some() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many wrong passwords; try later",
+        ));
+    }
+    let (user, email) = (p.user.id, p.user.email.clone());
+    let keep = match &p.via {
+        Via::Session { token } => Some(auth::token_hash(token)),
+        Via::Token => None,
+    };
+    let changed = state
+        .pool
+        .run(move |s| {
+            let stored = s.user_by_email(&email)?.and_then(|(_, h)| h);
+            if !auth::verify_password(&b.current, stored.as_deref()) {
+                return Ok(false);
+            }
+            let hash = auth::hash_password(&b.new).map_err(ApiError::internal)?;
+            s.set_password_hash(user, &hash)?;
+            s.delete_other_sessions(user, keep.as_deref())?;
+            Ok(true)
+        })
+        .await?;
+    if !changed {
+        state.limiter.fail(&key);
+        return Err(ApiError::forbidden("the current password is wrong"));
+    }
+    state.limiter.clear(&key);
+    tracing::info!(user = %p.user.id, "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The document
 
@@ -761,9 +850,9 @@ impl utoipa::Modify for Security {
     paths(
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
-        tokens_list, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet
+        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet
     ),
-    components(schemas(SignIn, PersonBody, InteractionBody, TaskBody)),
+    components(schemas(SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange)),
     modifiers(&Security),
     security(("token" = []), ("session" = []))
 )]

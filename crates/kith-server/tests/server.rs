@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use kith_server::access::{Action, Rule};
+use kith_server::access::{Action, Resource, Rule};
 use kith_server::api::routes;
 use kith_server::{AppState, Config, auth};
 use kith_store::accounts::Role;
@@ -209,6 +209,7 @@ both!(
     sign_ins_are_rate_limited_per_account,
     bad_input_is_a_4xx_and_writes_nothing,
     people_interactions_tasks_search_agenda,
+    own_tokens_and_password_change,
 );
 
 fn health_headers_and_unknown_routes(s: Server) {
@@ -355,6 +356,44 @@ fn api_tokens_and_read_only_tokens(s: Server) {
     s.get("/api/v1/people", revoked).assert_error(401, "unauthorized");
 }
 
+fn own_tokens_and_password_change(s: Server) {
+    let pw = s.user("hana@team.example", Role::Viewer);
+    let old_session = {
+        let r = s.sign_in("hana@team.example", &pw);
+        Who::Session {
+            cookie: r.cookie(auth::SESSION_COOKIE).unwrap(),
+            csrf: r.json()["csrf_token"].as_str().map(Into::into),
+        }
+    };
+    let r = s.sign_in("hana@team.example", &pw);
+    let session = Who::Session {
+        cookie: r.cookie(auth::SESSION_COOKIE).unwrap(),
+        csrf: r.json()["csrf_token"].as_str().map(Into::into),
+    };
+    // A viewer makes a token for their own scripts; it has the viewer's rights, no more.
+    let r = s.post("/api/v1/tokens", &session, json!({ "name": "backup", "read_only": false }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = Who::Token(r.json()["token"].as_str().unwrap().to_string());
+    assert_eq!(s.get("/api/v1/people", &token).status, 200);
+    s.post("/api/v1/people", &token, json!({ "name": "X" })).assert_error(403, "forbidden");
+    // A read-only token cannot mint a writing one.
+    let r = s.post("/api/v1/tokens", &session, json!({ "read_only": true }));
+    let read_only = Who::Token(r.json()["token"].as_str().unwrap().to_string());
+    s.post("/api/v1/tokens", &read_only, json!({})).assert_error(403, "forbidden");
+
+    let change = |who: &Who, current: &str, new: &str| {
+        s.post("/api/v1/me/password", who, json!({ "current": current, "new": new }))
+    };
+    change(&session, "wrong", "a brand new secret").assert_error(403, "forbidden");
+    change(&session, &pw, "short").assert_error(422, "invalid");
+    assert_eq!(change(&session, &pw, "a brand new secret").status, 204);
+    s.sign_in("hana@team.example", &pw).assert_error(401, "bad_credentials");
+    assert_eq!(s.sign_in("hana@team.example", "a brand new secret").status, 200);
+    assert_eq!(s.get("/api/v1/me", &session).status, 200, "the session that changed it goes on");
+    s.get("/api/v1/me", &old_session).assert_error(401, "unauthorized");
+    assert_eq!(s.get("/api/v1/me", &token).status, 200, "tokens are revoked one by one, not by a password change");
+}
+
 /// A path for a route, with a well-formed id that names nothing.
 fn concrete(path: &str) -> String {
     path.replace("{id}", "01900000-0000-7000-8000-000000000000")
@@ -396,7 +435,16 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
         } else {
             anon.assert_error(401, "unauthorized");
         }
-        let Rule::Can(action, _) = r.access.rule else { continue };
+        let Rule::Can(action, resource) = r.access.rule else { continue };
+        if resource == Resource::OwnAccount {
+            // Everyone's own sign-in: any role, never a read-only token.
+            call(m, path, &read_only_owner).assert_error(403, "forbidden");
+            for (who, w) in [("guest", &guest), ("viewer", &viewer)] {
+                let resp = call(m, path, w);
+                assert!(![401, 403].contains(&resp.status), "{who} may {m} {path}: {}", resp.body);
+            }
+            continue;
+        }
         // A guest sees nothing: project sharing is not modelled yet.
         let g = call(m, path, &guest);
         g.assert_error(403, "forbidden");

@@ -208,6 +208,15 @@ impl Store {
         Ok(rows.first().and_then(|r| id_of(&r[0])))
     }
 
+    /// End every session of a user but one (after a password change).
+    pub fn delete_other_sessions(&mut self, user: Id, keep_hash: Option<&str>) -> Result<()> {
+        self.db().execute(
+            "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+            &[user.into(), Val::from(keep_hash.unwrap_or(""))],
+        )?;
+        Ok(())
+    }
+
     pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
         self.db().execute("DELETE FROM sessions WHERE token_hash = ?", &[Val::from(token_hash)])?;
         Ok(())
