@@ -197,7 +197,12 @@ macro_rules! both {
 }
 
 fn config() -> Config {
-    Config { body_limit: 64 * 1024, sign_in_attempts_per_account: 3, ..Config::default() }
+    Config {
+        body_limit: 64 * 1024,
+        sign_in_attempts_per_account: 3,
+        sign_in_attempts_per_address: 6,
+        ..Config::default()
+    }
 }
 
 both!(
@@ -487,6 +492,11 @@ fn sign_ins_are_rate_limited_per_account(s: Server) {
     // Other accounts are not locked by it.
     let other = s.user("eli@team.example", Role::Member);
     assert_eq!(s.sign_in("eli@team.example", &other).status, 200);
+    // Guessing across accounts from one address locks the address (3 failures so far, 6 allowed).
+    for who in ["x1@team.example", "x2@team.example", "eli@team.example"] {
+        s.sign_in(who, "guess").assert_error(401, "bad_credentials");
+    }
+    s.sign_in("eli@team.example", &other).assert_error(429, "rate_limited");
 }
 
 fn bad_input_is_a_4xx_and_writes_nothing(s: Server) {
