@@ -7,9 +7,12 @@
 //! Architecture invariant: no code path writes a materialized table except `apply`, and `apply`
 //! always writes the op log in the same transaction.
 
+pub mod accounts;
+pub mod agenda;
 mod apply;
 mod backend;
 mod bulk;
+pub mod edit;
 mod intel;
 mod migrate;
 mod query;
@@ -45,6 +48,9 @@ pub enum Error {
     /// An operation that cannot be applied (from a bad import or a peer with another schema).
     #[error("invalid operation {op}: {why}")]
     InvalidOp { op: String, why: String },
+    /// The request conflicts with what exists (an account's email in use).
+    #[error("{0}")]
+    Conflict(String),
     /// The database was written by a newer kith, or its files cannot be used.
     #[error("{0}")]
     Database(String),

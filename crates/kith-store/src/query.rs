@@ -260,11 +260,23 @@ pub struct HistoryEntry {
 }
 
 /// The WHERE clause of a person filter (without its limit), shared by listing and counting.
-fn person_where(f: &PersonFilter) -> (String, Vec<Val>) {
+///
+/// `common_tag` says the tag is held by many people: a page in name order then finds its rows
+/// soonest by walking the name index and probing each person's tags (`EXISTS`); for a rare tag
+/// that walk would cross everyone, and starting from the tagged few (`IN`) is faster.
+fn person_where(f: &PersonFilter, common_tag: bool) -> (String, Vec<Val>) {
     let mut sql = String::from("p.deleted = 0 AND p.display_name IS NOT NULL");
     let mut params = Vec::new();
     if let Some(tag) = &f.tag {
-        sql.push_str(" AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)");
+        if common_tag {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM person_items i WHERE i.kind = 'tag' AND i.value = ? AND i.deleted = 0 AND i.parent = p.id)",
+            );
+        } else {
+            sql.push_str(
+                " AND p.id IN (SELECT parent FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0)",
+            );
+        }
         params.push(Val::from(tag.as_str()));
     }
     if let Some(tier) = &f.tier {
@@ -285,6 +297,9 @@ fn person_where(f: &PersonFilter) -> (String, Vec<Val>) {
     }
     (sql, params)
 }
+
+/// A tag held by at least this many people is "common" for [`person_where`].
+const COMMON_TAG: i64 = 500;
 
 const PERSON_COLS: &str = "id, display_name, given_name, family_name, is_me, birthday, met_how, met_where, met_on, \
     net_type, tier, cadence_days, notes, pitch";
@@ -541,8 +556,30 @@ impl Store {
     }
 
     pub fn people(&mut self, f: &PersonFilter) -> Result<Vec<PersonRow>> {
-        let (filter, mut params) = person_where(f);
+        self.people_after(f, None)
+    }
+
+    /// A page of people in name order, after the person with this (name, id) when given: the
+    /// cursor of the API's pagination, stable while records are added or removed.
+    pub fn people_after(&mut self, f: &PersonFilter, after: Option<(&str, Id)>) -> Result<Vec<PersonRow>> {
+        // How many hold the tag decides how to find them (see `person_where`); counting uses the
+        // covering (kind, value, deleted, parent) index and stops early.
+        let common_tag = match (&f.tag, f.limit) {
+            (Some(tag), Some(_)) => {
+                let rows = self.db().query(
+                    "SELECT count(*) FROM (SELECT 1 FROM person_items WHERE kind = 'tag' AND value = ? AND deleted = 0 LIMIT ?) t",
+                    &[Val::from(tag.as_str()), Val::Int(COMMON_TAG)],
+                )?;
+                rows.first().and_then(|r| r[0].int()) == Some(COMMON_TAG)
+            }
+            _ => false,
+        };
+        let (filter, mut params) = person_where(f, common_tag);
         let mut sql = format!("SELECT p.id, p.display_name, p.tier, p.net_type FROM people p WHERE {filter}");
+        if let Some((name, id)) = after {
+            sql.push_str(" AND (p.display_name > ? OR (p.display_name = ? AND p.id > ?))");
+            params.extend([Val::from(name), Val::from(name), id.into()]);
+        }
         sql.push_str(" ORDER BY p.display_name, p.id");
         if let Some(limit) = f.limit {
             sql.push_str(" LIMIT ?");
@@ -608,7 +645,7 @@ impl Store {
     }
 
     fn people_ids(&mut self, f: &PersonFilter) -> Result<Vec<Id>> {
-        let (filter, params) = person_where(f);
+        let (filter, params) = person_where(f, false);
         let sql = format!("SELECT p.id FROM people p WHERE {filter}");
         Ok(self.db().query(&sql, &params)?.iter().filter_map(|r| id_of(&r[0])).collect())
     }

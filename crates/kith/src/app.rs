@@ -180,6 +180,10 @@ fn run(cli: Cli) -> Result<()> {
             clap_mangen::generate_to(cmd, dir)?;
             return Ok(());
         }
+        Command::Serve(_) => {
+            let Command::Serve(args) = cli.command else { unreachable!() };
+            return crate::server_cmds::serve(args, cli.db, default_db());
+        }
         _ => {}
     }
     let location = match &cli.db {

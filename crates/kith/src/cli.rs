@@ -104,6 +104,14 @@ pub enum Command {
     /// Merge the second person into the first: every item, role, tie, interaction, exchange
     /// and task moves over; the first person's fields win, the second fills gaps
     Merge(MergeArgs),
+    /// Run the team server: the REST API (and web pages) over this database
+    Serve(kith_server::ServeArgs),
+    /// Accounts of the team server
+    #[command(subcommand)]
+    User(kith_server::admin::UserCmd),
+    /// API tokens for scripts and the CLI against the team server
+    #[command(subcommand)]
+    Token(kith_server::admin::TokenCmd),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.

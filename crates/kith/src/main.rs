@@ -10,6 +10,7 @@ mod intel_cmd;
 mod interop;
 mod out;
 mod seed;
+mod server_cmds;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,240 @@
+//! Who is asking ([`Principal`]) and what they may do ([`can`]): the one place where access is
+//! decided. Every route is registered with an [`Access`] rule (see `api::routes`), and the
+//! [`guard`] middleware, wrapped around every route by construction, resolves the principal and
+//! applies the rule before the handler runs. Handlers never decide access themselves.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use kith_core::Id;
+use kith_store::accounts::{Role, User};
+
+use crate::auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The signed-in user behind a request, in the team workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user: User,
+    pub workspace: Id,
+    pub role: Role,
+    /// An API token created `--read-only`: reads only, whatever the role.
+    pub read_only: bool,
+    pub via: Via,
+}
+
+/// How the principal proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// `Authorization: Bearer kith_…`. Not sent by browsers on their own, so no CSRF check.
+    Token,
+    /// The session cookie, whose CSRF token unsafe requests must echo.
+    Session { token: String },
+}
+
+impl Principal {
+    /// The name recorded as the actor of the operations this principal writes.
+    pub fn actor(&self) -> &str {
+        &self.user.email
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Write,
+    /// Manage members and tokens.
+    Manage,
+}
+
+/// What a route touches. All records of the workspace are one resource class for now; the
+/// split is here so that per-project sharing (guests) and private people can refine [`can`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    People,
+    Interactions,
+    Tasks,
+    /// Search and agenda: reads across kinds.
+    Workspace,
+    /// Users, memberships, everyone's tokens.
+    Accounts,
+    /// The principal's own account: their password, their own tokens.
+    OwnAccount,
+}
+
+/// The access matrix. Guests see only the projects shared with them; project sharing is not
+/// modelled yet, so a guest may do nothing (safe by default).
+pub fn can(p: &Principal, action: Action, resource: Resource) -> bool {
+    if p.user.disabled || (p.read_only && action != Action::Read) {
+        return false;
+    }
+    match (p.role, action, resource) {
+        // Everyone manages their own sign-in, guests too (but not through a read-only token).
+        (_, _, Resource::OwnAccount) => true,
+        (Role::Guest, _, _) => false,
+        (_, Action::Manage, _) | (_, _, Resource::Accounts) => matches!(p.role, Role::Owner | Role::Admin),
+        (_, Action::Read, _) => true,
+        (Role::Viewer, Action::Write, _) => false,
+        (Role::Member | Role::Admin | Role::Owner, Action::Write, _) => true,
+    }
+}
+
+/// The rule a route is registered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone: health, the OpenAPI document, sign-in.
+    Public,
+    /// Any signed-in member, whatever their role (their own session, `me`).
+    Signed,
+    /// A principal for whom [`can`] allows this.
+    Can(Action, Resource),
+}
+
+/// A route's rule, and whether it is an HTML page or form: then an anonymous visitor is sent to
+/// the sign-in page instead of getting a 401, and the CSRF token comes in a form field (checked
+/// by the form's handler) rather than the `X-CSRF-Token` header (checked here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub rule: Rule,
+    pub html: bool,
+}
+
+impl Access {
+    pub const PUBLIC: Access = Access { rule: Rule::Public, html: false };
+    pub const SIGNED: Access = Access { rule: Rule::Signed, html: false };
+    pub const fn can(action: Action, resource: Resource) -> Access {
+        Access { rule: Rule::Can(action, resource), html: false }
+    }
+    pub const fn html(self) -> Access {
+        Access { rule: self.rule, html: true }
+    }
+}
+
+/// Find the principal of a request: a bearer token first, else the session cookie. `Ok(None)`
+/// when the request carries neither, or one that is unknown, revoked or expired.
+pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_string());
+    let session = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| auth::cookie(c, auth::SESSION_COOKIE))
+        .map(str::to_string);
+    if bearer.is_none() && session.is_none() {
+        return Ok(None);
+    }
+    let now = state.now_ms();
+    state
+        .pool
+        .run(move |store| {
+            let (user, read_only, via) = if let Some(token) = bearer {
+                let Some(grant) = store.api_token(&auth::token_hash(&token), now)? else { return Ok(None) };
+                (grant.user, grant.read_only, Via::Token)
+            } else if let Some(token) = session {
+                let Some(user) = store.session_user(&auth::token_hash(&token), now)? else { return Ok(None) };
+                (user, false, Via::Session { token })
+            } else {
+                return Ok(None);
+            };
+            let Some(user) = store.user(user)? else { return Ok(None) };
+            if user.disabled {
+                return Ok(None);
+            }
+            let Some(m) = store.membership(user.id)? else {
+                return Err(ApiError::forbidden("this account is not a member of the workspace"));
+            };
+            Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via }))
+        })
+        .await
+}
+
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Apply a route's [`Access`]: 401 without a principal, 403 with CSRF missing or wrong, 403 when
+/// [`can`] says no. The principal goes into the request's extensions for the handler.
+pub async fn guard(State((state, access)): State<(AppState, Access)>, mut req: Request, next: Next) -> Response {
+    if access.rule == Rule::Public {
+        return next.run(req).await;
+    }
+    let p = match principal(&state, req.headers()).await {
+        Ok(Some(p)) => p,
+        Ok(None) if access.html => return Redirect::to("/signin").into_response(),
+        Ok(None) => return ApiError::unauthorized().into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if let Via::Session { token } = &p.via
+        && !is_safe(req.method())
+        && !access.html
+    {
+        let sent = req.headers().get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !auth::same(sent, &auth::csrf_for_session(token)) {
+            return ApiError::forbidden("missing or wrong X-CSRF-Token header (from sign-in)").into_response();
+        }
+    }
+    if let Rule::Can(action, resource) = access.rule
+        && !can(&p, action, resource)
+    {
+        let why = if p.read_only && action != Action::Read {
+            "this API token is read-only".to_string()
+        } else {
+            format!("a {} may not do this", p.role)
+        };
+        return ApiError::forbidden(why).into_response();
+    }
+    req.extensions_mut().insert(p);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(role: Role, read_only: bool) -> Principal {
+        Principal {
+            user: User {
+                id: Id::from_uuid(uuid::Uuid::nil()),
+                email: "a@b.example".into(),
+                name: "A".into(),
+                disabled: false,
+            },
+            workspace: Id::from_uuid(uuid::Uuid::nil()),
+            role,
+            read_only,
+            via: Via::Token,
+        }
+    }
+
+    #[test]
+    fn the_matrix() {
+        use Action::*;
+        use Resource::*;
+        for r in [People, Interactions, Tasks, Workspace] {
+            for role in [Role::Owner, Role::Admin, Role::Member] {
+                assert!(can(&p(role, false), Read, r) && can(&p(role, false), Write, r));
+                assert!(can(&p(role, true), Read, r) && !can(&p(role, true), Write, r));
+            }
+            assert!(can(&p(Role::Viewer, false), Read, r) && !can(&p(Role::Viewer, false), Write, r));
+            assert!(!can(&p(Role::Guest, false), Read, r) && !can(&p(Role::Guest, false), Write, r));
+        }
+        for role in Role::ALL {
+            let admin = matches!(role, Role::Owner | Role::Admin);
+            assert_eq!(can(&p(role, false), Manage, Accounts), admin, "{role}");
+            assert_eq!(can(&p(role, false), Read, Accounts), admin, "{role}");
+            assert!(!can(&p(role, true), Manage, Accounts));
+        }
+        for role in Role::ALL {
+            assert!(can(&p(role, false), Write, OwnAccount) && !can(&p(role, true), Write, OwnAccount));
+        }
+        let mut off = p(Role::Owner, false);
+        off.user.disabled = true;
+        assert!(!can(&off, Read, People));
+    }
+}

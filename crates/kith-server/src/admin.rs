@@ -1,0 +1,201 @@
+//! `kith user` and `kith token`: the accounts commands of the CLI, run against the database
+//! directly (they work before the server has any account, which is how the first owner is made).
+
+use std::io::BufRead;
+
+use kith_core::model::Email;
+use kith_store::Store;
+use kith_store::accounts::Role;
+use serde_json::json;
+
+use crate::auth;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCmd {
+    /// Add an account to the team workspace (the password is read from standard input)
+    Add {
+        email: String,
+        /// The person's name, as teammates see it
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input (required: passwords are
+        /// never command-line arguments, which other users of the machine can see)
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make this account the workspace's owner (same as --role owner)
+        #[arg(long, conflicts_with = "role")]
+        owner: bool,
+        /// owner, admin, member, viewer or guest
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    /// List accounts and their roles
+    #[command(visible_alias = "ls")]
+    List,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenCmd {
+    /// Create an API token for a user; it is printed once and only its hash is kept
+    Create {
+        /// The user's email
+        #[arg(long)]
+        user: String,
+        /// The token may only read
+        #[arg(long)]
+        read_only: bool,
+        /// What the token is for ("backup script")
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List tokens (never the secrets)
+    #[command(visible_alias = "ls")]
+    List,
+    /// Revoke a token by its id (or the end of it, as listed)
+    Revoke { id: String },
+}
+
+/// A failure of an accounts command, by whose fault it is (the CLI maps it to its exit codes).
+#[derive(Debug)]
+pub enum AdminError {
+    Usage(String),
+    Lookup(String),
+    Internal(String),
+}
+
+impl From<kith_store::Error> for AdminError {
+    fn from(e: kith_store::Error) -> AdminError {
+        match e {
+            kith_store::Error::Conflict(m) => AdminError::Usage(m),
+            e if e.is_lookup() => AdminError::Lookup(e.to_string()),
+            e => AdminError::Internal(e.to_string()),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn ms_text(ms: Option<i64>) -> String {
+    ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// `kith user …`. Output goes to `out` (stdout in the CLI); the password comes from `input`.
+pub fn user(
+    store: &mut Store,
+    cmd: UserCmd,
+    json: bool,
+    input: &mut dyn BufRead,
+    out: &mut dyn std::io::Write,
+) -> Result<(), AdminError> {
+    let io = |e: std::io::Error| AdminError::Internal(e.to_string());
+    match cmd {
+        UserCmd::Add { email, name, password_stdin, owner, role } => {
+            let email = Email::parse(&email).map_err(|e| AdminError::Usage(e.to_string()))?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(AdminError::Usage("--name cannot be empty".into()));
+            }
+            let role = if owner { Role::Owner } else { role.parse().map_err(|e| AdminError::Usage(format!("{e}")))? };
+            if !password_stdin {
+                return Err(AdminError::Usage(
+                    "give the password on standard input with --password-stdin (for example from a password manager)"
+                        .into(),
+                ));
+            }
+            let mut line = String::new();
+            input.read_line(&mut line).map_err(io)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < auth::MIN_PASSWORD {
+                return Err(AdminError::Usage(format!(
+                    "the password must be at least {} characters",
+                    auth::MIN_PASSWORD
+                )));
+            }
+            let hash = auth::hash_password(password).map_err(AdminError::Internal)?;
+            let user = store.add_user(email.as_str(), name, Some(&hash), role, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": user.id, "email": user.email, "role": role })).map_err(io)?;
+            } else {
+                writeln!(out, "added {} <{}> as {role} [{}]", user.name, user.email, user.id.short()).map_err(io)?;
+            }
+        }
+        UserCmd::List => {
+            let users = store.users()?;
+            if json {
+                let rows: Vec<_> = users
+                    .iter()
+                    .map(|(u, r)| json!({ "id": u.id, "email": u.email, "name": u.name, "role": r, "disabled": u.disabled }))
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Array(rows)).map_err(io)?;
+            } else {
+                for (u, r) in users {
+                    let role = r.map(|r| r.to_string()).unwrap_or_else(|| "no role".into());
+                    writeln!(out, "{:<32} {:<24} {role}", u.email, u.name).map_err(io)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `kith token …`.
+pub fn token(store: &mut Store, cmd: TokenCmd, json: bool, out: &mut dyn std::io::Write) -> Result<(), AdminError> {
+    let io = |e: std::io::Error| AdminError::Internal(e.to_string());
+    match cmd {
+        TokenCmd::Create { user, read_only, name } => {
+            let email = Email::parse(&user).map_err(|e| AdminError::Usage(e.to_string()))?;
+            let Some((u, _)) = store.user_by_email(email.as_str())? else {
+                return Err(AdminError::Lookup(format!("no user has the email {}", email.as_str())));
+            };
+            let token = auth::new_api_token().map_err(AdminError::Internal)?;
+            let id = store.create_api_token(&auth::token_hash(&token), u.id, name.as_deref(), read_only, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": id, "token": token, "read_only": read_only })).map_err(io)?;
+            } else {
+                writeln!(out, "{token}").map_err(io)?;
+                eprintln!(
+                    "created {}token [{}] for {}; it is shown only this once",
+                    if read_only { "a read-only " } else { "a " },
+                    id.short(),
+                    u.email
+                );
+            }
+        }
+        TokenCmd::List => {
+            let tokens = store.api_tokens()?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&tokens).map_err(|e| AdminError::Internal(e.to_string()))?)
+                    .map_err(io)?;
+            } else {
+                for t in tokens {
+                    let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                    writeln!(
+                        out,
+                        "{}  {:<28} {:<10} {:<8} created {}  used {}  {}",
+                        t.id.short(),
+                        t.user,
+                        if t.read_only { "read-only" } else { "read-write" },
+                        state,
+                        ms_text(Some(t.created_at)),
+                        ms_text(t.last_used_at),
+                        t.name.unwrap_or_default()
+                    )
+                    .map_err(io)?;
+                }
+            }
+        }
+        TokenCmd::Revoke { id } => {
+            let id = store.revoke_api_token(&id, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": id })).map_err(io)?;
+            } else {
+                writeln!(out, "revoked token [{}]", id.short()).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! What every request shares: the store pool, the settings, the sign-in limiter, the clock.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ZonedDateTime};
+use kith_store::{Location, Store};
+use tokio::sync::Semaphore;
+
+use crate::auth::Limiter;
+use crate::config::Config;
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Arc<Pool>,
+    pub config: Arc<Config>,
+    pub limiter: Arc<Limiter>,
+    pub tz: TimeZone,
+}
+
+impl AppState {
+    /// Open the database (creating or migrating it) and check that it answers.
+    pub fn new(location: Location, config: Config) -> Result<AppState, kith_store::Error> {
+        let tz = match &config.time_zone {
+            Some(name) => TimeZone::get(name).unwrap_or(TimeZone::UTC),
+            None => TimeZone::try_system().unwrap_or(TimeZone::UTC),
+        };
+        let first = Store::open(&location)?;
+        let pool = Pool {
+            location,
+            idle: Mutex::new(vec![first]),
+            permits: Semaphore::new(config.pool_size),
+            max_idle: config.pool_size,
+        };
+        Ok(AppState {
+            pool: Arc::new(pool),
+            limiter: Arc::new(Limiter::new(Duration::from_secs(15 * 60))),
+            config: Arc::new(config),
+            tz,
+        })
+    }
+
+    pub fn now(&self) -> ZonedDateTime {
+        Timestamp::now().to_zoned_datetime(self.tz.clone())
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        Timestamp::now().as_millisecond()
+    }
+}
+
+/// Stores for request work. The store is synchronous (rusqlite, the blocking postgres client),
+/// so its work runs on tokio's blocking threads; at most `pool_size` run at once, each with its
+/// own connection, kept for the next request. SQLite serializes writers itself (WAL,
+/// `BEGIN IMMEDIATE`, busy timeout); PostgreSQL gets one connection per store.
+pub struct Pool {
+    location: Location,
+    idle: Mutex<Vec<Store>>,
+    permits: Semaphore,
+    max_idle: usize,
+}
+
+impl Drop for Pool {
+    /// The blocking PostgreSQL client runs its own small runtime to close its connection, which
+    /// must not happen on a thread that drives async tasks: close the stores on a plain thread.
+    fn drop(&mut self) {
+        let stores = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if stores.is_empty() {
+            return;
+        }
+        if let Ok(t) = std::thread::Builder::new().name("kith-close-stores".into()).spawn(move || drop(stores)) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Pool {
+    /// Run `f` with a store on a blocking thread.
+    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut store = match taken {
+                Some(s) => s,
+                None => Store::open(&pool.location).map_err(ApiError::internal)?,
+            };
+            let out = f(&mut store);
+            // A store whose work failed inside may hold a broken connection: drop it.
+            if !matches!(&out, Err(e) if e.status.is_server_error()) {
+                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() < pool.max_idle {
+                    idle.push(store);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}

@@ -1,0 +1,677 @@
+//! The server as clients see it: a real server on 127.0.0.1:0 and a real HTTP client, on a fresh
+//! SQLite file and on a fresh PostgreSQL schema.
+
+#[path = "../../kith-store/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+
+use kith_server::access::{Action, Resource, Rule};
+use kith_server::api::routes;
+use kith_server::{AppState, Config, auth};
+use kith_store::accounts::Role;
+use kith_store::{Location, Store};
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    location: Location,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    agent: ureq::Agent,
+    _db: Box<dyn std::any::Any>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn cookies(&self) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
+    }
+    /// The value a `Set-Cookie` header gives cookie `name`.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().into_iter().find_map(|c| {
+            let first = c.split(';').next()?;
+            let (k, v) = first.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+    /// An error in the API's stable format, with this status and code.
+    fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        let v = self.json();
+        assert_eq!(v["error"]["status"], json!(status), "{}", self.body);
+        assert_eq!(v["error"]["code"], json!(code), "{}", self.body);
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
+    }
+}
+
+/// How a request proves who sends it.
+#[derive(Clone, Debug, Default)]
+enum Who {
+    #[default]
+    Anonymous,
+    Token(String),
+    Session {
+        cookie: String,
+        csrf: Option<String>,
+    },
+}
+
+impl Server {
+    fn start(location: Location, keep: Box<dyn std::any::Any>, config: Config) -> Server {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("address");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let state = AppState::new(location.clone(), config).expect("open the database");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                kith_server::serve(listener, state, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let agent = ureq::Agent::new_with_config(
+            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build(),
+        );
+        Server { base: format!("http://{addr}"), location, stop: Some(stop), thread: Some(thread), agent, _db: keep }
+    }
+
+    fn sqlite_with(config: Config) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("kith.db"));
+        Server::start(location, Box::new(dir), config)
+    }
+
+    fn postgres_with(config: Config) -> Option<Server> {
+        let db = common::postgres()?;
+        let location = db.location.clone();
+        Some(Server::start(location, Box::new(db), config))
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.location).unwrap()
+    }
+
+    /// Add an account with a role; returns its password.
+    fn user(&self, email: &str, role: Role) -> String {
+        let password = format!("pw-{email}-long-enough");
+        let hash = auth::hash_password(&password).unwrap();
+        self.store().add_user(email, email.split('@').next().unwrap(), Some(&hash), role, 0).unwrap();
+        password
+    }
+
+    /// An API token for an account.
+    fn token(&self, email: &str, read_only: bool) -> String {
+        let mut s = self.store();
+        let (u, _) = s.user_by_email(email).unwrap().unwrap();
+        let t = auth::new_api_token().unwrap();
+        s.create_api_token(&auth::token_hash(&t), u.id, None, read_only, 0).unwrap();
+        t
+    }
+
+    fn op_count(&self) -> usize {
+        self.store().ops().unwrap().len()
+    }
+
+    fn send(&self, method: &str, path: &str, who: &Who, body: Option<(&str, String)>) -> Resp {
+        let mut b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        match who {
+            Who::Anonymous => {}
+            Who::Token(t) => b = b.header("Authorization", format!("Bearer {t}")),
+            Who::Session { cookie, csrf } => {
+                b = b.header("Cookie", format!("{}={cookie}", auth::SESSION_COOKIE));
+                if let Some(c) = csrf {
+                    b = b.header(auth::CSRF_HEADER, c);
+                }
+            }
+        }
+        let result = match body {
+            Some((content_type, text)) => {
+                self.agent.run(b.header("Content-Type", content_type).body(text).expect("request"))
+            }
+            None => self.agent.run(b.body(()).expect("request")),
+        };
+        let mut r = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        Resp { status: r.status().as_u16(), headers, body: r.body_mut().read_to_string().unwrap_or_default() }
+    }
+
+    fn get(&self, path: &str, who: &Who) -> Resp {
+        self.send("GET", path, who, None)
+    }
+
+    fn post(&self, path: &str, who: &Who, body: Value) -> Resp {
+        self.send("POST", path, who, Some(("application/json", body.to_string())))
+    }
+
+    fn sign_in(&self, email: &str, password: &str) -> Resp {
+        self.post("/api/v1/session", &Who::Anonymous, json!({ "email": email, "password": password }))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Server::sqlite_with(super::config())); })*
+        }
+        mod postgres {
+            $(#[test] fn $name() {
+                if let Some(s) = super::Server::postgres_with(super::config()) { super::$name(s); }
+            })*
+        }
+    };
+}
+
+fn config() -> Config {
+    Config {
+        body_limit: 64 * 1024,
+        sign_in_attempts_per_account: 3,
+        sign_in_attempts_per_address: 6,
+        ..Config::default()
+    }
+}
+
+both!(
+    health_headers_and_unknown_routes,
+    sign_in_with_cookie_and_csrf,
+    sign_in_form_and_sign_out_form,
+    api_tokens_and_read_only_tokens,
+    every_route_holds_to_the_access_matrix,
+    sign_ins_are_rate_limited_per_account,
+    bad_input_is_a_4xx_and_writes_nothing,
+    people_interactions_tasks_search_agenda,
+    own_tokens_and_password_change,
+);
+
+fn health_headers_and_unknown_routes(s: Server) {
+    let r = s.get("/healthz", &Who::Anonymous);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({ "status": "ok" }));
+    let csp = r.header("content-security-policy").expect("CSP");
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    s.get("/api/v1/nothing-here", &Who::Anonymous).assert_error(404, "not_found");
+    let r = s.send("PUT", "/healthz", &Who::Anonymous, None);
+    r.assert_error(405, "method_not_allowed");
+    assert!(r.header("content-security-policy").is_some(), "headers on errors too");
+}
+
+fn sign_in_with_cookie_and_csrf(s: Server) {
+    let pw = s.user("ann@team.example", Role::Member);
+    s.sign_in("ann@team.example", "wrong password").assert_error(401, "bad_credentials");
+    s.sign_in("nobody@team.example", &pw).assert_error(401, "bad_credentials");
+    let r = s.sign_in("ANN@team.example", &pw);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let set = r.cookies().into_iter().find(|c| c.starts_with("kith_session=")).expect("cookie").to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"), "{set}");
+    assert!(!set.contains("Secure"), "not Secure without TLS: {set}");
+    let cookie = r.cookie(auth::SESSION_COOKIE).unwrap();
+    let csrf = r.json()["csrf_token"].as_str().unwrap().to_string();
+
+    let me = s.get("/api/v1/me", &Who::Session { cookie: cookie.clone(), csrf: None });
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["user"]["email"], json!("ann@team.example"));
+    assert_eq!(me.json()["role"], json!("member"));
+
+    // A write with the cookie alone is what a forged cross-site request looks like.
+    let before = s.op_count();
+    let no_csrf = Who::Session { cookie: cookie.clone(), csrf: None };
+    s.post("/api/v1/people", &no_csrf, json!({ "name": "Priya Raman" })).assert_error(403, "forbidden");
+    let forged = Who::Session { cookie: cookie.clone(), csrf: Some("0".repeat(64)) };
+    s.post("/api/v1/people", &forged, json!({ "name": "Priya Raman" })).assert_error(403, "forbidden");
+    assert_eq!(s.op_count(), before, "nothing written without the CSRF token");
+    let ok = Who::Session { cookie: cookie.clone(), csrf: Some(csrf.clone()) };
+    let r = s.post("/api/v1/people", &ok, json!({ "name": "Priya Raman" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The actor of the change is the signed-in user.
+    assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "ann@team.example"));
+
+    let r = s.send("DELETE", "/api/v1/session", &ok, None);
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(r.cookie(auth::SESSION_COOKIE).as_deref(), Some(""), "the cookie is cleared");
+    s.get("/api/v1/me", &ok).assert_error(401, "unauthorized");
+}
+
+/// Form fields, URL-encoded.
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn sign_in_form_and_sign_out_form(s: Server) {
+    let pw = s.user("bo@team.example", Role::Viewer);
+    // Anonymous browsers are sent to the form.
+    let r = s.get("/", &Who::Anonymous);
+    assert_eq!((r.status, r.header("location")), (303, Some("/signin")));
+    let page = s.get("/signin", &Who::Anonymous);
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").unwrap_or_default().starts_with("text/html"));
+    assert!(page.body.contains("name=\"viewport\"") && page.body.contains("<label for=\"email\">"));
+    let csrf = page.cookie(auth::FORM_CSRF_COOKIE).expect("form token cookie");
+    assert!(page.body.contains(&format!("value=\"{csrf}\"")), "the form carries the token");
+
+    let post = |csrf_cookie: &str, field: &str, password: &str| {
+        let body = form(&[("email", "bo@team.example"), ("password", password), ("csrf", field)]);
+        let b = ureq::http::Request::builder()
+            .method("POST")
+            .uri(format!("{}/signin", s.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", format!("{}={csrf_cookie}", auth::FORM_CSRF_COOKIE))
+            .body(body)
+            .unwrap();
+        let mut r = s.agent.run(b).unwrap();
+        let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string())).collect();
+        Resp { status: r.status().as_u16(), headers, body: r.body_mut().read_to_string().unwrap_or_default() }
+    };
+    // A forged form: the field does not match the cookie.
+    post(&csrf, "forged", &pw).assert_error(403, "forbidden");
+    let wrong = post(&csrf, &csrf, "wrong password");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("wrong email or password"), "{}", wrong.body);
+    let r = post(&csrf, &csrf, &pw);
+    assert_eq!((r.status, r.header("location")), (303, Some("/")), "{}", r.body);
+    let cookie = r.cookie(auth::SESSION_COOKIE).expect("session");
+    let who = Who::Session { cookie: cookie.clone(), csrf: None };
+    let home = s.get("/", &who);
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("bo@team.example") && home.body.contains("viewer"), "{}", home.body);
+
+    let signout = |field: &str| {
+        s.send("POST", "/signout", &who, Some(("application/x-www-form-urlencoded", form(&[("csrf", field)]))))
+    };
+    signout("forged").assert_error(403, "forbidden");
+    assert_eq!(s.get("/", &who).status, 200, "a forged sign-out does nothing");
+    let session_csrf = auth::csrf_for_session(&cookie);
+    let r = signout(&session_csrf);
+    assert_eq!((r.status, r.header("location")), (303, Some("/signin")));
+    assert_eq!(s.get("/", &who).status, 303, "signed out");
+}
+
+fn api_tokens_and_read_only_tokens(s: Server) {
+    s.user("cy@team.example", Role::Owner);
+    let full = Who::Token(s.token("cy@team.example", false));
+    let read = Who::Token(s.token("cy@team.example", true));
+    let r = s.post("/api/v1/people", &full, json!({ "name": "Dana Wu", "tier": "b" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["tier"], json!("B"));
+    let r = s.get("/api/v1/people", &read);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["items"][0]["name"], json!("Dana Wu"));
+    let before = s.op_count();
+    let r = s.post("/api/v1/people", &read, json!({ "name": "Eve" }));
+    r.assert_error(403, "forbidden");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("read-only"));
+    assert_eq!(s.op_count(), before);
+    // No token, a wrong one, a revoked one.
+    s.get("/api/v1/people", &Who::Token("kith_not-a-token".into())).assert_error(401, "unauthorized");
+    let tokens = s.get("/api/v1/tokens", &full).json();
+    assert_eq!(tokens["items"].as_array().unwrap().len(), 2);
+    assert!(!tokens.to_string().contains("kith_"), "secrets are never listed");
+    let id = tokens["items"][0]["id"].as_str().unwrap().to_string();
+    s.store().revoke_api_token(&id, 1).unwrap();
+    let revoked_is_read = tokens["items"][0]["read_only"] == json!(true);
+    let revoked = if revoked_is_read { &read } else { &full };
+    s.get("/api/v1/people", revoked).assert_error(401, "unauthorized");
+}
+
+fn own_tokens_and_password_change(s: Server) {
+    let pw = s.user("hana@team.example", Role::Viewer);
+    let old_session = {
+        let r = s.sign_in("hana@team.example", &pw);
+        Who::Session {
+            cookie: r.cookie(auth::SESSION_COOKIE).unwrap(),
+            csrf: r.json()["csrf_token"].as_str().map(Into::into),
+        }
+    };
+    let r = s.sign_in("hana@team.example", &pw);
+    let session = Who::Session {
+        cookie: r.cookie(auth::SESSION_COOKIE).unwrap(),
+        csrf: r.json()["csrf_token"].as_str().map(Into::into),
+    };
+    // A viewer makes a token for their own scripts; it has the viewer's rights, no more.
+    let r = s.post("/api/v1/tokens", &session, json!({ "name": "backup", "read_only": false }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = Who::Token(r.json()["token"].as_str().unwrap().to_string());
+    assert_eq!(s.get("/api/v1/people", &token).status, 200);
+    s.post("/api/v1/people", &token, json!({ "name": "X" })).assert_error(403, "forbidden");
+    // A read-only token cannot mint a writing one.
+    let r = s.post("/api/v1/tokens", &session, json!({ "read_only": true }));
+    let read_only = Who::Token(r.json()["token"].as_str().unwrap().to_string());
+    s.post("/api/v1/tokens", &read_only, json!({})).assert_error(403, "forbidden");
+
+    let change = |who: &Who, current: &str, new: &str| {
+        s.post("/api/v1/me/password", who, json!({ "current": current, "new": new }))
+    };
+    change(&session, "wrong", "a brand new secret").assert_error(403, "forbidden");
+    change(&session, &pw, "short").assert_error(422, "invalid");
+    assert_eq!(change(&session, &pw, "a brand new secret").status, 204);
+    s.sign_in("hana@team.example", &pw).assert_error(401, "bad_credentials");
+    assert_eq!(s.sign_in("hana@team.example", "a brand new secret").status, 200);
+    assert_eq!(s.get("/api/v1/me", &session).status, 200, "the session that changed it goes on");
+    s.get("/api/v1/me", &old_session).assert_error(401, "unauthorized");
+    assert_eq!(s.get("/api/v1/me", &token).status, 200, "tokens are revoked one by one, not by a password change");
+}
+
+/// A path for a route, with a well-formed id that names nothing.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "01900000-0000-7000-8000-000000000000")
+}
+
+fn every_route_holds_to_the_access_matrix(s: Server) {
+    for (email, role) in [
+        ("owner@t.example", Role::Owner),
+        ("member@t.example", Role::Member),
+        ("viewer@t.example", Role::Viewer),
+        ("guest@t.example", Role::Guest),
+    ] {
+        s.user(email, role);
+    }
+    // Something to read, so that reads that may happen have something to leak.
+    let owner = Who::Token(s.token("owner@t.example", false));
+    assert_eq!(s.post("/api/v1/people", &owner, json!({ "name": "Secret Person" })).status, 201);
+    let member = Who::Token(s.token("member@t.example", false));
+    let viewer = Who::Token(s.token("viewer@t.example", false));
+    let guest = Who::Token(s.token("guest@t.example", false));
+    let read_only_owner = Who::Token(s.token("owner@t.example", true));
+    let before = s.op_count();
+    let body = json!({}).to_string();
+    let call = |method: &str, path: &str, who: &Who| {
+        let has_body = matches!(method, "POST" | "PATCH" | "PUT");
+        s.send(method, &concrete(path), who, has_body.then(|| ("application/json", body.clone())))
+    };
+    let mut checked = BTreeSet::new();
+    for r in routes() {
+        let (m, path) = (r.method.as_str(), r.path);
+        checked.insert(format!("{m} {path}"));
+        if r.access.rule == Rule::Public {
+            continue;
+        }
+        // Anonymous: 401 from the API, the sign-in page for HTML.
+        let anon = call(m, path, &Who::Anonymous);
+        if r.access.html {
+            assert_eq!((anon.status, anon.header("location")), (303, Some("/signin")), "{m} {path}");
+        } else {
+            anon.assert_error(401, "unauthorized");
+        }
+        let Rule::Can(action, resource) = r.access.rule else { continue };
+        if resource == Resource::OwnAccount {
+            // Everyone's own sign-in: any role, never a read-only token.
+            call(m, path, &read_only_owner).assert_error(403, "forbidden");
+            for (who, w) in [("guest", &guest), ("viewer", &viewer)] {
+                let resp = call(m, path, w);
+                assert!(![401, 403].contains(&resp.status), "{who} may {m} {path}: {}", resp.body);
+            }
+            continue;
+        }
+        // A guest sees nothing: project sharing is not modelled yet.
+        let g = call(m, path, &guest);
+        g.assert_error(403, "forbidden");
+        assert!(!g.body.contains("Secret Person"), "{m} {path}");
+        let v = call(m, path, &viewer);
+        let ro = call(m, path, &read_only_owner);
+        let mem = call(m, path, &member);
+        match action {
+            Action::Read => {
+                for (who, resp) in [("viewer", &v), ("read-only token", &ro), ("member", &mem)] {
+                    assert!(![401, 403].contains(&resp.status), "{who} may read {m} {path}: {}", resp.body);
+                }
+            }
+            Action::Write => {
+                v.assert_error(403, "forbidden");
+                ro.assert_error(403, "forbidden");
+                assert!(![401, 403].contains(&mem.status), "member may write {m} {path}: {}", mem.body);
+            }
+            Action::Manage => {
+                v.assert_error(403, "forbidden");
+                ro.assert_error(403, "forbidden");
+                mem.assert_error(403, "forbidden");
+                let own = call(m, path, &owner);
+                assert!(![401, 403].contains(&own.status), "owner may manage {m} {path}: {}", own.body);
+            }
+        }
+    }
+    assert_eq!(checked.len(), routes().len(), "no route registered twice");
+    assert_eq!(s.op_count(), before, "no refused request wrote anything");
+}
+
+fn sign_ins_are_rate_limited_per_account(s: Server) {
+    let pw = s.user("dee@team.example", Role::Member);
+    for _ in 0..3 {
+        s.sign_in("dee@team.example", "guess").assert_error(401, "bad_credentials");
+    }
+    // Even the right password is refused while the account is locked.
+    s.sign_in("dee@team.example", &pw).assert_error(429, "rate_limited");
+    s.sign_in("Dee@Team.example", "guess").assert_error(429, "rate_limited");
+    // Other accounts are not locked by it.
+    let other = s.user("eli@team.example", Role::Member);
+    assert_eq!(s.sign_in("eli@team.example", &other).status, 200);
+    // Guessing across accounts from one address locks the address (3 failures so far, 6 allowed).
+    for who in ["x1@team.example", "x2@team.example", "eli@team.example"] {
+        s.sign_in(who, "guess").assert_error(401, "bad_credentials");
+    }
+    s.sign_in("eli@team.example", &other).assert_error(429, "rate_limited");
+}
+
+fn bad_input_is_a_4xx_and_writes_nothing(s: Server) {
+    s.user("fay@team.example", Role::Member);
+    let who = Who::Token(s.token("fay@team.example", false));
+    let r = s.post("/api/v1/people", &who, json!({ "name": "Gil Ortiz", "emails": ["gil@x.example"] }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let gil = r.json()["id"].as_str().unwrap().to_string();
+    let before = s.op_count();
+    let raw = |method: &str, path: &str, ct: &str, body: &str| s.send(method, path, &who, Some((ct, body.to_string())));
+    raw("POST", "/api/v1/people", "application/json", "{\"name\": ").assert_error(400, "malformed_request");
+    raw("POST", "/api/v1/people", "application/json", "{\"name\": 7}").assert_error(422, "invalid_body");
+    raw("POST", "/api/v1/people", "application/json", "{\"name\": \"A\", \"admin\": true}")
+        .assert_error(422, "invalid_body");
+    raw("POST", "/api/v1/people", "text/plain", "{\"name\": \"A\"}").assert_error(415, "unsupported_media_type");
+    let huge = json!({ "name": "B", "notes": "x".repeat(100 * 1024) }).to_string();
+    raw("POST", "/api/v1/people", "application/json", &huge).assert_error(413, "payload_too_large");
+    s.post("/api/v1/people", &who, json!({ "name": "  " })).assert_error(422, "invalid");
+    s.post("/api/v1/people", &who, json!({})).assert_error(422, "invalid");
+    // One bad value fails the whole request: the good ones before it are not written either.
+    s.post("/api/v1/people", &who, json!({ "name": "Hal", "tags": ["ok"], "tier": "Z" })).assert_error(422, "invalid");
+    s.post("/api/v1/people", &who, json!({ "name": "Hal", "emails": ["GIL@x.example"] })).assert_error(422, "invalid");
+    s.get("/api/v1/people/not-an-id", &who).assert_error(400, "bad_id");
+    s.get(&format!("/api/v1/people/{}", concrete("{id}")), &who).assert_error(404, "not_found");
+    raw("PATCH", &format!("/api/v1/people/{gil}"), "application/json", "{}").assert_error(422, "invalid");
+    raw("PATCH", &format!("/api/v1/people/{gil}"), "application/json", "{\"untag\": [\"nope\"]}")
+        .assert_error(422, "invalid");
+    s.send("DELETE", &concrete("/api/v1/people/{id}"), &who, None).assert_error(404, "not_found");
+    s.get("/api/v1/people?limit=0", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/people?limit=abc", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/people?color=red", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/people?cursor=zz", &who).assert_error(400, "bad_cursor");
+    s.get("/api/v1/people?tier=Q", &who).assert_error(422, "invalid");
+    s.get("/api/v1/search", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/agenda?days=0", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/agenda?from=someday", &who).assert_error(422, "invalid");
+    s.get("/api/v1/tasks?status=maybe", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/interactions?person=bob", &who).assert_error(400, "bad_id");
+    s.post("/api/v1/interactions", &who, json!({ "people": ["nobody at all"], "gave": ["x"] }))
+        .assert_error(422, "unknown_reference");
+    s.post("/api/v1/interactions", &who, json!({ "people": [] })).assert_error(422, "invalid");
+    s.post("/api/v1/interactions", &who, json!({ "people": ["gil"], "kind": "séance" })).assert_error(422, "invalid");
+    s.post("/api/v1/interactions", &who, json!({ "people": ["gil"], "weight": 9 })).assert_error(422, "invalid");
+    s.post("/api/v1/tasks", &who, json!({ "title": "x", "due": "whenever" })).assert_error(422, "invalid");
+    s.post("/api/v1/tasks", &who, json!({ "title": "x", "priority": "high" })).assert_error(422, "invalid_body");
+    s.post("/api/v1/tasks", &who, json!({ "title": "x", "hook": true })).assert_error(422, "invalid");
+    s.post(&concrete("/api/v1/tasks/{id}/done"), &who, json!({})).assert_error(404, "not_found");
+    assert_eq!(s.op_count(), before, "no bad request wrote anything");
+}
+
+fn people_interactions_tasks_search_agenda(s: Server) {
+    s.user("gus@team.example", Role::Member);
+    let who = Who::Token(s.token("gus@team.example", false));
+    let r = s.post(
+        "/api/v1/people",
+        &who,
+        json!({ "name": "Priya Raman", "emails": ["Priya@Northwind.example"], "org": "Northwind Labs",
+                "title": "Head of Design", "type": "strategic", "tier": "A", "tags": ["Design", "conf"],
+                "needs": ["seed investors"], "met": "ProductConf 2026" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let priya = r.json();
+    assert_eq!(priya["emails"][0]["value"], json!("priya@northwind.example"));
+    assert_eq!(priya["tags"], json!(["conf", "design"]));
+    assert_eq!(priya["roles"][0]["org"], json!("Northwind Labs"));
+    let pid = priya["id"].as_str().unwrap().to_string();
+    for name in ["Ann Lee", "Bob Stone", "Cy Diaz", "Dee Fox"] {
+        assert_eq!(s.post("/api/v1/people", &who, json!({ "name": name, "tags": ["conf"] })).status, 201);
+    }
+    // Filters, and pages that together list everyone once, in order.
+    let design = s.get("/api/v1/people?tag=design&tier=a&type=strategic", &who).json();
+    assert_eq!(design["items"].as_array().unwrap().len(), 1);
+    assert_eq!(design["next_cursor"], Value::Null);
+    let mut names = Vec::new();
+    let mut path = "/api/v1/people?tag=conf&limit=2".to_string();
+    loop {
+        let page = s.get(&path, &who).json();
+        names.extend(page["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/people?tag=conf&limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["Ann Lee", "Bob Stone", "Cy Diaz", "Dee Fox", "Priya Raman"]);
+    assert_eq!(s.get("/api/v1/people?q=pri", &who).json()["items"][0]["name"], json!("Priya Raman"));
+
+    let r = s.send(
+        "PATCH",
+        &format!("/api/v1/people/{pid}"),
+        &who,
+        Some(("application/json", json!({ "tier": "B", "untag": ["conf"], "notes": "likes tea" }).to_string())),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!((r.json()["tier"].clone(), r.json()["tags"].clone()), (json!("B"), json!(["design"])));
+
+    let r = s.post(
+        "/api/v1/interactions",
+        &who,
+        json!({ "people": ["priya@northwind.example", "Ann Lee"], "kind": "lunch", "at": "2026-11-24 12:30",
+                "notes": "talked about the design system", "gave": ["intro to Bob"], "got": ["advice: hiring"] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let i = r.json();
+    assert_eq!(i["kind"], json!("lunch"));
+    assert_eq!(i["people"].as_array().unwrap().len(), 2);
+    let ex: BTreeSet<(String, String)> = i["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["direction"].as_str().unwrap().into(), e["kind"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(ex, BTreeSet::from([("gave".into(), "intro".into()), ("got".into(), "advice".into())]));
+    let listed = s.get(&format!("/api/v1/interactions?person={pid}"), &who).json();
+    assert_eq!(listed["items"][0]["id"], i["id"]);
+
+    let r = s.post(
+        "/api/v1/tasks",
+        &who,
+        json!({ "title": "send the ProductConf recording", "due": "today", "people": ["priya"], "hook": true }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let task = r.json();
+    assert_eq!((task["hook"].clone(), task["status"].clone()), (json!(true), json!("open")));
+    let tid = task["id"].as_str().unwrap().to_string();
+    let open = s.get(&format!("/api/v1/tasks?person={pid}&hooks=true"), &who).json();
+    assert_eq!(open["items"][0]["id"], json!(tid));
+    let agenda = s.get("/api/v1/agenda?days=1", &who).json();
+    assert!(agenda["items"].as_array().unwrap().iter().any(|x| x["id"] == json!(tid) && x["kind"] == json!("hook")));
+    // The "today" page lists it, with every user-typed text escaped.
+    let r = s.post("/api/v1/tasks", &who, json!({ "title": "<script>alert(1)</script>", "due": "today" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let today = s.get("/", &who);
+    assert_eq!(today.status, 200, "{}", today.body);
+    assert!(
+        today.body.contains("send the ProductConf recording") && today.body.contains("Priya Raman"),
+        "{}",
+        today.body
+    );
+    assert!(today.body.contains("&lt;script&gt;") && !today.body.contains("<script>"), "{}", today.body);
+    let css = s.get("/static/kith.css", &Who::Anonymous);
+    assert!(css.status == 200 && css.header("content-type").unwrap_or_default().starts_with("text/css"));
+    let found = s.get("/api/v1/search?q=design%20system", &who).json();
+    assert!(found["items"].as_array().unwrap().iter().any(|h| h["id"] == i["id"]), "{found}");
+    let r = s.post(&format!("/api/v1/tasks/{tid}/done"), &who, json!({}));
+    assert_eq!(r.json()["status"], json!("done"));
+    let open = s.get("/api/v1/tasks", &who).json();
+    assert!(open["items"].as_array().unwrap().iter().all(|t| t["id"] != json!(tid)), "done is not open");
+
+    assert_eq!(s.send("DELETE", &format!("/api/v1/people/{pid}"), &who, None).status, 204);
+    s.get(&format!("/api/v1/people/{pid}"), &who).assert_error(404, "not_found");
+    // Everything was written through the op log, as the user.
+    assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "gus@team.example"));
+}
+
+#[test]
+fn openapi_lists_every_route() {
+    let s = Server::sqlite_with(config());
+    let r = s.get("/api/v1/openapi.json", &Who::Anonymous);
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], json!("3.1.0"));
+    for route in routes() {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        assert!(op.is_object(), "{} {} is missing from the OpenAPI document", route.method, route.path);
+    }
+    let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(documented, routes().len(), "the document lists no route the server does not have");
+}
+
+#[test]
+fn shutdown_returns_and_frees_the_port() {
+    let s = Server::sqlite_with(config());
+    assert_eq!(s.get("/healthz", &Who::Anonymous).status, 200);
+    let base = s.base.clone();
+    drop(s);
+    let addr = base.trim_start_matches("http://");
+    assert!(std::net::TcpStream::connect(addr).is_err(), "nothing listens after shutdown");
+}

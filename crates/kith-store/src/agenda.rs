@@ -1,0 +1,147 @@
+//! The agenda: what is due, overdue and scheduled on a run of days, in the user's time zone.
+//! The server's `GET /api/v1/agenda` is built here; the CLI's `kith agenda` has the same rules
+//! (its copy is to move here, see ARCHITECTURE.md).
+
+use jiff::ZonedDateTime;
+use jiff::civil::Date;
+use kith_core::Id;
+use kith_core::model::Birthday;
+use serde::Serialize;
+
+use crate::edit::EditError;
+use crate::{PersonRef, Store, TaskFilter};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgendaItem {
+    /// task, hook, event or birthday
+    pub kind: &'static str,
+    pub id: Id,
+    pub title: String,
+    /// The day it falls on (local).
+    pub date: String,
+    /// The local time, when it has one.
+    pub time: Option<String>,
+    pub at: Option<jiff::Timestamp>,
+    pub overdue: bool,
+    pub people: Vec<PersonRef>,
+    #[serde(skip)]
+    sort: (String, String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agenda {
+    pub from: String,
+    pub to: String,
+    pub items: Vec<AgendaItem>,
+    pub overdue_not_shown: usize,
+}
+
+/// Days `first ..= first + days - 1` seen from `now` (whose zone is the user's); at most
+/// `keep_overdue` overdue tasks are listed (the most recently due), the rest counted.
+pub fn agenda(
+    store: &mut Store,
+    now: &ZonedDateTime,
+    first: Date,
+    days: u32,
+    keep_overdue: Option<usize>,
+) -> Result<Agenda, EditError> {
+    let err = |e: jiff::Error| EditError::Invalid(format!("cannot show those days: {e}"));
+    let store_err = EditError::Store;
+    let last = first.checked_add(jiff::Span::new().days(i64::from(days.max(1)) - 1)).map_err(err)?;
+    let tz = now.time_zone().clone();
+    let day_start = |d: Date| -> Result<i64, EditError> {
+        Ok(d.to_zoned_datetime(tz.clone()).map_err(err)?.timestamp().as_millisecond())
+    };
+    let (from_ms, to_ms) = (day_start(first)?, day_start(last.tomorrow().map_err(err)?)?);
+    let today = now.date();
+    let mut items = Vec::new();
+    let tasks = store
+        .tasks(&TaskFilter {
+            status: Some("open".into()),
+            due_before: Some((last.to_string(), to_ms)),
+            without_people: true,
+            ..Default::default()
+        })
+        .map_err(store_err)?;
+    for t in tasks {
+        let (date, time) = match (&t.due_date, t.due_at) {
+            (Some(d), _) => (d.clone(), None),
+            (None, Some(at)) => {
+                let z = at.to_zoned_datetime(tz.clone());
+                (z.date().to_string(), Some(z.strftime("%H:%M").to_string()))
+            }
+            _ => continue,
+        };
+        let overdue = date < today.to_string() || t.due_at.is_some_and(|at| at < now.timestamp());
+        items.push(AgendaItem {
+            kind: if t.hook { "hook" } else { "task" },
+            id: t.id,
+            title: t.title,
+            sort: (date.clone(), time.clone().unwrap_or_default()),
+            date,
+            time,
+            at: t.due_at,
+            overdue,
+            people: t.people,
+        });
+    }
+    for e in store.events(Some(from_ms), Some(to_ms)).map_err(store_err)? {
+        let Some(start) = e.start else { continue };
+        let z = start.to_zoned_datetime(tz.clone());
+        let (date, time) = (z.date().to_string(), z.strftime("%H:%M").to_string());
+        items.push(AgendaItem {
+            kind: "event",
+            id: e.id,
+            title: e.title,
+            sort: (date.clone(), time.clone()),
+            date,
+            time: Some(time),
+            at: Some(start),
+            overdue: false,
+            people: e.attendees,
+        });
+    }
+    let md = |d: Date| d.strftime("%m-%d").to_string();
+    for b in store.birthdays(&md(first), &md(last)).map_err(store_err)? {
+        let Ok(bd) = Birthday::parse(&b.birthday) else { continue };
+        // The occurrence inside the window: this year's or next year's.
+        let Some(day) = [first.year(), first.year() + 1]
+            .into_iter()
+            .filter_map(|y| bd.in_year(y))
+            .find(|d| *d >= first && *d <= last)
+        else {
+            continue;
+        };
+        let title = match bd.year {
+            Some(y) => format!("{}'s birthday ({})", b.name, day.year() - y),
+            None => format!("{}'s birthday", b.name),
+        };
+        items.push(AgendaItem {
+            kind: "birthday",
+            id: b.id,
+            title,
+            sort: (day.to_string(), String::new()),
+            date: day.to_string(),
+            time: None,
+            at: None,
+            overdue: false,
+            people: vec![PersonRef { id: b.id, name: b.name }],
+        });
+    }
+    items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));
+    // Overdue items sort first, oldest first: hide the oldest beyond `keep_overdue`.
+    let overdue = items.iter().filter(|i| i.overdue).count();
+    let hidden = keep_overdue.map_or(0, |keep| overdue.saturating_sub(keep));
+    let mut to_hide = hidden;
+    items.retain(|i| {
+        let hide = i.overdue && to_hide > 0;
+        to_hide -= usize::from(hide);
+        !hide
+    });
+    let shown: Vec<Id> = items.iter().filter(|i| i.kind == "task" || i.kind == "hook").map(|i| i.id).collect();
+    let mut people = store.task_people(&shown).map_err(store_err)?;
+    for i in items.iter_mut().filter(|i| i.kind == "task" || i.kind == "hook") {
+        i.people = people.remove(&i.id).unwrap_or_default();
+    }
+    Ok(Agenda { from: first.to_string(), to: last.to_string(), items, overdue_not_shown: hidden })
+}

@@ -1,0 +1,124 @@
+//! `kith user`, `kith token` and `kith serve` as an administrator runs them: accounts from the
+//! command line, then the real binary serving HTTP until SIGTERM.
+
+#[path = "../../kith-store/tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+fn kith(db: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(args)
+        .env("KITH_DB", db)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kith");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One HTTP/1.1 request over a plain socket; the whole response as text.
+fn http(addr: &str, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn accounts_tokens_and_serving_until_sigterm_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    accounts_tokens_and_serving_until_sigterm(&dir.path().join("kith.db").display().to_string(), "SQLite");
+}
+
+#[test]
+fn accounts_tokens_and_serving_until_sigterm_on_postgres() {
+    let Some(db) = common::postgres() else { return };
+    let kith_store::Location::Postgres(url) = &db.location else { unreachable!() };
+    accounts_tokens_and_serving_until_sigterm(url, "PostgreSQL");
+}
+
+fn accounts_tokens_and_serving_until_sigterm(db: &str, engine: &str) {
+    let db = db.to_string();
+
+    let (code, _, err) = kith(&db, &["user", "add", "ann@team.example", "--name", "Ann"], "");
+    assert_eq!(code, 2, "a password is required on stdin: {err}");
+    let (code, _, err) =
+        kith(&db, &["user", "add", "ann@team.example", "--name", "Ann", "--password-stdin"], "short\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at least 8"), "{err}");
+    let (code, out, err) = kith(
+        &db,
+        &["user", "add", "Ann@Team.example", "--name", "Ann", "--password-stdin", "--owner"],
+        "a long enough secret\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ann@team.example") && out.contains("owner"), "{out}");
+    let (code, _, err) =
+        kith(&db, &["user", "add", "ann@team.example", "--name", "Ann", "--password-stdin"], "another secret\n");
+    assert_eq!(code, 2, "one account per email: {err}");
+    let (_, out, _) = kith(&db, &["user", "list"], "");
+    assert!(out.contains("ann@team.example") && out.contains("owner"), "{out}");
+    if engine == "SQLite" {
+        let file = std::fs::read(&db).unwrap();
+        assert!(!file.windows(20).any(|w| w == b"a long enough secret"), "no plain password");
+    }
+
+    let (code, token, err) = kith(&db, &["token", "create", "--user", "ann@team.example", "--read-only"], "");
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_string();
+    assert!(token.starts_with("kith_") && err.contains("only this once"), "{token} {err}");
+    let (code, _, _) = kith(&db, &["token", "create", "--user", "nobody@team.example"], "");
+    assert_eq!(code, 3, "an unknown user is a lookup failure");
+    let (_, list, _) = kith(&db, &["token", "list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["read_only"], serde_json::json!(true));
+    assert!(!list.to_string().contains(&token), "the secret is never listed");
+    let id = list[0]["id"].as_str().unwrap().to_string();
+
+    // Serve on a free port; the first line says where.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kith"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("KITH_DB", &db)
+        .env("KITH_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let addr = first.split("http://").nth(1).expect("a URL").trim().trim_end_matches('/').to_string();
+    assert!(first.contains(engine), "{first}");
+    assert!(!first.contains("postgres://"), "a database URL may hold a password: never printed");
+
+    let health = http(&addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let me =
+        format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    let r = http(&addr, &me);
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains("\"read_only\":true"), "{r}");
+
+    let (code, _, err) = kith(&db, &["token", "revoke", &id[id.len() - 8..]], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(http(&addr, &me).starts_with("HTTP/1.1 401"), "a revoked token is refused at once");
+
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "SIGTERM stops the server cleanly: {exit:?}");
+    let mut log = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("/healthz") && log.contains("stopping"), "{log}");
+    assert!(!log.contains(&token) && !log.contains(&token[5..]), "no token in the log: {log}");
+}
