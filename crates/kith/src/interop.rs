@@ -424,9 +424,9 @@ impl Run<'_> {
         if !load.is_empty() {
             load.sort();
             load.dedup();
-            let records = self.ctx.store.person_records(&load)?;
+            let mut records = self.ctx.store.person_records(&load)?;
             for id in load {
-                let rec = records.get(&id).cloned().unwrap_or(PersonRecord::new(id));
+                let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
                 self.staged.insert(id, rec);
             }
         }
