@@ -399,10 +399,20 @@ fn contact(card: &RawCard<'_>) -> Result<Contact, RecordError> {
             return Err(RecordError::new(card.line, Some("FN"), "the card has no name (no FN, N, ORG or EMAIL)"));
         }
     }
+    c.name = clean(&c.name);
     if kept.iter().any(|k| k.key.is_none()) || (shadows && !kept.is_empty()) {
         c.kept = Some(Kept { version, props: kept });
     }
     Ok(c)
+}
+
+/// One line of text: whitespace runs (line ends included) become one space, control
+/// characters go.
+fn clean(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Parse one property on its own (when the card as a whole did not line up).

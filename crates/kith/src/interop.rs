@@ -332,7 +332,8 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
         ctx.store.end_bulk(ok)?;
     }
     result?;
-    report(ctx, &summary, atomic && failed > 0)?;
+    let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
+    report(ctx, &summary, (atomic || nothing) && failed > 0)?;
     if atomic && failed > 0 {
         return Err(usage(format!(
             "{failed} record{} could not be imported, so nothing was; fix {}, or use --partial to import the others",
@@ -340,7 +341,7 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
             if failed == 1 { "it" } else { "them" }
         )));
     }
-    if summary.created + summary.updated + summary.unchanged + summary.merged == 0 && failed > 0 {
+    if nothing && failed > 0 {
         return Err(usage("no record could be imported"));
     }
     Ok(())
@@ -360,16 +361,21 @@ fn progress(total: u64) -> indicatif::ProgressBar {
 }
 
 fn report(ctx: &Ctx, s: &Summary, rolled_back: bool) -> Result<()> {
+    if rolled_back {
+        // A failed command prints nothing on stdout: the bad records go to stderr, before the
+        // one-line error.
+        for f in s.failures.iter().take(MAX_SHOWN) {
+            eprintln!("kith: {}", f.show());
+        }
+        if s.failures.len() > MAX_SHOWN {
+            eprintln!("kith: … and {} more", s.failures.len() - MAX_SHOWN);
+        }
+        return Ok(());
+    }
     if ctx.json {
         return out::json(s).map_err(Failure::from);
     }
-    let verb = if s.dry_run {
-        "would import"
-    } else if rolled_back {
-        "nothing imported; the records read"
-    } else {
-        "imported"
-    };
+    let verb = if s.dry_run { "would import" } else { "imported" };
     out::line(format!(
         "{verb}: {} created, {} updated, {} merged, {} unchanged, {} failed",
         s.created, s.updated, s.merged, s.unchanged, s.failed

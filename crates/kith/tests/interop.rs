@@ -368,6 +368,7 @@ fn bad_input_names_file_and_line_and_writes_nothing(k: &Kith) {
         let all = format!("{}{}", r.stdout, r.stderr);
         assert!(all.contains(message.as_str()), "kith {a:?}: expected `{message}` in {all}");
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "a failed import prints nothing on stdout: {}", r.stdout);
     }
     assert_eq!(k.op_count(), before, "a failed import writes nothing");
     assert_eq!(k.people(), ["Bob Stone"]);
