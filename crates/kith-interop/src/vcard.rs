@@ -268,7 +268,9 @@ fn contact(card: &RawCard<'_>) -> Result<Contact, RecordError> {
     for (p, e) in card.props.iter().zip(per_prop) {
         let modeled = MODELED.contains(&p.name.as_str());
         let Some(e) = e.filter(|_| modeled) else {
-            if p.name != "VERSION" {
+            // BEGIN/END other than the card's own (a nested component) would break the card
+            // they are written into: they are not kept.
+            if !matches!(p.name.as_str(), "VERSION" | "BEGIN" | "END") {
                 kept.push(KeptProp { key: None, raw: p.text.clone() });
             }
             if p.name == "UID"
@@ -411,6 +413,7 @@ fn contact(card: &RawCard<'_>) -> Result<Contact, RecordError> {
 fn clean(s: &str) -> String {
     s.split_whitespace()
         .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
 }

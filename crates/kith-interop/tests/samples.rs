@@ -49,7 +49,18 @@ fn bom_latin1_and_binary() {
 /// taken from ORG must survive a write and a read.
 #[test]
 fn fuzz_found_name_with_a_bare_carriage_return() {
-    let bytes = std::fs::read(format!("{}/tests/fuzz-vcard-name-with-cr.vcf", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    round_trip_names("fuzz-vcard-name-with-cr.vcf");
+}
+
+/// Found by the vCard fuzz target: a name full of CRs and a control character, and a stray
+/// `END:` property.
+#[test]
+fn fuzz_found_control_characters_and_stray_end() {
+    round_trip_names("fuzz-vcard-control-chars.vcf");
+}
+
+fn round_trip_names(file: &str) {
+    let bytes = std::fs::read(format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let text = decode(&bytes).unwrap();
     for card in vcard::parse(&text).flatten() {
         let mut out = String::new();
