@@ -661,7 +661,7 @@ fn prop(name: &str, e: &crate::Entry, version: Version, value: &str) -> String {
 }
 
 /// Escape a text value.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -683,7 +683,7 @@ fn esc_param(s: &str) -> String {
 }
 
 /// Write a logical line folded at 75 octets, never inside a character.
-fn fold(out: &mut String, line: &str) {
+pub(crate) fn fold(out: &mut String, line: &str) {
     let mut width = 0;
     for ch in line.chars() {
         let n = ch.len_utf8();

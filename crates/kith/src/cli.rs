@@ -632,6 +632,11 @@ pub enum ExportCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Events (VEVENT) and tasks and hooks (VTODO, reminders as VALARM) as iCalendar
+    Ics {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

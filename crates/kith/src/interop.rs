@@ -44,6 +44,7 @@ pub fn export(ctx: &mut Ctx, c: ExportCmd) -> Result<()> {
     match c {
         ExportCmd::Vcard { version, out, dir } => export_vcard(ctx, version, out, dir),
         ExportCmd::Json { out } => export_backup(ctx, out),
+        ExportCmd::Ics { out } => export_ics(ctx, out),
     }
 }
 
@@ -829,6 +830,83 @@ fn import_backup(ctx: &mut Ctx, file: &Path) -> Result<()> {
         out::json(&json!({ "ops": total, "applied": applied }))?;
     } else {
         out::line(format!("imported {total} operations ({applied} new) from {shown}"))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// iCalendar
+
+fn utc(t: jiff::Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn export_ics(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
+    use kith_interop::ics;
+    let people =
+        |p: &[kith_store::PersonRef]| p.iter().map(|p| (p.name.clone(), format!("urn:uuid:{}", p.id))).collect();
+    let events: Vec<ics::Event> = ctx
+        .store
+        .events(None, None)?
+        .into_iter()
+        .map(|e| ics::Event {
+            id: e.id.to_string(),
+            title: e.title,
+            kind: e.kind,
+            start: e.start.map(utc),
+            end: e.end.map(utc),
+            tz: e.tz,
+            place: e.place,
+            link: e.link,
+            description: [e.goals.map(|g| format!("Goals: {g}")), e.prep.map(|p| format!("Prep: {p}")), e.debrief]
+                .into_iter()
+                .flatten()
+                .reduce(|a, b| format!("{a}\n{b}")),
+            attendees: people(&e.attendees),
+        })
+        .collect();
+    let todos: Vec<ics::Todo> = ctx
+        .store
+        .tasks(&kith_store::TaskFilter::default())?
+        .into_iter()
+        .map(|t| ics::Todo {
+            id: t.id.to_string(),
+            title: t.title,
+            notes: t.notes,
+            due: t.due_date.map(|d| d.replace('-', "")).or(t.due_at.map(utc)),
+            status: t.status,
+            priority: t.priority,
+            rrule: t.recurrence.as_deref().and_then(|r| kith_core::model::Recurrence::parse(r).ok()).map(|r| {
+                use kith_core::model::Recurrence::*;
+                match r {
+                    Daily => "FREQ=DAILY".to_string(),
+                    Weekly => "FREQ=WEEKLY".to_string(),
+                    Monthly => "FREQ=MONTHLY".to_string(),
+                    Yearly => "FREQ=YEARLY".to_string(),
+                    EveryDays(n) => format!("FREQ=DAILY;INTERVAL={n}"),
+                }
+            }),
+            reminders: t.reminders,
+            hook: t.hook,
+            people: people(&t.people),
+            completed: t.done_at.map(utc),
+        })
+        .collect();
+    let text = ics::write(&events, &todos, &utc(ctx.now.timestamp()));
+    match &out_file {
+        Some(f) => {
+            std::fs::write(f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
+            if ctx.json {
+                out::json(&json!({ "events": events.len(), "tasks": todos.len(), "path": f }))?;
+            } else {
+                out::line(format!("exported {} events and {} tasks to {}", events.len(), todos.len(), f.display()))?;
+            }
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes())?;
+            o.flush()?;
+        }
     }
     Ok(())
 }

@@ -112,6 +112,7 @@ both!(
     partial_and_dry_run,
     backup_round_trips_byte_for_byte,
     dedupe_and_merge_keep_everything,
+    ics_export_has_events_tasks_and_alarms,
 );
 
 const VCARDS: [&str; 4] =
@@ -476,4 +477,45 @@ fn dedupe_and_merge_keep_everything(k: &Kith) {
     );
     let r = k.run(&["merge", "bob@acme.example", "bob@acme.example"]);
     assert_eq!(r.code, 2);
+}
+
+fn ics_export_has_events_tasks_and_alarms(k: &Kith) {
+    k.ok(&["person", "add", "Priya Raman", "--email", "priya@northwind.example"]);
+    k.ok(&[
+        "event",
+        "add",
+        "DevForum, Prague",
+        "--kind",
+        "conference",
+        "--at",
+        "2026-12-03 09:00",
+        "--until",
+        "2026-12-03 17:00",
+        "--where",
+        "Prague",
+        "--attendee",
+        "priya",
+    ]);
+    k.ok(&["hook", "priya", "send the recording", "--due", "2026-11-28", "--remind", "1d"]);
+    k.ok(&["task", "add", "Water plants", "--due", "2026-11-26 18:00", "--repeat", "weekly", "--priority", "3"]);
+    let text = k.ok(&["export", "ics"]);
+    // 09:00 in Prague (the TZ of the test) is 08:00 UTC in December
+    for line in [
+        "BEGIN:VCALENDAR\r\n",
+        "DTSTART:20261203T080000Z\r\n",
+        "DTEND:20261203T160000Z\r\n",
+        "SUMMARY:DevForum\\, Prague\r\n",
+        "LOCATION:Prague\r\n",
+        "ATTENDEE;CN=\"Priya Raman\":urn:uuid:",
+        "DUE;VALUE=DATE:20261128\r\n",
+        "CATEGORIES:hook\r\n",
+        "TRIGGER:-PT1440M\r\n",
+        "DUE:20261126T170000Z\r\n",
+        "RRULE:FREQ=WEEKLY\r\n",
+        "PRIORITY:1\r\n",
+        "END:VCALENDAR\r\n",
+    ] {
+        assert!(text.contains(line), "`{line}` missing from:\n{text}");
+    }
+    assert_eq!(text.matches("BEGIN:VTODO").count(), 2);
 }
