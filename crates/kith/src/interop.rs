@@ -26,6 +26,8 @@ use crate::out;
 const BATCH_OPS: usize = 20_000;
 /// Records matched and planned together (one read of the stored people per chunk).
 const CHUNK: usize = 1_000;
+/// People kept in memory between flushes.
+const STAGED_MAX: usize = 10_000;
 /// Failures listed in the summary; the count covers all of them.
 const MAX_SHOWN: usize = 50;
 
@@ -454,8 +456,13 @@ impl Run<'_> {
             }
             self.touched.insert(id);
         }
-        if self.cs.len() >= BATCH_OPS {
+        // Memory stays bounded: write what is pending once enough is staged, and forget what the
+        // database already says (a re-import that changes nothing stages every person).
+        if self.cs.len() >= BATCH_OPS || self.staged.len() >= STAGED_MAX {
             self.flush()?;
+        }
+        if self.cs.is_empty() && !self.dry_run {
+            self.staged.clear();
         }
         Ok(())
     }
