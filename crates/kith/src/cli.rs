@@ -544,6 +544,15 @@ pub enum MeCmd {
         #[command(flatten)]
         fields: PersonFields,
     },
+    /// Your business card: your vCard, or a QR code of it to exchange contacts at an event
+    Card {
+        /// A QR code instead of the vCard: `terminal` (drawn with characters) or `svg`
+        #[arg(long, value_name = "FORMAT")]
+        qr: Option<String>,
+        /// Write to a file instead of stdout
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

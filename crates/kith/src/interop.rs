@@ -842,6 +842,56 @@ fn import_backup(ctx: &mut Ctx, file: &Path) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// My business card
+
+pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Result<()> {
+    let Some(me) = ctx.store.me()? else {
+        return Err(Failure::Lookup("your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into()));
+    };
+    let Some(rec) = ctx.store.person_records(&[me])?.remove(&me) else {
+        return Err(Failure::Lookup("your profile is not set up yet".into()));
+    };
+    let mut c = contact_of(&rec);
+    // The card says who I am and how to reach me; private notes stay out of it.
+    c.notes = ctx.store.person(me)?.and_then(|p| p.pitch);
+    c.kept = None;
+    c.tags.clear();
+    let mut card = String::new();
+    vcard::write(&mut card, &c, &format!("urn:uuid:{me}"), vcard::Version::V4);
+    let text = match qr {
+        None => card,
+        Some(format) => {
+            let code = qrcode::QrCode::with_error_correction_level(card.as_bytes(), qrcode::EcLevel::L)
+                .map_err(|e| usage(format!("your card is too long for a QR code ({e}); shorten the pitch or notes")))?;
+            match format {
+                "svg" => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).build(),
+                "terminal" => code
+                    .render::<qrcode::render::unicode::Dense1x2>()
+                    .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                    .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                    .build(),
+                other => return Err(usage(format!("--qr `{other}` is not a format kith draws: use terminal or svg"))),
+            }
+        }
+    };
+    match out_file {
+        Some(f) => {
+            std::fs::write(&f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
+            out::line(format!("wrote your card to {}", f.display()))?;
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes())?;
+            if !text.ends_with('\n') {
+                o.write_all(b"\n")?;
+            }
+            o.flush()?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // iCalendar
 
 fn utc(t: jiff::Timestamp) -> String {

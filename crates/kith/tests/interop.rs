@@ -113,6 +113,7 @@ both!(
     backup_round_trips_byte_for_byte,
     dedupe_and_merge_keep_everything,
     ics_export_has_events_tasks_and_alarms,
+    business_card,
 );
 
 const VCARDS: [&str; 4] =
@@ -518,4 +519,47 @@ fn ics_export_has_events_tasks_and_alarms(k: &Kith) {
         assert!(text.contains(line), "`{line}` missing from:\n{text}");
     }
     assert_eq!(text.matches("BEGIN:VTODO").count(), 2);
+}
+
+fn business_card(k: &Kith) {
+    let r = k.run(&["me", "card"]);
+    assert_eq!(r.code, 3, "no profile yet: {}", r.stderr);
+    k.ok(&[
+        "me",
+        "edit",
+        "--name",
+        "Ann Lee",
+        "--email",
+        "ann@lee.example",
+        "--phone",
+        "+420 601 555 123",
+        "--org",
+        "Parkworks",
+        "--title",
+        "Founder",
+        "--pitch",
+        "I help teams ship, fast",
+        "--note",
+        "private",
+    ]);
+    let card = k.ok(&["me", "card"]);
+    for line in [
+        "FN:Ann Lee\r\n",
+        "EMAIL;PREF=1:ann@lee.example\r\n",
+        "ORG:Parkworks\r\n",
+        "TITLE:Founder\r\n",
+        "NOTE:I help teams ship\\, fast\r\n",
+    ] {
+        assert!(card.contains(line), "`{line}` missing from:\n{card}");
+    }
+    assert!(!card.contains("private"), "private notes stay off the card");
+    // the card imports as the same person
+    let f = k.path("me.vcf");
+    k.ok(&["me", "card", "--out", f.to_str().unwrap()]);
+    assert_eq!(k.json(&["import", "vcard", f.to_str().unwrap()])["created"], 0);
+    let svg = k.ok(&["me", "card", "--qr", "svg"]);
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    let term = k.ok(&["me", "card", "--qr", "terminal"]);
+    assert!(term.lines().count() > 15 && term.contains('█'));
+    assert_eq!(k.run(&["me", "card", "--qr", "png"]).code, 2);
 }
