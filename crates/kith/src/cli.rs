@@ -620,6 +620,13 @@ pub enum ImportCmd {
     },
     /// A backup written by `kith export json`: every record and its history
     Json { file: PathBuf },
+    /// Events from an iCalendar file (a calendar export, a conference agenda); attendees
+    /// become people, matched to those already known
+    Ics {
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,6 +39,7 @@ pub fn import(ctx: &mut Ctx, c: ImportCmd) -> Result<()> {
             import_contacts(ctx, std::slice::from_ref(&file), Source::Csv(layout), opts)
         }
         ImportCmd::Json { file } => import_backup(ctx, &file),
+        ImportCmd::Ics { file, opts } => import_ics(ctx, &file, opts),
     }
 }
 
@@ -896,6 +897,183 @@ pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Re
 
 fn utc(t: jiff::Timestamp) -> String {
     t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A calendar's moment as an instant; floating times and whole days are in the user's zone.
+fn instant(ctx: &Ctx, w: &kith_interop::ics::When) -> std::result::Result<(jiff::Timestamp, Option<String>), String> {
+    use jiff::tz::TimeZone;
+    use kith_interop::ics::When;
+    let dt = |(y, m, d): (i16, i8, i8), (h, mi, s): (i8, i8, i8)| {
+        jiff::civil::DateTime::new(y, m, d, h, mi, s, 0).map_err(|e| format!("not a date and time: {e}"))
+    };
+    let user = ctx.tz().clone();
+    let (civil, tz) = match w {
+        When::Utc { date, time } => (dt(*date, *time)?, TimeZone::UTC),
+        When::Date { date } => (dt(*date, (0, 0, 0))?, user),
+        When::Local { date, time, tzid: None } => (dt(*date, *time)?, user),
+        When::Local { date, time, tzid: Some(name) } => {
+            let tz = if name.starts_with(['+', '-']) {
+                let sign = if name.starts_with('-') { -1 } else { 1 };
+                let (h, m) = name[1..].split_once(':').unwrap_or((&name[1..], "0"));
+                let secs = sign * (h.parse::<i32>().unwrap_or(0) * 3600 + m.parse::<i32>().unwrap_or(0) * 60);
+                TimeZone::fixed(jiff::tz::Offset::from_seconds(secs).map_err(|e| e.to_string())?)
+            } else {
+                TimeZone::get(name).map_err(|_| format!("`{name}` is not a time zone kith knows"))?
+            };
+            (dt(*date, *time)?, tz)
+        }
+    };
+    let name = tz.iana_name().map(str::to_string);
+    let z = civil.to_zoned_datetime(tz).map_err(|e| e.to_string())?;
+    Ok((z.timestamp(), name))
+}
+
+fn import_ics(ctx: &mut Ctx, file: &Path, opts: ImportOpts) -> Result<()> {
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
+    let mut summary = Summary { dry_run: opts.dry_run, ..Summary::default() };
+    let fail = |summary: &mut Summary, e: RecordError| {
+        summary.failed += 1;
+        summary.failures.push(Failed { file: shown.clone(), line: e.line, field: e.field, message: e.message });
+    };
+    let events = match kith_interop::decode(&bytes) {
+        Ok(t) => kith_interop::ics::parse(&t),
+        Err(e) => vec![Err(e)],
+    };
+    if events.is_empty() {
+        fail(&mut summary, RecordError::new(1, None, "the file is empty: it has no event (BEGIN:VEVENT)"));
+    }
+    let mut index = Index::load(ctx.store.match_rows()?);
+    let mut cs = ChangeSet::new();
+    let mut people_created = 0;
+    let ns = Id::from_uuid(uuid::Uuid::nil());
+    for ev in events {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                fail(&mut summary, e);
+                continue;
+            }
+        };
+        let Some(start_w) = &ev.start else { continue };
+        let (start, tz) = match instant(ctx, start_w) {
+            Ok(x) => x,
+            Err(m) => {
+                fail(&mut summary, RecordError::new(ev.line, Some("DTSTART"), m));
+                continue;
+            }
+        };
+        let end = match ev.end.as_ref().map(|w| instant(ctx, w)).transpose() {
+            Ok(e) => e.map(|(t, _)| t),
+            Err(m) => {
+                fail(&mut summary, RecordError::new(ev.line, Some("DTEND"), m));
+                continue;
+            }
+        };
+        let id = match &ev.uid {
+            Some(uid) => Id::derive(ns, "ics-event", uid),
+            None => ctx.new_id(),
+        };
+        let existing = ctx.store.event(id)?;
+        let before = cs.len();
+        let same = |a: Option<&str>, b: Option<&str>| a == b;
+        let (old_title, old_start, old_end, old_place, old_link, old_goals, old_tz) = match &existing {
+            Some(e) => (
+                Some(e.title.as_str()),
+                e.start.map(|t| t.as_millisecond()),
+                e.end.map(|t| t.as_millisecond()),
+                e.place.as_deref(),
+                e.link.as_deref(),
+                e.goals.as_deref(),
+                e.tz.as_deref(),
+            ),
+            None => (None, None, None, None, None, None, None),
+        };
+        if !same(old_title, Some(&ev.title)) {
+            cs.set(Kind::Event, id, "title", ev.title.as_str());
+        }
+        if old_start != Some(start.as_millisecond()) {
+            cs.set(Kind::Event, id, "start_at", start.as_millisecond());
+        }
+        let end_ms = end.map_or(start.as_millisecond() + 3_600_000, |e| e.as_millisecond());
+        if old_end != Some(end_ms) {
+            cs.set(Kind::Event, id, "end_at", end_ms);
+        }
+        let tz = tz.or_else(|| ctx.tz().iana_name().map(str::to_string));
+        if tz.is_some() && !same(old_tz, tz.as_deref()) {
+            cs.set_opt(Kind::Event, id, "tz", tz);
+        }
+        if ev.place.is_some() && !same(old_place, ev.place.as_deref()) {
+            cs.set_opt(Kind::Event, id, "place", ev.place.as_deref());
+        }
+        if ev.link.is_some() && !same(old_link, ev.link.as_deref()) {
+            cs.set_opt(Kind::Event, id, "link", ev.link.as_deref());
+        }
+        if ev.description.is_some() && !same(old_goals, ev.description.as_deref()) {
+            cs.set_opt(Kind::Event, id, "goals", ev.description.as_deref());
+        }
+        let attending: HashSet<Id> =
+            existing.as_ref().map(|e| e.attendees.iter().map(|p| p.id).collect()).unwrap_or_default();
+        for (name, email) in &ev.attendees {
+            let mut c =
+                Contact { name: name.clone().or_else(|| email.clone()).unwrap_or_default(), ..Contact::default() };
+            if let Some(e) = email {
+                c.emails.push(Entry { value: e.clone(), key: e.clone(), label: None, pref: true });
+            }
+            let pid = match index.find(&c) {
+                Some(p) => p,
+                None => {
+                    let p = ctx.new_id();
+                    let (given, family) = kith_core::model::split_name(&c.name);
+                    cs.set(Kind::Person, p, "display_name", c.name.as_str());
+                    cs.set_opt(Kind::Person, p, "given_name", given);
+                    cs.set_opt(Kind::Person, p, "family_name", family);
+                    if let Some(e) = email {
+                        let item = Id::derive(p, "email", e);
+                        cs.set(Kind::PersonItem, item, "parent", p.to_string());
+                        cs.set(Kind::PersonItem, item, "kind", "email");
+                        cs.set(Kind::PersonItem, item, "value", e.as_str());
+                        cs.set(Kind::PersonItem, item, "pref", 1);
+                    }
+                    index.add(p, &c);
+                    people_created += 1;
+                    p
+                }
+            };
+            if !attending.contains(&pid) {
+                let at = Id::derive(id, "attendee", &pid.to_string());
+                cs.set(Kind::Attendee, at, "event", id.to_string());
+                cs.set(Kind::Attendee, at, "person", pid.to_string());
+                cs.delete(Kind::Attendee, at, false);
+            }
+        }
+        if existing.is_none() {
+            summary.created += 1;
+        } else if cs.len() > before {
+            summary.updated += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    let failed = summary.failed;
+    let atomic = !opts.partial;
+    let nothing = summary.created + summary.updated + summary.unchanged == 0;
+    let rolled_back = atomic && failed > 0;
+    if !opts.dry_run && !rolled_back {
+        summary.ops = cs.len();
+        ctx.commit(cs)?;
+    }
+    report(ctx, &summary, (atomic || nothing) && failed > 0)?;
+    if failed > 0 && (atomic || nothing) {
+        return Err(usage(format!(
+            "{failed} event{} could not be imported, so nothing was; use --partial to import the others",
+            if failed == 1 { "" } else { "s" }
+        )));
+    }
+    if !ctx.json && people_created > 0 {
+        out::line(format!("{people_created} attendees were new and became people"))?;
+    }
+    Ok(())
 }
 
 fn export_ics(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {

@@ -114,6 +114,7 @@ both!(
     dedupe_and_merge_keep_everything,
     ics_export_has_events_tasks_and_alarms,
     business_card,
+    ics_import_matches_attendees,
 );
 
 const VCARDS: [&str; 4] =
@@ -562,4 +563,43 @@ fn business_card(k: &Kith) {
     let term = k.ok(&["me", "card", "--qr", "terminal"]);
     assert!(term.lines().count() > 15 && term.contains('█'));
     assert_eq!(k.run(&["me", "card", "--qr", "png"]).code, 2);
+}
+
+fn ics_import_matches_attendees(k: &Kith) {
+    k.ok(&["person", "add", "Priya Raman", "--email", "priya@northwind.example"]);
+    let f = write(
+        k,
+        "agenda.ics",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//DevForum//agenda//EN\r\n\
+BEGIN:VEVENT\r\nUID:kn-1@devforum\r\nSUMMARY:Keynote\\, day 1\r\nDTSTART;TZID=America/New_York:20261203T090000\r\n\
+DTEND;TZID=America/New_York:20261203T100000\r\nLOCATION:Hall A\r\n\
+ATTENDEE;CN=\"Priya Raman\":mailto:PRIYA@northwind.example\r\nATTENDEE;CN=Sam Lee:mailto:sam@lee.example\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:w-2@devforum\r\nSUMMARY:Workshop\r\nDTSTART:20261204T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    );
+    let s = k.json(&["import", "ics", &f]);
+    assert_eq!((s["created"].as_u64(), s["failed"].as_u64()), (Some(2), Some(0)), "{s}");
+    let ev = k.json(&["event", "show", "keynote"]);
+    assert_eq!(ev["title"], "Keynote, day 1");
+    // 09:00 in New York is 14:00 UTC in December
+    assert_eq!(ev["start"], "2026-12-03T14:00:00Z");
+    assert_eq!(ev["end"], "2026-12-03T15:00:00Z");
+    assert_eq!(ev["tz"], "America/New_York");
+    assert_eq!(ev["place"], "Hall A");
+    let mut names: Vec<&str> =
+        ev["attendees"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["Priya Raman", "Sam Lee"]);
+    assert_eq!(k.people().len(), 2, "Priya was matched by email, Sam is new");
+    // again: nothing new
+    let ops = k.op_count();
+    let s = k.json(&["import", "ics", &f]);
+    assert_eq!(s["unchanged"], 2, "{s}");
+    assert_eq!(k.op_count(), ops);
+    // an event without a start fails with its line, and nothing is written
+    let bad =
+        write(k, "bad.ics", b"BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nSUMMARY:When?\nEND:VEVENT\nEND:VCALENDAR\n");
+    let r = k.run(&["import", "ics", &bad]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.ics:3: DTSTART: the event has no start"), "{}", r.stderr);
+    assert_eq!(k.op_count(), ops);
 }
