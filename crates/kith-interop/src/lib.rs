@@ -1,4 +1,4 @@
-//! kith's exchange formats, as plain data: vCard and CSV contacts in, vCard out.
+//! kith's exchange formats, as plain data: vCard and CSV contacts in, vCard and iCalendar out.
 //!
 //! Everything here is a pure function of bytes or of [`Contact`]s: no database, no files, no
 //! clock. The `kith` binary reads the files, matches contacts to people in the store and turns
@@ -10,6 +10,7 @@
 //! that an export writes them back.
 
 pub mod csv;
+pub mod ics;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};

@@ -268,7 +268,9 @@ fn contact(card: &RawCard<'_>) -> Result<Contact, RecordError> {
     for (p, e) in card.props.iter().zip(per_prop) {
         let modeled = MODELED.contains(&p.name.as_str());
         let Some(e) = e.filter(|_| modeled) else {
-            if p.name != "VERSION" {
+            // BEGIN/END other than the card's own (a nested component) would break the card
+            // they are written into: they are not kept.
+            if !matches!(p.name.as_str(), "VERSION" | "BEGIN" | "END") {
                 kept.push(KeptProp { key: None, raw: p.text.clone() });
             }
             if p.name == "UID"
@@ -399,10 +401,21 @@ fn contact(card: &RawCard<'_>) -> Result<Contact, RecordError> {
             return Err(RecordError::new(card.line, Some("FN"), "the card has no name (no FN, N, ORG or EMAIL)"));
         }
     }
+    c.name = clean(&c.name);
     if kept.iter().any(|k| k.key.is_none()) || (shadows && !kept.is_empty()) {
         c.kept = Some(Kept { version, props: kept });
     }
     Ok(c)
+}
+
+/// One line of text: whitespace runs (line ends included) become one space, control
+/// characters go.
+fn clean(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Parse one property on its own (when the card as a whole did not line up).
@@ -648,7 +661,7 @@ fn prop(name: &str, e: &crate::Entry, version: Version, value: &str) -> String {
 }
 
 /// Escape a text value.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -670,7 +683,7 @@ fn esc_param(s: &str) -> String {
 }
 
 /// Write a logical line folded at 75 octets, never inside a character.
-fn fold(out: &mut String, line: &str) {
+pub(crate) fn fold(out: &mut String, line: &str) {
     let mut width = 0;
     for ch in line.chars() {
         let n = ch.len_utf8();

@@ -44,3 +44,29 @@ fn bom_latin1_and_binary() {
     assert_eq!(vcard::parse(&text).next().unwrap().unwrap().name, "Jürgen");
     assert_eq!(decode(b"ab\ncd\0").unwrap_err().line, 2);
 }
+
+/// Found by the vCard fuzz target: a card without FN or N whose ORG holds a bare CR; the name
+/// taken from ORG must survive a write and a read.
+#[test]
+fn fuzz_found_name_with_a_bare_carriage_return() {
+    round_trip_names("fuzz-vcard-name-with-cr.vcf");
+}
+
+/// Found by the vCard fuzz target: a name full of CRs and a control character, and a stray
+/// `END:` property.
+#[test]
+fn fuzz_found_control_characters_and_stray_end() {
+    round_trip_names("fuzz-vcard-control-chars.vcf");
+}
+
+fn round_trip_names(file: &str) {
+    let bytes = std::fs::read(format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = decode(&bytes).unwrap();
+    for card in vcard::parse(&text).flatten() {
+        let mut out = String::new();
+        vcard::write(&mut out, &card, "urn:uuid:1", vcard::Version::V4);
+        let back: Vec<_> = vcard::parse(&out).collect();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].as_ref().unwrap().name, card.name);
+    }
+}

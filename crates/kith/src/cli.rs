@@ -585,6 +585,15 @@ pub enum MeCmd {
         #[command(flatten)]
         fields: PersonFields,
     },
+    /// Your business card: your vCard, or a QR code of it to exchange contacts at an event
+    Card {
+        /// A QR code instead of the vCard: `terminal` (drawn with characters) or `svg`
+        #[arg(long, value_name = "FORMAT")]
+        qr: Option<String>,
+        /// Write to a file instead of stdout
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -652,6 +661,13 @@ pub enum ImportCmd {
     },
     /// A backup written by `kith export json`: every record and its history
     Json { file: PathBuf },
+    /// Events from an iCalendar file (a calendar export, a conference agenda); attendees
+    /// become people, matched to those already known
+    Ics {
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ImportOpts,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -670,6 +686,11 @@ pub enum ExportCmd {
     },
     /// Everything, with its history, as a versioned backup (the operation log, one per line)
     Json {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Events (VEVENT) and tasks and hooks (VTODO, reminders as VALARM) as iCalendar
+    Ics {
         #[arg(long)]
         out: Option<PathBuf>,
     },

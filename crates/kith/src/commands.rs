@@ -1569,6 +1569,7 @@ fn resolve_any(ctx: &mut Ctx, q: &str) -> Result<Id> {
 
 fn me(ctx: &mut Ctx, c: MeCmd) -> Result<()> {
     match c {
+        MeCmd::Card { qr, out } => crate::interop::me_card(ctx, qr.as_deref(), out),
         MeCmd::Show => {
             let Some(id) = ctx.store.me()? else {
                 return Err(Failure::Lookup(

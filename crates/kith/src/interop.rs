@@ -26,6 +26,8 @@ use crate::out;
 const BATCH_OPS: usize = 20_000;
 /// Records matched and planned together (one read of the stored people per chunk).
 const CHUNK: usize = 1_000;
+/// People kept in memory between flushes.
+const STAGED_MAX: usize = 10_000;
 /// Failures listed in the summary; the count covers all of them.
 const MAX_SHOWN: usize = 50;
 
@@ -37,6 +39,7 @@ pub fn import(ctx: &mut Ctx, c: ImportCmd) -> Result<()> {
             import_contacts(ctx, std::slice::from_ref(&file), Source::Csv(layout), opts)
         }
         ImportCmd::Json { file } => import_backup(ctx, &file),
+        ImportCmd::Ics { file, opts } => import_ics(ctx, &file, opts),
     }
 }
 
@@ -44,6 +47,7 @@ pub fn export(ctx: &mut Ctx, c: ExportCmd) -> Result<()> {
     match c {
         ExportCmd::Vcard { version, out, dir } => export_vcard(ctx, version, out, dir),
         ExportCmd::Json { out } => export_backup(ctx, out),
+        ExportCmd::Ics { out } => export_ics(ctx, out),
     }
 }
 
@@ -332,7 +336,8 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
         ctx.store.end_bulk(ok)?;
     }
     result?;
-    report(ctx, &summary, atomic && failed > 0)?;
+    let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
+    report(ctx, &summary, (atomic || nothing) && failed > 0)?;
     if atomic && failed > 0 {
         return Err(usage(format!(
             "{failed} record{} could not be imported, so nothing was; fix {}, or use --partial to import the others",
@@ -340,7 +345,7 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
             if failed == 1 { "it" } else { "them" }
         )));
     }
-    if summary.created + summary.updated + summary.unchanged + summary.merged == 0 && failed > 0 {
+    if nothing && failed > 0 {
         return Err(usage("no record could be imported"));
     }
     Ok(())
@@ -360,16 +365,21 @@ fn progress(total: u64) -> indicatif::ProgressBar {
 }
 
 fn report(ctx: &Ctx, s: &Summary, rolled_back: bool) -> Result<()> {
+    if rolled_back {
+        // A failed command prints nothing on stdout: the bad records go to stderr, before the
+        // one-line error.
+        for f in s.failures.iter().take(MAX_SHOWN) {
+            eprintln!("kith: {}", f.show());
+        }
+        if s.failures.len() > MAX_SHOWN {
+            eprintln!("kith: … and {} more", s.failures.len() - MAX_SHOWN);
+        }
+        return Ok(());
+    }
     if ctx.json {
         return out::json(s).map_err(Failure::from);
     }
-    let verb = if s.dry_run {
-        "would import"
-    } else if rolled_back {
-        "nothing imported; the records read"
-    } else {
-        "imported"
-    };
+    let verb = if s.dry_run { "would import" } else { "imported" };
     out::line(format!(
         "{verb}: {} created, {} updated, {} merged, {} unchanged, {} failed",
         s.created, s.updated, s.merged, s.unchanged, s.failed
@@ -424,9 +434,9 @@ impl Run<'_> {
         if !load.is_empty() {
             load.sort();
             load.dedup();
-            let records = self.ctx.store.person_records(&load)?;
+            let mut records = self.ctx.store.person_records(&load)?;
             for id in load {
-                let rec = records.get(&id).cloned().unwrap_or(PersonRecord::new(id));
+                let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
                 self.staged.insert(id, rec);
             }
         }
@@ -447,8 +457,13 @@ impl Run<'_> {
             }
             self.touched.insert(id);
         }
-        if self.cs.len() >= BATCH_OPS {
+        // Memory stays bounded: write what is pending once enough is staged, and forget what the
+        // database already says (a re-import that changes nothing stages every person).
+        if self.cs.len() >= BATCH_OPS || self.staged.len() >= STAGED_MAX {
             self.flush()?;
+        }
+        if self.cs.is_empty() && !self.dry_run {
+            self.staged.clear();
         }
         Ok(())
     }
@@ -823,6 +838,310 @@ fn import_backup(ctx: &mut Ctx, file: &Path) -> Result<()> {
         out::json(&json!({ "ops": total, "applied": applied }))?;
     } else {
         out::line(format!("imported {total} operations ({applied} new) from {shown}"))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// My business card
+
+pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Result<()> {
+    let Some(me) = ctx.store.me()? else {
+        return Err(Failure::Lookup("your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into()));
+    };
+    let Some(rec) = ctx.store.person_records(&[me])?.remove(&me) else {
+        return Err(Failure::Lookup("your profile is not set up yet".into()));
+    };
+    let mut c = contact_of(&rec);
+    // The card says who I am and how to reach me; private notes stay out of it.
+    c.notes = ctx.store.person(me)?.and_then(|p| p.pitch);
+    c.kept = None;
+    c.tags.clear();
+    let mut card = String::new();
+    vcard::write(&mut card, &c, &format!("urn:uuid:{me}"), vcard::Version::V4);
+    let text = match qr {
+        None => card,
+        Some(format) => {
+            let code = qrcode::QrCode::with_error_correction_level(card.as_bytes(), qrcode::EcLevel::L)
+                .map_err(|e| usage(format!("your card is too long for a QR code ({e}); shorten the pitch or notes")))?;
+            match format {
+                "svg" => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).build(),
+                "terminal" => code
+                    .render::<qrcode::render::unicode::Dense1x2>()
+                    .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                    .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                    .build(),
+                other => return Err(usage(format!("--qr `{other}` is not a format kith draws: use terminal or svg"))),
+            }
+        }
+    };
+    match out_file {
+        Some(f) => {
+            std::fs::write(&f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
+            out::line(format!("wrote your card to {}", f.display()))?;
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes())?;
+            if !text.ends_with('\n') {
+                o.write_all(b"\n")?;
+            }
+            o.flush()?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// iCalendar
+
+fn utc(t: jiff::Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A calendar's moment as an instant; floating times and whole days are in the user's zone.
+fn instant(ctx: &Ctx, w: &kith_interop::ics::When) -> std::result::Result<(jiff::Timestamp, Option<String>), String> {
+    use jiff::tz::TimeZone;
+    use kith_interop::ics::When;
+    let dt = |(y, m, d): (i16, i8, i8), (h, mi, s): (i8, i8, i8)| {
+        jiff::civil::DateTime::new(y, m, d, h, mi, s, 0).map_err(|e| format!("not a date and time: {e}"))
+    };
+    let user = ctx.tz().clone();
+    let (civil, tz) = match w {
+        When::Utc { date, time } => (dt(*date, *time)?, TimeZone::UTC),
+        When::Date { date } => (dt(*date, (0, 0, 0))?, user),
+        When::Local { date, time, tzid: None } => (dt(*date, *time)?, user),
+        When::Local { date, time, tzid: Some(name) } => {
+            let tz = if name.starts_with(['+', '-']) {
+                let sign = if name.starts_with('-') { -1 } else { 1 };
+                let (h, m) = name[1..].split_once(':').unwrap_or((&name[1..], "0"));
+                let secs = sign * (h.parse::<i32>().unwrap_or(0) * 3600 + m.parse::<i32>().unwrap_or(0) * 60);
+                TimeZone::fixed(jiff::tz::Offset::from_seconds(secs).map_err(|e| e.to_string())?)
+            } else {
+                TimeZone::get(name).map_err(|_| format!("`{name}` is not a time zone kith knows"))?
+            };
+            (dt(*date, *time)?, tz)
+        }
+    };
+    let name = tz.iana_name().map(str::to_string);
+    let z = civil.to_zoned_datetime(tz).map_err(|e| e.to_string())?;
+    Ok((z.timestamp(), name))
+}
+
+fn import_ics(ctx: &mut Ctx, file: &Path, opts: ImportOpts) -> Result<()> {
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
+    let mut summary = Summary { dry_run: opts.dry_run, ..Summary::default() };
+    let fail = |summary: &mut Summary, e: RecordError| {
+        summary.failed += 1;
+        summary.failures.push(Failed { file: shown.clone(), line: e.line, field: e.field, message: e.message });
+    };
+    let events = match kith_interop::decode(&bytes) {
+        Ok(t) => kith_interop::ics::parse(&t),
+        Err(e) => vec![Err(e)],
+    };
+    if events.is_empty() {
+        fail(&mut summary, RecordError::new(1, None, "the file is empty: it has no event (BEGIN:VEVENT)"));
+    }
+    let mut index = Index::load(ctx.store.match_rows()?);
+    let mut cs = ChangeSet::new();
+    let mut people_created = 0;
+    let ns = Id::from_uuid(uuid::Uuid::nil());
+    for ev in events {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                fail(&mut summary, e);
+                continue;
+            }
+        };
+        let Some(start_w) = &ev.start else { continue };
+        let (start, tz) = match instant(ctx, start_w) {
+            Ok(x) => x,
+            Err(m) => {
+                fail(&mut summary, RecordError::new(ev.line, Some("DTSTART"), m));
+                continue;
+            }
+        };
+        let end = match ev.end.as_ref().map(|w| instant(ctx, w)).transpose() {
+            Ok(e) => e.map(|(t, _)| t),
+            Err(m) => {
+                fail(&mut summary, RecordError::new(ev.line, Some("DTEND"), m));
+                continue;
+            }
+        };
+        let id = match &ev.uid {
+            Some(uid) => Id::derive(ns, "ics-event", uid),
+            None => ctx.new_id(),
+        };
+        let existing = ctx.store.event(id)?;
+        let before = cs.len();
+        let same = |a: Option<&str>, b: Option<&str>| a == b;
+        let (old_title, old_start, old_end, old_place, old_link, old_goals, old_tz) = match &existing {
+            Some(e) => (
+                Some(e.title.as_str()),
+                e.start.map(|t| t.as_millisecond()),
+                e.end.map(|t| t.as_millisecond()),
+                e.place.as_deref(),
+                e.link.as_deref(),
+                e.goals.as_deref(),
+                e.tz.as_deref(),
+            ),
+            None => (None, None, None, None, None, None, None),
+        };
+        if !same(old_title, Some(&ev.title)) {
+            cs.set(Kind::Event, id, "title", ev.title.as_str());
+        }
+        if old_start != Some(start.as_millisecond()) {
+            cs.set(Kind::Event, id, "start_at", start.as_millisecond());
+        }
+        let end_ms = end.map_or(start.as_millisecond() + 3_600_000, |e| e.as_millisecond());
+        if old_end != Some(end_ms) {
+            cs.set(Kind::Event, id, "end_at", end_ms);
+        }
+        let tz = tz.or_else(|| ctx.tz().iana_name().map(str::to_string));
+        if tz.is_some() && !same(old_tz, tz.as_deref()) {
+            cs.set_opt(Kind::Event, id, "tz", tz);
+        }
+        if ev.place.is_some() && !same(old_place, ev.place.as_deref()) {
+            cs.set_opt(Kind::Event, id, "place", ev.place.as_deref());
+        }
+        if ev.link.is_some() && !same(old_link, ev.link.as_deref()) {
+            cs.set_opt(Kind::Event, id, "link", ev.link.as_deref());
+        }
+        if ev.description.is_some() && !same(old_goals, ev.description.as_deref()) {
+            cs.set_opt(Kind::Event, id, "goals", ev.description.as_deref());
+        }
+        let attending: HashSet<Id> =
+            existing.as_ref().map(|e| e.attendees.iter().map(|p| p.id).collect()).unwrap_or_default();
+        for (name, email) in &ev.attendees {
+            let mut c =
+                Contact { name: name.clone().or_else(|| email.clone()).unwrap_or_default(), ..Contact::default() };
+            if let Some(e) = email {
+                c.emails.push(Entry { value: e.clone(), key: e.clone(), label: None, pref: true });
+            }
+            let pid = match index.find(&c) {
+                Some(p) => p,
+                None => {
+                    let p = ctx.new_id();
+                    let (given, family) = kith_core::model::split_name(&c.name);
+                    cs.set(Kind::Person, p, "display_name", c.name.as_str());
+                    cs.set_opt(Kind::Person, p, "given_name", given);
+                    cs.set_opt(Kind::Person, p, "family_name", family);
+                    if let Some(e) = email {
+                        let item = Id::derive(p, "email", e);
+                        cs.set(Kind::PersonItem, item, "parent", p.to_string());
+                        cs.set(Kind::PersonItem, item, "kind", "email");
+                        cs.set(Kind::PersonItem, item, "value", e.as_str());
+                        cs.set(Kind::PersonItem, item, "pref", 1);
+                    }
+                    index.add(p, &c);
+                    people_created += 1;
+                    p
+                }
+            };
+            if !attending.contains(&pid) {
+                let at = Id::derive(id, "attendee", &pid.to_string());
+                cs.set(Kind::Attendee, at, "event", id.to_string());
+                cs.set(Kind::Attendee, at, "person", pid.to_string());
+                cs.delete(Kind::Attendee, at, false);
+            }
+        }
+        if existing.is_none() {
+            summary.created += 1;
+        } else if cs.len() > before {
+            summary.updated += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    let failed = summary.failed;
+    let atomic = !opts.partial;
+    let nothing = summary.created + summary.updated + summary.unchanged == 0;
+    let rolled_back = atomic && failed > 0;
+    if !opts.dry_run && !rolled_back {
+        summary.ops = cs.len();
+        ctx.commit(cs)?;
+    }
+    report(ctx, &summary, (atomic || nothing) && failed > 0)?;
+    if failed > 0 && (atomic || nothing) {
+        return Err(usage(format!(
+            "{failed} event{} could not be imported, so nothing was; use --partial to import the others",
+            if failed == 1 { "" } else { "s" }
+        )));
+    }
+    if !ctx.json && people_created > 0 {
+        out::line(format!("{people_created} attendees were new and became people"))?;
+    }
+    Ok(())
+}
+
+fn export_ics(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
+    use kith_interop::ics;
+    let people =
+        |p: &[kith_store::PersonRef]| p.iter().map(|p| (p.name.clone(), format!("urn:uuid:{}", p.id))).collect();
+    let events: Vec<ics::Event> = ctx
+        .store
+        .events(None, None)?
+        .into_iter()
+        .map(|e| ics::Event {
+            id: e.id.to_string(),
+            title: e.title,
+            kind: e.kind,
+            start: e.start.map(utc),
+            end: e.end.map(utc),
+            tz: e.tz,
+            place: e.place,
+            link: e.link,
+            description: [e.goals.map(|g| format!("Goals: {g}")), e.prep.map(|p| format!("Prep: {p}")), e.debrief]
+                .into_iter()
+                .flatten()
+                .reduce(|a, b| format!("{a}\n{b}")),
+            attendees: people(&e.attendees),
+        })
+        .collect();
+    let todos: Vec<ics::Todo> = ctx
+        .store
+        .tasks(&kith_store::TaskFilter::default())?
+        .into_iter()
+        .map(|t| ics::Todo {
+            id: t.id.to_string(),
+            title: t.title,
+            notes: t.notes,
+            due: t.due_date.map(|d| d.replace('-', "")).or(t.due_at.map(utc)),
+            status: t.status,
+            priority: t.priority,
+            rrule: t.recurrence.as_deref().and_then(|r| kith_core::model::Recurrence::parse(r).ok()).map(|r| {
+                use kith_core::model::Recurrence::*;
+                match r {
+                    Daily => "FREQ=DAILY".to_string(),
+                    Weekly => "FREQ=WEEKLY".to_string(),
+                    Monthly => "FREQ=MONTHLY".to_string(),
+                    Yearly => "FREQ=YEARLY".to_string(),
+                    EveryDays(n) => format!("FREQ=DAILY;INTERVAL={n}"),
+                }
+            }),
+            reminders: t.reminders,
+            hook: t.hook,
+            people: people(&t.people),
+            completed: t.done_at.map(utc),
+        })
+        .collect();
+    let text = ics::write(&events, &todos, &utc(ctx.now.timestamp()));
+    match &out_file {
+        Some(f) => {
+            std::fs::write(f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
+            if ctx.json {
+                out::json(&json!({ "events": events.len(), "tasks": todos.len(), "path": f }))?;
+            } else {
+                out::line(format!("exported {} events and {} tasks to {}", events.len(), todos.len(), f.display()))?;
+            }
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes())?;
+            o.flush()?;
+        }
     }
     Ok(())
 }

@@ -112,6 +112,9 @@ both!(
     partial_and_dry_run,
     backup_round_trips_byte_for_byte,
     dedupe_and_merge_keep_everything,
+    ics_export_has_events_tasks_and_alarms,
+    business_card,
+    ics_import_matches_attendees,
 );
 
 const VCARDS: [&str; 4] =
@@ -368,6 +371,7 @@ fn bad_input_names_file_and_line_and_writes_nothing(k: &Kith) {
         let all = format!("{}{}", r.stdout, r.stderr);
         assert!(all.contains(message.as_str()), "kith {a:?}: expected `{message}` in {all}");
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "a failed import prints nothing on stdout: {}", r.stdout);
     }
     assert_eq!(k.op_count(), before, "a failed import writes nothing");
     assert_eq!(k.people(), ["Bob Stone"]);
@@ -475,4 +479,127 @@ fn dedupe_and_merge_keep_everything(k: &Kith) {
     );
     let r = k.run(&["merge", "bob@acme.example", "bob@acme.example"]);
     assert_eq!(r.code, 2);
+}
+
+fn ics_export_has_events_tasks_and_alarms(k: &Kith) {
+    k.ok(&["person", "add", "Priya Raman", "--email", "priya@northwind.example"]);
+    k.ok(&[
+        "event",
+        "add",
+        "DevForum, Prague",
+        "--kind",
+        "conference",
+        "--at",
+        "2026-12-03 09:00",
+        "--until",
+        "2026-12-03 17:00",
+        "--where",
+        "Prague",
+        "--attendee",
+        "priya",
+    ]);
+    k.ok(&["hook", "priya", "send the recording", "--due", "2026-11-28", "--remind", "1d"]);
+    k.ok(&["task", "add", "Water plants", "--due", "2026-11-26 18:00", "--repeat", "weekly", "--priority", "3"]);
+    let text = k.ok(&["export", "ics"]);
+    // 09:00 in Prague (the TZ of the test) is 08:00 UTC in December
+    for line in [
+        "BEGIN:VCALENDAR\r\n",
+        "DTSTART:20261203T080000Z\r\n",
+        "DTEND:20261203T160000Z\r\n",
+        "SUMMARY:DevForum\\, Prague\r\n",
+        "LOCATION:Prague\r\n",
+        "ATTENDEE;CN=\"Priya Raman\":urn:uuid:",
+        "DUE;VALUE=DATE:20261128\r\n",
+        "CATEGORIES:hook\r\n",
+        "TRIGGER:-PT1440M\r\n",
+        "DUE:20261126T170000Z\r\n",
+        "RRULE:FREQ=WEEKLY\r\n",
+        "PRIORITY:1\r\n",
+        "END:VCALENDAR\r\n",
+    ] {
+        assert!(text.contains(line), "`{line}` missing from:\n{text}");
+    }
+    assert_eq!(text.matches("BEGIN:VTODO").count(), 2);
+}
+
+fn business_card(k: &Kith) {
+    let r = k.run(&["me", "card"]);
+    assert_eq!(r.code, 3, "no profile yet: {}", r.stderr);
+    k.ok(&[
+        "me",
+        "edit",
+        "--name",
+        "Ann Lee",
+        "--email",
+        "ann@lee.example",
+        "--phone",
+        "+420 601 555 123",
+        "--org",
+        "Parkworks",
+        "--title",
+        "Founder",
+        "--pitch",
+        "I help teams ship, fast",
+        "--note",
+        "private",
+    ]);
+    let card = k.ok(&["me", "card"]);
+    for line in [
+        "FN:Ann Lee\r\n",
+        "EMAIL;PREF=1:ann@lee.example\r\n",
+        "ORG:Parkworks\r\n",
+        "TITLE:Founder\r\n",
+        "NOTE:I help teams ship\\, fast\r\n",
+    ] {
+        assert!(card.contains(line), "`{line}` missing from:\n{card}");
+    }
+    assert!(!card.contains("private"), "private notes stay off the card");
+    // the card imports as the same person
+    let f = k.path("me.vcf");
+    k.ok(&["me", "card", "--out", f.to_str().unwrap()]);
+    assert_eq!(k.json(&["import", "vcard", f.to_str().unwrap()])["created"], 0);
+    let svg = k.ok(&["me", "card", "--qr", "svg"]);
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    let term = k.ok(&["me", "card", "--qr", "terminal"]);
+    assert!(term.lines().count() > 15 && term.contains('█'));
+    assert_eq!(k.run(&["me", "card", "--qr", "png"]).code, 2);
+}
+
+fn ics_import_matches_attendees(k: &Kith) {
+    k.ok(&["person", "add", "Priya Raman", "--email", "priya@northwind.example"]);
+    let f = write(
+        k,
+        "agenda.ics",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//DevForum//agenda//EN\r\n\
+BEGIN:VEVENT\r\nUID:kn-1@devforum\r\nSUMMARY:Keynote\\, day 1\r\nDTSTART;TZID=America/New_York:20261203T090000\r\n\
+DTEND;TZID=America/New_York:20261203T100000\r\nLOCATION:Hall A\r\n\
+ATTENDEE;CN=\"Priya Raman\":mailto:PRIYA@northwind.example\r\nATTENDEE;CN=Sam Lee:mailto:sam@lee.example\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:w-2@devforum\r\nSUMMARY:Workshop\r\nDTSTART:20261204T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    );
+    let s = k.json(&["import", "ics", &f]);
+    assert_eq!((s["created"].as_u64(), s["failed"].as_u64()), (Some(2), Some(0)), "{s}");
+    let ev = k.json(&["event", "show", "keynote"]);
+    assert_eq!(ev["title"], "Keynote, day 1");
+    // 09:00 in New York is 14:00 UTC in December
+    assert_eq!(ev["start"], "2026-12-03T14:00:00Z");
+    assert_eq!(ev["end"], "2026-12-03T15:00:00Z");
+    assert_eq!(ev["tz"], "America/New_York");
+    assert_eq!(ev["place"], "Hall A");
+    let mut names: Vec<&str> =
+        ev["attendees"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["Priya Raman", "Sam Lee"]);
+    assert_eq!(k.people().len(), 2, "Priya was matched by email, Sam is new");
+    // again: nothing new
+    let ops = k.op_count();
+    let s = k.json(&["import", "ics", &f]);
+    assert_eq!(s["unchanged"], 2, "{s}");
+    assert_eq!(k.op_count(), ops);
+    // an event without a start fails with its line, and nothing is written
+    let bad =
+        write(k, "bad.ics", b"BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nSUMMARY:When?\nEND:VEVENT\nEND:VCALENDAR\n");
+    let r = k.run(&["import", "ics", &bad]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.ics:3: DTSTART: the event has no start"), "{}", r.stderr);
+    assert_eq!(k.op_count(), ops);
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Import/export benchmark: N synthetic vCards and a LinkedIn CSV of M rows, into empty SQLite
+# databases, whole process, median of RUNS runs. Usage: scripts/bench-interop.sh [N] [M] [RUNS]
+# Needs a release build (cargo build --release) and /usr/bin/time.
+set -euo pipefail
+N=${1:-100000}
+M=${2:-30000}
+RUNS=${3:-3}
+K=${KITH:-target/release/kith}
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+"$K" dev vcards --count "$N" > "$DIR/cards.vcf"
+"$K" dev linkedin-csv --count "$M" > "$DIR/connections.csv"
+echo "files: $(du -h "$DIR/cards.vcf" | cut -f1) vCard ($N cards), $(du -h "$DIR/connections.csv" | cut -f1) CSV ($M rows)"
+
+# run NAME DB COMMAND…: time one command, print wall, user+sys and peak memory
+run() {
+    local name=$1 db=$2
+    shift 2
+    /usr/bin/time -f "$name %e s wall, %U s user, %S s sys, %M KB peak" env KITH_DB="$db" "$@" > /dev/null
+}
+
+for i in $(seq 1 "$RUNS"); do
+    rm -f "$DIR"/v.db* "$DIR"/l.db*
+    run "import-vcard" "$DIR/v.db" "$K" import vcard "$DIR/cards.vcf"
+    run "reimport-vcard" "$DIR/v.db" "$K" import vcard "$DIR/cards.vcf"
+    run "export-vcard" "$DIR/v.db" "$K" export vcard --out "$DIR/out.vcf"
+    run "import-linkedin" "$DIR/l.db" "$K" import csv "$DIR/connections.csv"
+done 2>&1 | sort
