@@ -20,6 +20,8 @@ pub enum Val {
     Int(i64),
     Real(f64),
     Text(String),
+    /// Bytes: only the caches of `derived` store them.
+    Blob(Vec<u8>),
 }
 
 impl Val {
@@ -111,6 +113,7 @@ impl rusqlite::ToSql for Val {
             Val::Int(i) => ValueRef::Integer(*i),
             Val::Real(f) => ValueRef::Real(*f),
             Val::Text(s) => ValueRef::Text(s.as_bytes()),
+            Val::Blob(b) => ValueRef::Blob(b),
         }))
     }
 }
@@ -142,7 +145,7 @@ fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
                 ValueRef::Integer(i) => Val::Int(i),
                 ValueRef::Real(f) => Val::Real(f),
                 ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
+                ValueRef::Blob(b) => Val::Blob(b.to_vec()),
             })
         })
         .collect()
@@ -177,7 +180,8 @@ impl Backend for Sqlite {
                     ValueRef::Null => *slot = Val::Null,
                     ValueRef::Integer(v) => *slot = Val::Int(v),
                     ValueRef::Real(v) => *slot = Val::Real(v),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    ValueRef::Blob(b) => *slot = Val::Blob(b.to_vec()),
+                    ValueRef::Text(t) => {
                         // Reuse the string's buffer from the previous row.
                         let text = match std::str::from_utf8(t) {
                             Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -274,6 +278,7 @@ impl ToSql for Val {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 _ => s.as_str().to_sql(ty, out),
             },
+            Val::Blob(b) => b.as_slice().to_sql(ty, out),
         }
     }
     fn accepts(_: &Type) -> bool {
@@ -291,6 +296,7 @@ impl<'a> FromSql<'a> for Val {
             Type::BOOL => Val::Int(i64::from(bool::from_sql(ty, raw)?)),
             Type::FLOAT8 => Val::Real(f64::from_sql(ty, raw)?),
             Type::FLOAT4 => Val::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::BYTEA => Val::Blob(raw.to_vec()),
             _ => Val::Text(<&str>::from_sql(ty, raw)?.to_string()),
         })
     }

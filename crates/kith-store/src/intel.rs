@@ -13,8 +13,9 @@ use kith_core::Id;
 use kith_core::intel::ledger::ExchangeFact;
 use kith_core::paths::{Graph, GraphBuilder};
 
-use crate::backend::Val;
-use crate::{Result, Store};
+use crate::backend::{Backend, Val};
+use crate::derived::{self, Counter, Dec, Enc};
+use crate::{Error, Result, Store};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -175,6 +176,9 @@ impl Store {
     }
 
     fn stats(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        if person.is_none() {
+            return self.all_stats(now, counts);
+        }
         let now_ms = now.as_millisecond();
         let mut params = Vec::new();
         if counts {
@@ -268,23 +272,12 @@ impl Store {
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        let rows = self.db().query(
-            "SELECT person, direction, CAST(sum(CASE WHEN weight >= 1 THEN weight ELSE 1 END) AS BIGINT)
-             FROM exchanges WHERE deleted = 0 AND at IS NOT NULL GROUP BY person, direction",
-            &[],
-        )?;
-        let mut out: HashMap<Id, ExchangeTotals> = HashMap::new();
-        for r in rows {
-            let Some(id) = id_of(&r[0]) else { continue };
-            let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
-            let t = out.entry(id).or_default();
-            match r[1].text() {
-                Some("gave") => t.gave += n,
-                Some("got") => t.got += n,
-                _ => {}
-            }
-        }
-        Ok(out)
+        let blob = derived::cached(self.db(), "exchanges.v1", Counter::Exchanges, build_exchange_totals)?;
+        let totals = match decode_exchange_totals(&blob) {
+            Some(t) => t,
+            None => decode_exchange_totals(&build_exchange_totals(self.db())?).ok_or_else(|| bad_blob("exchanges"))?,
+        };
+        Ok(totals)
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -397,16 +390,11 @@ impl Store {
     /// the ties into the builder; ties with `me` get their recency from my last contact with the
     /// other person (the only contacts kith records), other ties count as not recent.
     pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
-        let mut ids: Vec<Id> = Vec::new();
-        self.db().query_each(
-            "SELECT id FROM people WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
-            &[],
-            &mut |r| {
-                if let Some(id) = id_of(&r[0]) {
-                    ids.push(id);
-                }
-            },
-        )?;
+        let blob = derived::cached(self.db(), "graph.v1", Counter::Graph, build_graph)?;
+        let (ids, edges) = match decode_graph(&blob) {
+            Some(g) => g,
+            None => decode_graph(&build_graph(self.db())?).ok_or_else(|| bad_blob("graph"))?,
+        };
         let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
 
         let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
@@ -427,15 +415,8 @@ impl Store {
         }
         let me_node = me.and_then(|m| index.get(&m).copied());
 
-        let mut builder = GraphBuilder::with_capacity(ids.len() as u32, 0);
-        self.db().query_each("SELECT a, b, strength FROM ties WHERE deleted = 0", &[], &mut |r| {
-            let (Some(a), Some(b)) = (
-                r[0].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
-                r[1].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
-            ) else {
-                return;
-            };
-            let strength = r[2].int().unwrap_or(3).clamp(1, 5) as u8;
+        let mut builder = GraphBuilder::with_capacity(ids.len() as u32, edges.len());
+        for (a, b, strength) in edges {
             let other = match me_node {
                 Some(m) if a == m => Some(b),
                 Some(m) if b == m => Some(a),
@@ -443,7 +424,239 @@ impl Store {
             };
             let recency = other.map_or(0.0, |o| tie_recency(my_last_contact.get(&o).copied(), now));
             builder.add_edge(a, b, strength, recency);
-        })?;
+        }
         Ok(TieGraph { graph: builder.build(), ids, index, my_last_contact })
     }
+}
+
+impl Store {
+    /// Each cached read (`derived`) by key, and whether it is current: for tests and
+    /// diagnostics.
+    pub fn cache_status(&mut self) -> Result<Vec<(String, bool)>> {
+        derived::status(self.db())
+    }
+
+    /// [`Store::contact_stats`] of everyone: one scan of the people, joined in memory with the
+    /// cached contact times.
+    fn all_stats(&mut self, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        let blob = derived::cached(self.db(), "contacts.v1", Counter::Contacts, build_contact_times)?;
+        let times = match ContactTimes::decode(&blob) {
+            Some(t) => t,
+            None => ContactTimes::decode(&build_contact_times(self.db())?).ok_or_else(|| bad_blob("contacts"))?,
+        };
+        let now_ms = now.as_millisecond();
+        let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
+        let mut out = Vec::new();
+        self.db().query_each(
+            "SELECT id, display_name, tier, net_type, cadence_days, is_me, birthday FROM people
+             WHERE deleted = 0 AND display_name IS NOT NULL",
+            &[],
+            &mut |r| {
+                let Some(id) = id_of(&r[0]) else { return };
+                let at = times.of(id);
+                let count =
+                    |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
+                out.push(ContactStats {
+                    id,
+                    name: text(&r[1]).unwrap_or_default(),
+                    tier: text(&r[2]),
+                    net_type: text(&r[3]),
+                    cadence_days: r[4].int(),
+                    is_me: r[5].int() == Some(1),
+                    birthday: text(&r[6]),
+                    created_at: id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+                    last_contact: at.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()),
+                    interactions_365d: count(since_365),
+                    interactions_90d: count(since_90),
+                });
+            },
+        )?;
+        out.sort_by_key(|c| c.id);
+        Ok(out)
+    }
+}
+
+fn bad_blob(what: &str) -> Error {
+    Error::Database(format!("the freshly built {what} cache does not decode"))
+}
+
+/// The times of every live participation with a time, per person: the source of the last
+/// contact and the interaction counts, cached as `contacts.v1`.
+struct ContactTimes {
+    /// Sorted person ids.
+    ids: Vec<Id>,
+    /// `times[offsets[i]..offsets[i + 1]]` are person `i`'s, ascending.
+    offsets: Vec<u32>,
+    times: Vec<i64>,
+}
+
+impl ContactTimes {
+    fn of(&self, id: Id) -> &[i64] {
+        match self.ids.binary_search(&id) {
+            Ok(i) => &self.times[self.offsets[i] as usize..self.offsets[i + 1] as usize],
+            Err(_) => &[],
+        }
+    }
+
+    fn decode(blob: &[u8]) -> Option<ContactTimes> {
+        let mut d = Dec(blob);
+        let n = d.u32()? as usize;
+        let mut ids = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0u32);
+        for _ in 0..n {
+            ids.push(d.id()?);
+            let end = d.u32()?;
+            if end < *offsets.last()? {
+                return None;
+            }
+            offsets.push(end);
+        }
+        let total = *offsets.last()? as usize;
+        let mut times = Vec::with_capacity(total);
+        for _ in 0..total {
+            times.push(d.i64()?);
+        }
+        (d.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(ContactTimes { ids, offsets, times })
+    }
+}
+
+fn build_contact_times(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut per: Vec<(Id, Vec<i64>)> = Vec::new();
+    let mut last_text = String::new();
+    db.query_each(
+        "SELECT person, at FROM participants WHERE deleted = 0 AND at IS NOT NULL AND person IS NOT NULL ORDER BY person",
+        &[],
+        &mut |r| {
+            let (Some(p), Some(at)) = (r[0].text(), r[1].int()) else { return };
+            // Rows come grouped by person: parse an id once per person, not once per row.
+            if p != last_text || per.is_empty() {
+                let Ok(id) = p.parse::<Id>() else { return };
+                last_text.clear();
+                last_text.push_str(p);
+                per.push((id, Vec::new()));
+            }
+            if let Some((_, v)) = per.last_mut() {
+                v.push(at);
+            }
+        },
+    )?;
+    per.sort_by_key(|(id, _)| *id);
+    // One entry per id, even if two spellings of an id came apart in the scan.
+    let mut merged: Vec<(Id, Vec<i64>)> = Vec::with_capacity(per.len());
+    for (id, v) in per {
+        match merged.last_mut() {
+            Some((last, times)) if *last == id => times.extend(v),
+            _ => merged.push((id, v)),
+        }
+    }
+    let mut per = merged;
+    let mut e = Enc::default();
+    e.u32(per.len() as u32);
+    let mut end = 0u32;
+    for (id, v) in &mut per {
+        v.sort_unstable();
+        end += v.len() as u32;
+        e.id(*id);
+        e.u32(end);
+    }
+    for (_, v) in &per {
+        for &t in v {
+            e.i64(t);
+        }
+    }
+    Ok(e.0)
+}
+
+fn build_exchange_totals(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let rows = db.query(
+        "SELECT person, direction, CAST(sum(CASE WHEN weight >= 1 THEN weight ELSE 1 END) AS BIGINT)
+         FROM exchanges WHERE deleted = 0 AND at IS NOT NULL GROUP BY person, direction",
+        &[],
+    )?;
+    let mut out: HashMap<Id, ExchangeTotals> = HashMap::new();
+    for r in rows {
+        let Some(id) = id_of(&r[0]) else { continue };
+        let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+        let t = out.entry(id).or_default();
+        match r[1].text() {
+            Some("gave") => t.gave = t.gave.saturating_add(n),
+            Some("got") => t.got = t.got.saturating_add(n),
+            _ => {}
+        }
+    }
+    let mut e = Enc::default();
+    e.u32(out.len() as u32);
+    for (id, t) in out {
+        e.id(id);
+        e.u32(t.gave);
+        e.u32(t.got);
+    }
+    Ok(e.0)
+}
+
+fn decode_exchange_totals(blob: &[u8]) -> Option<HashMap<Id, ExchangeTotals>> {
+    let mut d = Dec(blob);
+    let n = d.u32()? as usize;
+    let mut out = HashMap::with_capacity(n);
+    for _ in 0..n {
+        let id = d.id()?;
+        out.insert(id, ExchangeTotals { gave: d.u32()?, got: d.u32()? });
+    }
+    d.is_empty().then_some(out)
+}
+
+/// The tie graph's source, cached as `graph.v1`: the live named people in id order (node
+/// numbers), and each live tie between two of them as (node, node, strength).
+fn build_graph(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut ids: Vec<Id> = Vec::new();
+    db.query_each("SELECT id FROM people WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id", &[], &mut |r| {
+        if let Some(id) = id_of(&r[0]) {
+            ids.push(id);
+        }
+    })?;
+    let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+    let mut e = Enc::default();
+    e.u32(ids.len() as u32);
+    for &id in &ids {
+        e.id(id);
+    }
+    let mut edges = Enc::default();
+    let mut m = 0u32;
+    db.query_each("SELECT a, b, strength FROM ties WHERE deleted = 0", &[], &mut |r| {
+        let (Some(a), Some(b)) = (
+            r[0].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+            r[1].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+        ) else {
+            return;
+        };
+        edges.u32(a);
+        edges.u32(b);
+        edges.u8(r[2].int().unwrap_or(3).clamp(1, 5) as u8);
+        m += 1;
+    })?;
+    e.u32(m);
+    e.0.extend_from_slice(&edges.0);
+    Ok(e.0)
+}
+
+type GraphSource = (Vec<Id>, Vec<(u32, u32, u8)>);
+
+fn decode_graph(blob: &[u8]) -> Option<GraphSource> {
+    let mut d = Dec(blob);
+    let n = d.u32()?;
+    let mut ids = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        ids.push(d.id()?);
+    }
+    let m = d.u32()? as usize;
+    let mut edges = Vec::with_capacity(m);
+    for _ in 0..m {
+        let (a, b, s) = (d.u32()?, d.u32()?, d.u8()?);
+        if a >= n || b >= n {
+            return None;
+        }
+        edges.push((a, b, s));
+    }
+    d.is_empty().then_some((ids, edges))
 }

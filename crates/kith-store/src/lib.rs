@@ -10,6 +10,7 @@
 mod apply;
 mod backend;
 mod bulk;
+mod derived;
 mod intel;
 mod migrate;
 mod query;
