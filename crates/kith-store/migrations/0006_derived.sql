@@ -8,4 +8,4 @@ CREATE TABLE data_versions (
     key {txt} PRIMARY KEY,
     version BIGINT NOT NULL
 );
-INSERT INTO data_versions (key, version) VALUES ('graph', 0), ('contacts', 0), ('exchanges', 0);
+INSERT INTO data_versions (key, version) VALUES ('people', 0), ('graph', 0), ('contacts', 0), ('exchanges', 0);

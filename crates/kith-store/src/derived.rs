@@ -25,6 +25,8 @@ use crate::backend::{Backend, Val};
 /// A group of kinds whose changes invalidate the blobs built from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Counter {
+    /// People: names, tiers and the other columns the whole-network reads show.
+    People,
     /// People (which are nodes, and their names) and ties: the tie graph.
     Graph,
     /// Interactions and participants: contact times per person.
@@ -36,6 +38,7 @@ pub(crate) enum Counter {
 impl Counter {
     fn key(self) -> &'static str {
         match self {
+            Counter::People => "people",
             Counter::Graph => "graph",
             Counter::Contacts => "contacts",
             Counter::Exchanges => "exchanges",
@@ -45,7 +48,8 @@ impl Counter {
     /// The counters a change to a record of `kind` invalidates.
     fn of(kind: Kind) -> &'static [Counter] {
         match kind {
-            Kind::Person | Kind::Tie => &[Counter::Graph],
+            Kind::Person => &[Counter::People, Counter::Graph],
+            Kind::Tie => &[Counter::Graph],
             Kind::Participant => &[Counter::Contacts],
             Kind::Exchange => &[Counter::Exchanges],
             // `participants.at` and `exchanges.at` follow their interaction.
@@ -132,6 +136,24 @@ impl Enc {
     pub fn id(&mut self, id: Id) {
         self.0.extend_from_slice(id.uuid().as_bytes());
     }
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u32(u32::MAX),
+            Some(s) => {
+                self.u32(s.len() as u32);
+                self.0.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    pub fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1);
+                self.i64(v);
+            }
+        }
+    }
 }
 
 /// Reader for [`Enc`]'s blobs; `None` on a short or malformed blob (the caller rebuilds).
@@ -154,6 +176,25 @@ impl Dec<'_> {
     }
     pub fn id(&mut self) -> Option<Id> {
         self.take::<16>().map(|b| Id::from_uuid(uuid::Uuid::from_bytes(b)))
+    }
+    pub fn opt_str(&mut self) -> Option<Option<String>> {
+        let n = self.u32()?;
+        if n == u32::MAX {
+            return Some(None);
+        }
+        let n = n as usize;
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(Some(std::str::from_utf8(head).ok()?.to_string()))
+    }
+    pub fn opt_i64(&mut self) -> Option<Option<i64>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => self.i64().map(Some),
+        }
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

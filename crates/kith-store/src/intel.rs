@@ -272,12 +272,7 @@ impl Store {
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        let blob = derived::cached(self.db(), "exchanges.v1", Counter::Exchanges, build_exchange_totals)?;
-        let totals = match decode_exchange_totals(&blob) {
-            Some(t) => t,
-            None => decode_exchange_totals(&build_exchange_totals(self.db())?).ok_or_else(|| bad_blob("exchanges"))?,
-        };
-        Ok(totals)
+        self.load("exchanges.v1", Counter::Exchanges, build_exchange_totals, decode_exchange_totals)
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -390,11 +385,7 @@ impl Store {
     /// the ties into the builder; ties with `me` get their recency from my last contact with the
     /// other person (the only contacts kith records), other ties count as not recent.
     pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
-        let blob = derived::cached(self.db(), "graph.v1", Counter::Graph, build_graph)?;
-        let (ids, edges) = match decode_graph(&blob) {
-            Some(g) => g,
-            None => decode_graph(&build_graph(self.db())?).ok_or_else(|| bad_blob("graph"))?,
-        };
+        let (ids, edges) = self.load("graph.v1", Counter::Graph, build_graph, decode_graph)?;
         let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
 
         let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
@@ -436,48 +427,151 @@ impl Store {
         derived::status(self.db())
     }
 
-    /// [`Store::contact_stats`] of everyone: one scan of the people, joined in memory with the
-    /// cached contact times.
+    /// [`Store::contact_stats`] of everyone: the cached people joined in memory with the
+    /// cached contact times (all of them for the counts, else only the last one per person).
     fn all_stats(&mut self, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
-        let blob = derived::cached(self.db(), "contacts.v1", Counter::Contacts, build_contact_times)?;
-        let times = match ContactTimes::decode(&blob) {
-            Some(t) => t,
-            None => ContactTimes::decode(&build_contact_times(self.db())?).ok_or_else(|| bad_blob("contacts"))?,
+        let people = self.load("people.v1", Counter::People, build_people, decode_people)?;
+        let times = if counts {
+            self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?
+        } else {
+            self.load("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode)?
         };
         let now_ms = now.as_millisecond();
         let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
-        let mut out = Vec::new();
-        self.db().query_each(
-            "SELECT id, display_name, tier, net_type, cadence_days, is_me, birthday FROM people
-             WHERE deleted = 0 AND display_name IS NOT NULL",
-            &[],
-            &mut |r| {
-                let Some(id) = id_of(&r[0]) else { return };
-                let at = times.of(id);
+        let mut out: Vec<ContactStats> = people
+            .into_iter()
+            .map(|p| {
+                let at = times.of(p.id);
                 let count =
                     |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
-                out.push(ContactStats {
-                    id,
-                    name: text(&r[1]).unwrap_or_default(),
-                    tier: text(&r[2]),
-                    net_type: text(&r[3]),
-                    cadence_days: r[4].int(),
-                    is_me: r[5].int() == Some(1),
-                    birthday: text(&r[6]),
-                    created_at: id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+                ContactStats {
+                    id: p.id,
+                    name: p.name,
+                    tier: p.tier,
+                    net_type: p.net_type,
+                    cadence_days: p.cadence_days,
+                    is_me: p.is_me,
+                    birthday: p.birthday,
+                    created_at: p.id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
                     last_contact: at.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()),
                     interactions_365d: count(since_365),
                     interactions_90d: count(since_90),
-                });
-            },
-        )?;
+                }
+            })
+            .collect();
         out.sort_by_key(|c| c.id);
         Ok(out)
     }
+
+    /// The cached blob `key`, decoded; if it does not decode (written by a different build),
+    /// a fresh one from the tables.
+    fn load<T>(
+        &mut self,
+        key: &str,
+        counter: Counter,
+        build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
+        decode: fn(&[u8]) -> Option<T>,
+    ) -> Result<T> {
+        let blob = derived::cached(self.db(), key, counter, build)?;
+        match decode(&blob) {
+            Some(v) => Ok(v),
+            None => decode(&build(self.db())?).ok_or_else(|| bad_blob(key)),
+        }
+    }
 }
 
-fn bad_blob(what: &str) -> Error {
-    Error::Database(format!("the freshly built {what} cache does not decode"))
+/// The columns of a live named person that the whole-network reads show, cached as
+/// `people.v1`.
+struct PersonRow {
+    id: Id,
+    name: String,
+    tier: Option<String>,
+    net_type: Option<String>,
+    cadence_days: Option<i64>,
+    is_me: bool,
+    birthday: Option<String>,
+}
+
+fn build_people(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut e = Enc::default();
+    let mut n = 0u32;
+    let mut rows = Enc::default();
+    db.query_each(
+        "SELECT id, display_name, tier, net_type, cadence_days, is_me, birthday FROM people
+         WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
+        &[],
+        &mut |r| {
+            let Some(id) = id_of(&r[0]) else { return };
+            rows.id(id);
+            rows.opt_str(Some(r[1].text().unwrap_or_default()));
+            rows.opt_str(r[2].text());
+            rows.opt_str(r[3].text());
+            rows.opt_i64(r[4].int());
+            rows.u8(u8::from(r[5].int() == Some(1)));
+            rows.opt_str(r[6].text());
+            n += 1;
+        },
+    )?;
+    e.u32(n);
+    e.0.extend_from_slice(&rows.0);
+    Ok(e.0)
+}
+
+fn decode_people(blob: &[u8]) -> Option<Vec<PersonRow>> {
+    let mut d = Dec(blob);
+    let n = d.u32()? as usize;
+    let mut out = Vec::with_capacity(n.min(blob.len() / 16));
+    for _ in 0..n {
+        out.push(PersonRow {
+            id: d.id()?,
+            name: d.opt_str()?.unwrap_or_default(),
+            tier: d.opt_str()?,
+            net_type: d.opt_str()?,
+            cadence_days: d.opt_i64()?,
+            is_me: d.u8()? == 1,
+            birthday: d.opt_str()?,
+        });
+    }
+    d.is_empty().then_some(out)
+}
+
+/// The last contact per person, in [`ContactTimes`] form (one time each): `contacts.last.v1`.
+fn build_last_contacts(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut per: Vec<(Id, i64)> = Vec::new();
+    db.query_each(
+        "SELECT person, max(at) FROM participants WHERE deleted = 0 AND at IS NOT NULL AND person IS NOT NULL
+         GROUP BY person",
+        &[],
+        &mut |r| {
+            if let (Some(id), Some(at)) = (id_of(&r[0]), r[1].int()) {
+                per.push((id, at));
+            }
+        },
+    )?;
+    per.sort_unstable();
+    // One entry per id, even if two spellings of an id were grouped apart.
+    per.dedup_by(|later, first| {
+        if later.0 == first.0 {
+            first.1 = first.1.max(later.1);
+            true
+        } else {
+            false
+        }
+    });
+    let mut e = Enc::default();
+    e.u32(per.len() as u32);
+    for (i, (id, _)) in per.iter().enumerate() {
+        e.id(*id);
+        e.u32(i as u32 + 1);
+    }
+    for (_, at) in &per {
+        e.i64(*at);
+    }
+    Ok(e.0)
+}
+
+fn bad_blob(key: &str) -> Error {
+    Error::Database(format!("the freshly built cache `{key}` does not decode"))
 }
 
 /// The times of every live participation with a time, per person: the source of the last
