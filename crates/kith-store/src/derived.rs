@@ -136,6 +136,14 @@ impl Enc {
     pub fn id(&mut self, id: Id) {
         self.0.extend_from_slice(id.uuid().as_bytes());
     }
+    /// LEB128: seven bits a byte, small numbers short.
+    pub fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
     pub fn opt_str(&mut self, s: Option<&str>) {
         match s {
             None => self.u32(u32::MAX),
@@ -176,6 +184,17 @@ impl Dec<'_> {
     }
     pub fn id(&mut self) -> Option<Id> {
         self.take::<16>().map(|b| Id::from_uuid(uuid::Uuid::from_bytes(b)))
+    }
+    pub fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+        }
+        None
     }
     pub fn opt_str(&mut self) -> Option<Option<String>> {
         let n = self.u32()?;

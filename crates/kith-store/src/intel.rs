@@ -575,7 +575,7 @@ fn bad_blob(key: &str) -> Error {
 }
 
 /// The times of every live participation with a time, per person: the source of the last
-/// contact and the interaction counts, cached as `contacts.v1`.
+/// contact and the interaction counts, cached as `contacts.v1`, the gaps between times as varints.
 struct ContactTimes {
     /// Sorted person ids.
     ids: Vec<Id>,
@@ -606,10 +606,16 @@ impl ContactTimes {
             }
             offsets.push(end);
         }
+        // Each person's times ascending: the first one whole, then the gaps as varints (about
+        // half the bytes of whole times, and the blob is read on every call).
         let total = *offsets.last()? as usize;
         let mut times = Vec::with_capacity(total);
-        for _ in 0..total {
-            times.push(d.i64()?);
+        for w in offsets.windows(2) {
+            let mut t = 0i64;
+            for k in w[0]..w[1] {
+                t = if k == w[0] { d.i64()? } else { t.wrapping_add(d.varint()? as i64) };
+                times.push(t);
+            }
         }
         (d.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(ContactTimes { ids, offsets, times })
     }
@@ -655,8 +661,13 @@ fn build_contact_times(db: &mut dyn Backend) -> Result<Vec<u8>> {
         e.u32(end);
     }
     for (_, v) in &per {
-        for &t in v {
-            e.i64(t);
+        if let Some((&first, rest)) = v.split_first() {
+            e.i64(first);
+            let mut prev = first;
+            for &t in rest {
+                e.varint(t.wrapping_sub(prev) as u64);
+                prev = t;
+            }
         }
     }
     Ok(e.0)
