@@ -112,3 +112,22 @@ fn current_version(db: &mut dyn Backend) -> Result<i64> {
     let rows = db.query("SELECT max(version) FROM schema_migrations", &[])?;
     Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_numbered_below_the_current_version_still_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::backend::Sqlite::open(&dir.path().join("t.db")).unwrap();
+        migrate(&mut db).unwrap();
+        // As if migration 4 came from a branch merged after the database reached 6.
+        db.batch("DELETE FROM schema_migrations WHERE version = 4; DROP INDEX people_me;").unwrap();
+        migrate(&mut db).unwrap();
+        assert!(applied_versions(&mut db).unwrap().contains(&4));
+        let index = db.query("SELECT count(*) FROM sqlite_master WHERE name = 'people_me'", &[]).unwrap();
+        assert_eq!(index[0][0], Val::Int(1));
+        assert_eq!(current_version(&mut db).unwrap(), SCHEMA_VERSION);
+    }
+}
