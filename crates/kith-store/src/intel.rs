@@ -5,6 +5,11 @@
 //! Each read is one aggregate query (GROUP BY) over the whole network, or one streamed scan, never
 //! a query per person: `kith reconnect` and `kith rank` read 100,000 people at once. The SQL is
 //! shared by both engines; the only engine-specific piece is the row streaming in `backend.rs`.
+//!
+//! The whole-network reads (everyone's contact statistics, exchange sums, the tie graph) go
+//! through the caches of `derived.rs`: the compact result of such a scan is kept in the
+//! database until `apply` changes one of the kinds it comes from, so an unchanged network is
+//! read as a few MB of blobs. One person's reads query the tables directly.
 
 use std::collections::HashMap;
 
