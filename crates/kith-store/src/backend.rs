@@ -96,6 +96,11 @@ pub(crate) trait Backend: Send {
     /// Run a query and hand each row to `f` as it arrives, without collecting the result: for
     /// loads of hundreds of thousands of rows (the tie graph). The row slice is reused.
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error>;
+    /// Like `execute`, but fail at once rather than wait for another writer's lock: for writes
+    /// a read may skip (storing a cache) while an import holds the database.
+    fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        self.execute(sql, params)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,10 +132,10 @@ impl Sqlite {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -65536;
              PRAGMA temp_store = MEMORY;",
         )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(Sqlite { conn })
     }
@@ -151,9 +156,18 @@ fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
         .collect()
 }
 
+/// The `busy_timeout` of [`Sqlite::open`].
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(5000);
+
 impl Backend for Sqlite {
     fn engine(&self) -> Engine {
         Engine::Sqlite
+    }
+    fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let result = self.execute(sql, params);
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        result
     }
     fn batch(&mut self, sql: &str) -> Result<(), Error> {
         Ok(self.conn.execute_batch(sql)?)

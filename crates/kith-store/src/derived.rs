@@ -91,9 +91,9 @@ pub(crate) fn cached(
     let version = version.first().and_then(|r| r[0].int());
     let data = build(db)?;
     if let Some(v) = version {
-        // Best effort: failing to store (read-only file, a writer holding the lock) only costs
-        // the next call a rebuild.
-        let _ = db.execute(
+        // Best effort, without waiting for another writer: failing to store (read-only file, an
+        // import holding the lock) only costs the next call a rebuild.
+        let _ = db.execute_nowait(
             "INSERT INTO derived (key, version, data) VALUES (?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET version = excluded.version, data = excluded.data
              WHERE derived.version <= excluded.version",

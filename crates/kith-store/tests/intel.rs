@@ -18,7 +18,8 @@ conformance!(
     cached_exchange_totals_follow_every_change,
     cached_tie_graph_follows_every_change,
     caches_follow_changes_from_another_connection,
-    caches_are_stored_and_invalidated_by_kind
+    caches_are_stored_and_invalidated_by_kind,
+    a_read_does_not_wait_for_a_writer_to_store_its_cache
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -419,4 +420,21 @@ fn caches_are_stored_and_invalidated_by_kind(db: &mut TestDb) {
     s.contact_stats(None, now()).unwrap();
     s.exchange_totals().unwrap();
     assert!(current(s).iter().all(|(_, ok)| *ok));
+}
+
+/// Storing a cache is skipped, not waited for, while another connection holds the write lock
+/// (an import): the read answers at once, from the tables.
+fn a_read_does_not_wait_for_a_writer_to_store_its_cache(db: &mut TestDb) {
+    let (ann, bob) = (person(&mut db.store, "Ann"), person(&mut db.store, "Bob"));
+    let mut writer = Store::open(&db.location).unwrap();
+    writer.begin_bulk().unwrap();
+    let mut cs = ChangeSet::new();
+    tie(&mut cs, ann, bob, 3);
+    writer.commit(cs, "test", NOW).unwrap();
+    let started = std::time::Instant::now();
+    let g = db.store.tie_graph(None, now()).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "waited {:?}", started.elapsed());
+    assert_eq!((g.graph.node_count(), g.graph.edge_count()), (2, 0), "the import is not committed yet");
+    writer.end_bulk(true).unwrap();
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
 }
