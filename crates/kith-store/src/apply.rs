@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::backend::{Backend, Val};
-use crate::search;
+use crate::{derived, search};
 
 /// What applying a batch of operations did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
     }
     contact_times(db, &dirty)?;
     search::reindex(db, &dirty)?;
+    derived::bump(db, &dirty)?;
     Ok(report)
 }
 

@@ -20,6 +20,8 @@ pub enum Val {
     Int(i64),
     Real(f64),
     Text(String),
+    /// Bytes: only the caches of `derived` store them.
+    Blob(Vec<u8>),
 }
 
 impl Val {
@@ -94,6 +96,11 @@ pub(crate) trait Backend: Send {
     /// Run a query and hand each row to `f` as it arrives, without collecting the result: for
     /// loads of hundreds of thousands of rows (the tie graph). The row slice is reused.
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error>;
+    /// Like `execute`, but fail at once rather than wait for another writer's lock: for writes
+    /// a read may skip (storing a cache) while an import holds the database.
+    fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        self.execute(sql, params)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +118,7 @@ impl rusqlite::ToSql for Val {
             Val::Int(i) => ValueRef::Integer(*i),
             Val::Real(f) => ValueRef::Real(*f),
             Val::Text(s) => ValueRef::Text(s.as_bytes()),
+            Val::Blob(b) => ValueRef::Blob(b),
         }))
     }
 }
@@ -124,10 +132,10 @@ impl Sqlite {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -65536;
              PRAGMA temp_store = MEMORY;",
         )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(Sqlite { conn })
     }
@@ -142,15 +150,24 @@ fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
                 ValueRef::Integer(i) => Val::Int(i),
                 ValueRef::Real(f) => Val::Real(f),
                 ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Val::Text(String::from_utf8_lossy(b).into_owned()),
+                ValueRef::Blob(b) => Val::Blob(b.to_vec()),
             })
         })
         .collect()
 }
 
+/// The `busy_timeout` of [`Sqlite::open`].
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(5000);
+
 impl Backend for Sqlite {
     fn engine(&self) -> Engine {
         Engine::Sqlite
+    }
+    fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let result = self.execute(sql, params);
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        result
     }
     fn batch(&mut self, sql: &str) -> Result<(), Error> {
         Ok(self.conn.execute_batch(sql)?)
@@ -177,7 +194,8 @@ impl Backend for Sqlite {
                     ValueRef::Null => *slot = Val::Null,
                     ValueRef::Integer(v) => *slot = Val::Int(v),
                     ValueRef::Real(v) => *slot = Val::Real(v),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    ValueRef::Blob(b) => *slot = Val::Blob(b.to_vec()),
+                    ValueRef::Text(t) => {
                         // Reuse the string's buffer from the previous row.
                         let text = match std::str::from_utf8(t) {
                             Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -274,6 +292,7 @@ impl ToSql for Val {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 _ => s.as_str().to_sql(ty, out),
             },
+            Val::Blob(b) => b.as_slice().to_sql(ty, out),
         }
     }
     fn accepts(_: &Type) -> bool {
@@ -291,6 +310,7 @@ impl<'a> FromSql<'a> for Val {
             Type::BOOL => Val::Int(i64::from(bool::from_sql(ty, raw)?)),
             Type::FLOAT8 => Val::Real(f64::from_sql(ty, raw)?),
             Type::FLOAT4 => Val::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::BYTEA => Val::Blob(raw.to_vec()),
             _ => Val::Text(<&str>::from_sql(ty, raw)?.to_string()),
         })
     }

@@ -5,6 +5,11 @@
 //! Each read is one aggregate query (GROUP BY) over the whole network, or one streamed scan, never
 //! a query per person: `kith reconnect` and `kith rank` read 100,000 people at once. The SQL is
 //! shared by both engines; the only engine-specific piece is the row streaming in `backend.rs`.
+//!
+//! The whole-network reads (everyone's contact statistics, exchange sums, the tie graph) go
+//! through the caches of `derived.rs`: the compact result of such a scan is kept in the
+//! database until `apply` changes one of the kinds it comes from, so an unchanged network is
+//! read as a few MB of blobs. One person's reads query the tables directly.
 
 use std::collections::HashMap;
 
@@ -13,8 +18,9 @@ use kith_core::Id;
 use kith_core::intel::ledger::ExchangeFact;
 use kith_core::paths::{Graph, GraphBuilder};
 
-use crate::backend::Val;
-use crate::{Result, Store};
+use crate::backend::{Backend, Val};
+use crate::derived::{self, Counter, Dec, Enc};
+use crate::{Error, Result, Store};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -175,6 +181,9 @@ impl Store {
     }
 
     fn stats(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        if person.is_none() {
+            return self.all_stats(now, counts);
+        }
         let now_ms = now.as_millisecond();
         let mut params = Vec::new();
         if counts {
@@ -268,23 +277,7 @@ impl Store {
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        let rows = self.db().query(
-            "SELECT person, direction, CAST(sum(CASE WHEN weight >= 1 THEN weight ELSE 1 END) AS BIGINT)
-             FROM exchanges WHERE deleted = 0 AND at IS NOT NULL GROUP BY person, direction",
-            &[],
-        )?;
-        let mut out: HashMap<Id, ExchangeTotals> = HashMap::new();
-        for r in rows {
-            let Some(id) = id_of(&r[0]) else { continue };
-            let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
-            let t = out.entry(id).or_default();
-            match r[1].text() {
-                Some("gave") => t.gave += n,
-                Some("got") => t.got += n,
-                _ => {}
-            }
-        }
-        Ok(out)
+        self.load("exchanges.v1", Counter::Exchanges, build_exchange_totals, decode_exchange_totals)
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -397,16 +390,7 @@ impl Store {
     /// the ties into the builder; ties with `me` get their recency from my last contact with the
     /// other person (the only contacts kith records), other ties count as not recent.
     pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
-        let mut ids: Vec<Id> = Vec::new();
-        self.db().query_each(
-            "SELECT id FROM people WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
-            &[],
-            &mut |r| {
-                if let Some(id) = id_of(&r[0]) {
-                    ids.push(id);
-                }
-            },
-        )?;
+        let (ids, edges) = self.load("graph.v1", Counter::Graph, build_graph, decode_graph)?;
         let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
 
         let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
@@ -427,15 +411,8 @@ impl Store {
         }
         let me_node = me.and_then(|m| index.get(&m).copied());
 
-        let mut builder = GraphBuilder::with_capacity(ids.len() as u32, 0);
-        self.db().query_each("SELECT a, b, strength FROM ties WHERE deleted = 0", &[], &mut |r| {
-            let (Some(a), Some(b)) = (
-                r[0].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
-                r[1].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
-            ) else {
-                return;
-            };
-            let strength = r[2].int().unwrap_or(3).clamp(1, 5) as u8;
+        let mut builder = GraphBuilder::with_capacity(ids.len() as u32, edges.len());
+        for (a, b, strength) in edges {
             let other = match me_node {
                 Some(m) if a == m => Some(b),
                 Some(m) if b == m => Some(a),
@@ -443,7 +420,353 @@ impl Store {
             };
             let recency = other.map_or(0.0, |o| tie_recency(my_last_contact.get(&o).copied(), now));
             builder.add_edge(a, b, strength, recency);
-        })?;
+        }
         Ok(TieGraph { graph: builder.build(), ids, index, my_last_contact })
     }
+}
+
+impl Store {
+    /// Each cached read (`derived`) by key, and whether it is current: for tests and
+    /// diagnostics.
+    pub fn cache_status(&mut self) -> Result<Vec<(String, bool)>> {
+        derived::status(self.db())
+    }
+
+    /// [`Store::contact_stats`] of everyone: the cached people joined in memory with the
+    /// cached contact times (all of them for the counts, else only the last one per person).
+    fn all_stats(&mut self, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        let people = self.load("people.v1", Counter::People, build_people, decode_people)?;
+        let times = if counts {
+            self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?
+        } else {
+            self.load("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode)?
+        };
+        let now_ms = now.as_millisecond();
+        let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
+        let mut out: Vec<ContactStats> = people
+            .into_iter()
+            .map(|p| {
+                let at = times.of(p.id);
+                let count =
+                    |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
+                ContactStats {
+                    id: p.id,
+                    name: p.name,
+                    tier: p.tier,
+                    net_type: p.net_type,
+                    cadence_days: p.cadence_days,
+                    is_me: p.is_me,
+                    birthday: p.birthday,
+                    created_at: p.id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+                    last_contact: at.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()),
+                    interactions_365d: count(since_365),
+                    interactions_90d: count(since_90),
+                }
+            })
+            .collect();
+        out.sort_by_key(|c| c.id);
+        Ok(out)
+    }
+
+    /// The cached blob `key`, decoded; if it does not decode (written by a different build),
+    /// a fresh one from the tables.
+    fn load<T>(
+        &mut self,
+        key: &str,
+        counter: Counter,
+        build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
+        decode: fn(&[u8]) -> Option<T>,
+    ) -> Result<T> {
+        let blob = derived::cached(self.db(), key, counter, build)?;
+        match decode(&blob) {
+            Some(v) => Ok(v),
+            None => decode(&build(self.db())?).ok_or_else(|| bad_blob(key)),
+        }
+    }
+}
+
+/// The columns of a live named person that the whole-network reads show, cached as
+/// `people.v1`.
+struct PersonRow {
+    id: Id,
+    name: String,
+    tier: Option<String>,
+    net_type: Option<String>,
+    cadence_days: Option<i64>,
+    is_me: bool,
+    birthday: Option<String>,
+}
+
+fn build_people(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut e = Enc::default();
+    let mut n = 0u32;
+    let mut rows = Enc::default();
+    db.query_each(
+        "SELECT id, display_name, tier, net_type, cadence_days, is_me, birthday FROM people
+         WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id",
+        &[],
+        &mut |r| {
+            let Some(id) = id_of(&r[0]) else { return };
+            rows.id(id);
+            rows.opt_str(Some(r[1].text().unwrap_or_default()));
+            rows.opt_str(r[2].text());
+            rows.opt_str(r[3].text());
+            rows.opt_i64(r[4].int());
+            rows.u8(u8::from(r[5].int() == Some(1)));
+            rows.opt_str(r[6].text());
+            n += 1;
+        },
+    )?;
+    e.u32(n);
+    e.0.extend_from_slice(&rows.0);
+    Ok(e.0)
+}
+
+fn decode_people(blob: &[u8]) -> Option<Vec<PersonRow>> {
+    let mut d = Dec(blob);
+    let n = d.u32()? as usize;
+    let mut out = Vec::with_capacity(n.min(blob.len() / 16));
+    for _ in 0..n {
+        out.push(PersonRow {
+            id: d.id()?,
+            name: d.opt_str()?.unwrap_or_default(),
+            tier: d.opt_str()?,
+            net_type: d.opt_str()?,
+            cadence_days: d.opt_i64()?,
+            is_me: d.u8()? == 1,
+            birthday: d.opt_str()?,
+        });
+    }
+    d.is_empty().then_some(out)
+}
+
+/// The last contact per person, in [`ContactTimes`] form (one time each): `contacts.last.v1`.
+fn build_last_contacts(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut per: Vec<(Id, i64)> = Vec::new();
+    db.query_each(
+        "SELECT person, max(at) FROM participants WHERE deleted = 0 AND at IS NOT NULL AND person IS NOT NULL
+         GROUP BY person",
+        &[],
+        &mut |r| {
+            if let (Some(id), Some(at)) = (id_of(&r[0]), r[1].int()) {
+                per.push((id, at));
+            }
+        },
+    )?;
+    per.sort_unstable();
+    // One entry per id, even if two spellings of an id were grouped apart.
+    per.dedup_by(|later, first| {
+        if later.0 == first.0 {
+            first.1 = first.1.max(later.1);
+            true
+        } else {
+            false
+        }
+    });
+    let mut e = Enc::default();
+    e.u32(per.len() as u32);
+    for (i, (id, _)) in per.iter().enumerate() {
+        e.id(*id);
+        e.u32(i as u32 + 1);
+    }
+    for (_, at) in &per {
+        e.i64(*at);
+    }
+    Ok(e.0)
+}
+
+fn bad_blob(key: &str) -> Error {
+    Error::Database(format!("the freshly built cache `{key}` does not decode"))
+}
+
+/// The times of every live participation with a time, per person: the source of the last
+/// contact and the interaction counts, cached as `contacts.v1`, the gaps between times as varints.
+struct ContactTimes {
+    /// Sorted person ids.
+    ids: Vec<Id>,
+    /// `times[offsets[i]..offsets[i + 1]]` are person `i`'s, ascending.
+    offsets: Vec<u32>,
+    times: Vec<i64>,
+}
+
+impl ContactTimes {
+    fn of(&self, id: Id) -> &[i64] {
+        match self.ids.binary_search(&id) {
+            Ok(i) => &self.times[self.offsets[i] as usize..self.offsets[i + 1] as usize],
+            Err(_) => &[],
+        }
+    }
+
+    fn decode(blob: &[u8]) -> Option<ContactTimes> {
+        let mut d = Dec(blob);
+        let n = d.u32()? as usize;
+        let mut ids = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0u32);
+        for _ in 0..n {
+            ids.push(d.id()?);
+            let end = d.u32()?;
+            if end < *offsets.last()? {
+                return None;
+            }
+            offsets.push(end);
+        }
+        // Each person's times ascending: the first one whole, then the gaps as varints (about
+        // half the bytes of whole times, and the blob is read on every call).
+        let total = *offsets.last()? as usize;
+        let mut times = Vec::with_capacity(total);
+        for w in offsets.windows(2) {
+            let mut t = 0i64;
+            for k in w[0]..w[1] {
+                t = if k == w[0] { d.i64()? } else { t.wrapping_add(d.varint()? as i64) };
+                times.push(t);
+            }
+        }
+        (d.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(ContactTimes { ids, offsets, times })
+    }
+}
+
+fn build_contact_times(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut per: Vec<(Id, Vec<i64>)> = Vec::new();
+    let mut last_text = String::new();
+    db.query_each(
+        "SELECT person, at FROM participants WHERE deleted = 0 AND at IS NOT NULL AND person IS NOT NULL ORDER BY person",
+        &[],
+        &mut |r| {
+            let (Some(p), Some(at)) = (r[0].text(), r[1].int()) else { return };
+            // Rows come grouped by person: parse an id once per person, not once per row.
+            if p != last_text || per.is_empty() {
+                let Ok(id) = p.parse::<Id>() else { return };
+                last_text.clear();
+                last_text.push_str(p);
+                per.push((id, Vec::new()));
+            }
+            if let Some((_, v)) = per.last_mut() {
+                v.push(at);
+            }
+        },
+    )?;
+    per.sort_by_key(|(id, _)| *id);
+    // One entry per id, even if two spellings of an id came apart in the scan.
+    let mut merged: Vec<(Id, Vec<i64>)> = Vec::with_capacity(per.len());
+    for (id, v) in per {
+        match merged.last_mut() {
+            Some((last, times)) if *last == id => times.extend(v),
+            _ => merged.push((id, v)),
+        }
+    }
+    let mut per = merged;
+    let mut e = Enc::default();
+    e.u32(per.len() as u32);
+    let mut end = 0u32;
+    for (id, v) in &mut per {
+        v.sort_unstable();
+        end += v.len() as u32;
+        e.id(*id);
+        e.u32(end);
+    }
+    for (_, v) in &per {
+        if let Some((&first, rest)) = v.split_first() {
+            e.i64(first);
+            let mut prev = first;
+            for &t in rest {
+                e.varint(t.wrapping_sub(prev) as u64);
+                prev = t;
+            }
+        }
+    }
+    Ok(e.0)
+}
+
+fn build_exchange_totals(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let rows = db.query(
+        "SELECT person, direction, CAST(sum(CASE WHEN weight >= 1 THEN weight ELSE 1 END) AS BIGINT)
+         FROM exchanges WHERE deleted = 0 AND at IS NOT NULL GROUP BY person, direction",
+        &[],
+    )?;
+    let mut out: HashMap<Id, ExchangeTotals> = HashMap::new();
+    for r in rows {
+        let Some(id) = id_of(&r[0]) else { continue };
+        let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+        let t = out.entry(id).or_default();
+        match r[1].text() {
+            Some("gave") => t.gave = t.gave.saturating_add(n),
+            Some("got") => t.got = t.got.saturating_add(n),
+            _ => {}
+        }
+    }
+    let mut e = Enc::default();
+    e.u32(out.len() as u32);
+    for (id, t) in out {
+        e.id(id);
+        e.u32(t.gave);
+        e.u32(t.got);
+    }
+    Ok(e.0)
+}
+
+fn decode_exchange_totals(blob: &[u8]) -> Option<HashMap<Id, ExchangeTotals>> {
+    let mut d = Dec(blob);
+    let n = d.u32()? as usize;
+    let mut out = HashMap::with_capacity(n);
+    for _ in 0..n {
+        let id = d.id()?;
+        out.insert(id, ExchangeTotals { gave: d.u32()?, got: d.u32()? });
+    }
+    d.is_empty().then_some(out)
+}
+
+/// The tie graph's source, cached as `graph.v1`: the live named people in id order (node
+/// numbers), and each live tie between two of them as (node, node, strength).
+fn build_graph(db: &mut dyn Backend) -> Result<Vec<u8>> {
+    let mut ids: Vec<Id> = Vec::new();
+    db.query_each("SELECT id FROM people WHERE deleted = 0 AND display_name IS NOT NULL ORDER BY id", &[], &mut |r| {
+        if let Some(id) = id_of(&r[0]) {
+            ids.push(id);
+        }
+    })?;
+    let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
+    let mut e = Enc::default();
+    e.u32(ids.len() as u32);
+    for &id in &ids {
+        e.id(id);
+    }
+    let mut edges = Enc::default();
+    let mut m = 0u32;
+    db.query_each("SELECT a, b, strength FROM ties WHERE deleted = 0", &[], &mut |r| {
+        let (Some(a), Some(b)) = (
+            r[0].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+            r[1].text().and_then(|s| s.parse::<Id>().ok()).and_then(|id| index.get(&id).copied()),
+        ) else {
+            return;
+        };
+        edges.u32(a);
+        edges.u32(b);
+        edges.u8(r[2].int().unwrap_or(3).clamp(1, 5) as u8);
+        m += 1;
+    })?;
+    e.u32(m);
+    e.0.extend_from_slice(&edges.0);
+    Ok(e.0)
+}
+
+type GraphSource = (Vec<Id>, Vec<(u32, u32, u8)>);
+
+fn decode_graph(blob: &[u8]) -> Option<GraphSource> {
+    let mut d = Dec(blob);
+    let n = d.u32()?;
+    let mut ids = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        ids.push(d.id()?);
+    }
+    let m = d.u32()? as usize;
+    let mut edges = Vec::with_capacity(m);
+    for _ in 0..m {
+        let (a, b, s) = (d.u32()?, d.u32()?, d.u8()?);
+        if a >= n || b >= n {
+            return None;
+        }
+        edges.push((a, b, s));
+    }
+    d.is_empty().then_some((ids, edges))
 }

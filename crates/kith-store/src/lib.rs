@@ -12,6 +12,7 @@ pub mod agenda;
 mod apply;
 mod backend;
 mod bulk;
+mod derived;
 pub mod edit;
 mod intel;
 mod migrate;

@@ -52,10 +52,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "derived",
+        shared: include_str!("../migrations/0006_derived.sql"),
+        sqlite: include_str!("../migrations/0006_derived.sqlite.sql"),
+        postgres: include_str!("../migrations/0006_derived.pg.sql"),
+    },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();
@@ -71,9 +78,9 @@ pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
             "the database is at schema version {current}, newer than this kith understands ({SCHEMA_VERSION}); upgrade kith"
         )));
     }
-    // Every migration not yet recorded runs, not only those above the highest recorded: versions
-    // are numbered on separate branches (2-4 elsewhere, 5 here), so a database may have 5 and
-    // still lack 2 once they meet. Migrations with distinct numbers must not depend on each other.
+    // Every migration not yet recorded runs, not only those above the highest recorded: a
+    // database made by a build that had a later migration but not an earlier one still gets the
+    // earlier one. Migrations with distinct numbers must not depend on each other's order.
     let applied = applied_versions(db)?;
     for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         let (txt, specific, begin) = match engine {
@@ -111,4 +118,23 @@ fn applied_versions(db: &mut dyn Backend) -> Result<Vec<i64>> {
 fn current_version(db: &mut dyn Backend) -> Result<i64> {
     let rows = db.query("SELECT max(version) FROM schema_migrations", &[])?;
     Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_numbered_below_the_current_version_still_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::backend::Sqlite::open(&dir.path().join("t.db")).unwrap();
+        migrate(&mut db).unwrap();
+        // As if migration 4 came from a branch merged after the database reached 6.
+        db.batch("DELETE FROM schema_migrations WHERE version = 4; DROP INDEX people_me;").unwrap();
+        migrate(&mut db).unwrap();
+        assert!(applied_versions(&mut db).unwrap().contains(&4));
+        let index = db.query("SELECT count(*) FROM sqlite_master WHERE name = 'people_me'", &[]).unwrap();
+        assert_eq!(index[0][0], Val::Int(1));
+        assert_eq!(current_version(&mut db).unwrap(), SCHEMA_VERSION);
+    }
 }

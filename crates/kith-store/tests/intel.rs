@@ -13,7 +13,13 @@ conformance!(
     contact_stats_follow_interactions,
     exchanges_follow_their_interaction,
     contact_stats_do_not_depend_on_op_order,
-    tie_graph_has_live_ties
+    tie_graph_has_live_ties,
+    cached_contact_stats_follow_every_change,
+    cached_exchange_totals_follow_every_change,
+    cached_tie_graph_follows_every_change,
+    caches_follow_changes_from_another_connection,
+    caches_are_stored_and_invalidated_by_kind,
+    a_read_does_not_wait_for_a_writer_to_store_its_cache
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -166,4 +172,269 @@ fn tie_graph_has_live_ties(db: &mut TestDb) {
     let g = s.tie_graph(Some(me), now()).unwrap();
     assert_eq!(g.graph.edge_count(), 1);
     assert!(g.node(bob).is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The caches of whole-network reads (`derived`): every read after a change sees the change.
+
+/// Ann's stats from the whole-network read (cached), checked against the one-person read (SQL).
+fn all_stats(store: &mut Store, who: Id) -> (Option<i64>, u32, u32) {
+    let all = store.contact_stats(None, now()).unwrap();
+    let s = all.into_iter().find(|s| s.id == who).unwrap();
+    let got =
+        (s.last_contact.map(|t| (NOW as i64 - t.as_millisecond()) / DAY), s.interactions_365d, s.interactions_90d);
+    assert_eq!(got, stats(store, who), "cached and uncached stats differ");
+    let last = store.last_contacts(now()).unwrap().into_iter().find(|s| s.id == who).unwrap();
+    assert_eq!(last.last_contact.map(|t| (NOW as i64 - t.as_millisecond()) / DAY), got.0);
+    got
+}
+
+fn cached_contact_stats_follow_every_change(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ann = person(s, "Ann");
+    assert_eq!(all_stats(s, ann), (None, 0, 0));
+    assert_eq!(all_stats(s, ann), (None, 0, 0));
+    let (a, b, c) = (s.new_id(NOW), s.new_id(NOW), s.new_id(NOW));
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, a, ann, 200);
+    meet(&mut cs, b, ann, 30);
+    meet(&mut cs, c, ann, 400);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(all_stats(s, ann), (Some(30), 2, 1));
+    assert_eq!(all_stats(s, ann), (Some(30), 2, 1));
+
+    // A new person is in the list at once; one with no name is not.
+    let bob = person(s, "Bob");
+    assert_eq!(all_stats(s, bob), (None, 0, 0));
+
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Interaction, a, "occurred_at", NOW as i64 - 2 * DAY);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(all_stats(s, ann), (Some(2), 2, 2));
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Interaction, a, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(all_stats(s, ann), (Some(30), 1, 1));
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Participant, Id::derive(b, "participant", &ann.to_string()), true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(all_stats(s, ann), (Some(400), 0, 0));
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Interaction, a, false);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(all_stats(s, ann), (Some(2), 1, 1));
+
+    // A renamed person shows the new name; a removed one is gone.
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, ann, "display_name", "Ann B");
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.contact_stats(None, now()).unwrap().iter().any(|c| c.id == ann && c.name == "Ann B"));
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, ann, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.contact_stats(None, now()).unwrap().iter().all(|c| c.id != ann));
+}
+
+fn exchange(cs: &mut ChangeSet, e: Id, interaction: Id, who: Id, direction: &str, weight: i64) {
+    cs.set(Kind::Exchange, e, "interaction", interaction.to_string());
+    cs.set(Kind::Exchange, e, "person", who.to_string());
+    cs.set(Kind::Exchange, e, "direction", direction);
+    cs.set(Kind::Exchange, e, "kind", "intro");
+    cs.set(Kind::Exchange, e, "weight", weight);
+}
+
+fn cached_exchange_totals_follow_every_change(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ann = person(s, "Ann");
+    assert!(s.exchange_totals().unwrap().is_empty());
+    let i = s.new_id(NOW);
+    let (e1, e2) = (s.new_id(NOW), s.new_id(NOW));
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, i, ann, 3);
+    exchange(&mut cs, e1, i, ann, "gave", 2);
+    s.commit(cs, "test", NOW).unwrap();
+    let t = s.exchange_totals().unwrap()[&ann];
+    assert_eq!((t.gave, t.got), (2, 0));
+    assert_eq!(s.exchange_totals().unwrap()[&ann], t);
+
+    let mut cs = ChangeSet::new();
+    exchange(&mut cs, e2, i, ann, "got", 0);
+    s.commit(cs, "test", NOW).unwrap();
+    let t = s.exchange_totals().unwrap()[&ann];
+    assert_eq!((t.gave, t.got), (2, 1));
+
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Exchange, e1, "weight", 5);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(s.exchange_totals().unwrap()[&ann].gave, 5);
+
+    // Removing the interaction takes its exchanges out.
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Interaction, i, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(s.exchange_totals().unwrap().is_empty());
+}
+
+fn tie(cs: &mut ChangeSet, a: Id, b: Id, strength: i64) -> Id {
+    let t = Id::derive(a, "tie", &b.to_string());
+    cs.set(Kind::Tie, t, "a", a.to_string());
+    cs.set(Kind::Tie, t, "b", b.to_string());
+    cs.set(Kind::Tie, t, "strength", strength);
+    t
+}
+
+fn cached_tie_graph_follows_every_change(db: &mut TestDb) {
+    let s = &mut db.store;
+    let (me, ann, bob) = (person(s, "Me"), person(s, "Ann"), person(s, "Bob"));
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, me, "is_me", true);
+    tie(&mut cs, me, ann, 4);
+    s.commit(cs, "test", NOW).unwrap();
+    for _ in 0..2 {
+        let g = s.tie_graph(Some(me), now()).unwrap();
+        assert_eq!((g.graph.node_count(), g.graph.edge_count()), (3, 1));
+        assert_eq!(g.graph.edge(g.node(me).unwrap(), g.node(ann).unwrap()).unwrap().recency, 0.0);
+    }
+
+    // A new tie, a new strength.
+    let mut cs = ChangeSet::new();
+    let t = tie(&mut cs, ann, bob, 2);
+    s.commit(cs, "test", NOW).unwrap();
+    let g = s.tie_graph(Some(me), now()).unwrap();
+    assert_eq!(g.graph.edge_count(), 2);
+    assert_eq!(g.graph.edge(g.node(ann).unwrap(), g.node(bob).unwrap()).unwrap().strength, 2);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Tie, t, "strength", 5);
+    s.commit(cs, "test", NOW).unwrap();
+    let g = s.tie_graph(Some(me), now()).unwrap();
+    assert_eq!(g.graph.edge(g.node(ann).unwrap(), g.node(bob).unwrap()).unwrap().strength, 5);
+
+    // Recency of my ties is read fresh: talking to Ann warms my tie with her.
+    let i = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, i, ann, 0);
+    s.commit(cs, "test", NOW).unwrap();
+    let g = s.tie_graph(Some(me), now()).unwrap();
+    assert!(g.graph.edge(g.node(me).unwrap(), g.node(ann).unwrap()).unwrap().recency > 0.99);
+
+    // A new person is a node; a removed tie or person is gone.
+    let cy = person(s, "Cy");
+    let g = s.tie_graph(Some(me), now()).unwrap();
+    assert_eq!(g.graph.node_count(), 4);
+    assert!(g.node(cy).is_some());
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Tie, t, true);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(s.tie_graph(Some(me), now()).unwrap().graph.edge_count(), 1);
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, ann, true);
+    s.commit(cs, "test", NOW).unwrap();
+    let g = s.tie_graph(Some(me), now()).unwrap();
+    assert_eq!((g.graph.node_count(), g.graph.edge_count()), (3, 0));
+    assert!(g.node(ann).is_none());
+}
+
+/// A change by another process (another connection) is seen by a store that has already
+/// cached its reads, and ops from a peer applied children first invalidate too.
+fn caches_follow_changes_from_another_connection(db: &mut TestDb) {
+    let ann = person(&mut db.store, "Ann");
+    let bob = person(&mut db.store, "Bob");
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 0);
+    assert_eq!(all_stats(&mut db.store, ann), (None, 0, 0));
+    assert!(db.store.exchange_totals().unwrap().is_empty());
+
+    let mut other = Store::open(&db.location).unwrap();
+    let i = other.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    tie(&mut cs, ann, bob, 3);
+    meet(&mut cs, i, ann, 10);
+    exchange(&mut cs, other.new_id(NOW), i, ann, "got", 1);
+    other.commit(cs, "test", NOW).unwrap();
+    drop(other);
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
+    assert_eq!(all_stats(&mut db.store, ann), (Some(10), 1, 1));
+    assert_eq!(db.store.exchange_totals().unwrap()[&ann].got, 1);
+
+    // A peer's ops, applied one at a time children first.
+    let cy = person(&mut db.store, "Cy");
+    let j = db.store.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, j, bob, 1);
+    tie(&mut cs, bob, cy, 5);
+    let mut clock = kith_core::Clock::resume(kith_core::Hlc::default());
+    let mut n = 0u8;
+    let mut random = || {
+        n += 1;
+        [n; 10]
+    };
+    let ops = cs.stamp(&mut kith_core::Stamper {
+        clock: &mut clock,
+        wall_ms: NOW,
+        node: kith_core::NodeId(7),
+        actor: "peer",
+        random: &mut random,
+    });
+    for op in ops.iter().rev() {
+        db.store.apply(std::slice::from_ref(op)).unwrap();
+        assert_eq!(
+            all_stats(&mut db.store, bob).0.is_some(),
+            db.store.contact_stats(Some(bob), now()).unwrap()[0].last_contact.is_some()
+        );
+        db.store.tie_graph(None, now()).unwrap();
+    }
+    assert_eq!(all_stats(&mut db.store, bob), (Some(1), 1, 1));
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 2);
+}
+
+fn caches_are_stored_and_invalidated_by_kind(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ann = person(s, "Ann");
+    s.tie_graph(None, now()).unwrap();
+    s.contact_stats(None, now()).unwrap();
+    s.exchange_totals().unwrap();
+    let current = |s: &mut Store| -> Vec<(String, bool)> { s.cache_status().unwrap() };
+    let keys: Vec<String> = current(s).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["contacts.v1", "exchanges.v1", "graph.v1", "people.v1"]);
+    assert!(current(s).iter().all(|(_, ok)| *ok));
+    // A task changes none of them.
+    let mut cs = ChangeSet::new();
+    let t = s.new_id(NOW);
+    cs.set(Kind::Task, t, "title", "call Ann");
+    s.commit(cs, "test", NOW).unwrap();
+    assert!(current(s).iter().all(|(_, ok)| *ok));
+    // A participant changes the contact times only; an interaction also the exchanges.
+    let i = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    let pt = Id::derive(i, "participant", &ann.to_string());
+    cs.set(Kind::Participant, pt, "person", ann.to_string());
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(current(s).iter().map(|(_, ok)| *ok).collect::<Vec<_>>(), [false, true, true, true]);
+    let mut cs = ChangeSet::new();
+    meet(&mut cs, i, ann, 1);
+    s.commit(cs, "test", NOW).unwrap();
+    assert_eq!(current(s).iter().map(|(_, ok)| *ok).collect::<Vec<_>>(), [false, false, true, true]);
+    // A person changes the people and the graph.
+    person(s, "Bob");
+    assert!(current(s).iter().all(|(_, ok)| !*ok));
+    s.tie_graph(None, now()).unwrap();
+    s.contact_stats(None, now()).unwrap();
+    s.exchange_totals().unwrap();
+    assert!(current(s).iter().all(|(_, ok)| *ok));
+}
+
+/// Storing a cache is skipped, not waited for, while another connection holds the write lock
+/// (an import): the read answers at once, from the tables.
+fn a_read_does_not_wait_for_a_writer_to_store_its_cache(db: &mut TestDb) {
+    let (ann, bob) = (person(&mut db.store, "Ann"), person(&mut db.store, "Bob"));
+    let mut writer = Store::open(&db.location).unwrap();
+    writer.begin_bulk().unwrap();
+    let mut cs = ChangeSet::new();
+    tie(&mut cs, ann, bob, 3);
+    writer.commit(cs, "test", NOW).unwrap();
+    let started = std::time::Instant::now();
+    let g = db.store.tie_graph(None, now()).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "waited {:?}", started.elapsed());
+    assert_eq!((g.graph.node_count(), g.graph.edge_count()), (2, 0), "the import is not committed yet");
+    writer.end_bulk(true).unwrap();
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
 }

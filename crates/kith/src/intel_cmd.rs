@@ -19,7 +19,7 @@ use kith_core::intel::ledger::{ledger, person_ledger};
 use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
 use kith_core::intel::plan::{Anniversary, Busy, DayPlan, PlanTask, plan_day, plan_week};
 use kith_core::intel::rank::{self, RankInput};
-use kith_core::intel::warmth::{Warmth, WarmthInput, warmth};
+use kith_core::intel::warmth::{Warmth, WarmthInput, warmth, warmth_score};
 use kith_core::intel::{PersonRef, Settings};
 use kith_core::model::{Birthday, InteractionKind, NetType, TaskStatus, Tier};
 use kith_core::paths::{By, DEFAULT_MAX_HOPS, Path};
@@ -792,18 +792,31 @@ pub fn rank_cmd(ctx: &mut Ctx, a: RankArgs) -> Result<()> {
         rank::DEFAULT_TOLERANCE,
     );
     let cfg = settings();
+    // The stats and the graph's nodes are both in id order: find each person's node by walking
+    // the two lists together rather than by 100,000 hash lookups.
+    let sorted = g.ids.is_sorted();
+    let mut cursor = 0usize;
+    let mut node_of = |id: Id| -> Option<u32> {
+        if !sorted {
+            return g.node(id);
+        }
+        while cursor < g.ids.len() && g.ids[cursor] < id {
+            cursor += 1;
+        }
+        (g.ids.get(cursor) == Some(&id)).then_some(cursor as u32)
+    };
     let inputs: Vec<RankInput> = stats
         .iter()
         .filter(|s| !s.is_me)
         .map(|s| {
             let t = totals.get(&s.id).copied().unwrap_or_default();
-            let w = warmth(&warmth_input(s, &cfg, t.gave, t.got, ties.get(&s.id).copied()), &cfg, now);
+            let score = warmth_score(&warmth_input(s, &cfg, t.gave, t.got, ties.get(&s.id).copied()), &cfg, now);
             RankInput {
                 id: s.id,
                 name: s.name.clone(),
                 tier: tier_of(&s.tier),
-                warmth: w.score,
-                centrality: g.node(s.id).and_then(|n| pr.get(n as usize).copied()).unwrap_or(0.0),
+                warmth: score,
+                centrality: node_of(s.id).and_then(|n| pr.get(n as usize).copied()).unwrap_or(0.0),
                 gave: t.gave,
                 got: t.got,
                 open_hooks: hooks.get(&s.id).copied().unwrap_or(0),

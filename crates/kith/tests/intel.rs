@@ -88,6 +88,7 @@ both!(
     remind_exit_status,
     match_explains_offers,
     rank_shows_components,
+    cached_network_reads_see_the_next_change,
 );
 
 /// Me, Ann (A) – Bob (B) – Carol (C, at Acme) in a chain of ties, Dan (D) alone, and Annika, whose
@@ -448,4 +449,35 @@ fn rank_shows_components(k: &Kith) {
     assert!(!r.iter().any(|x| x["name"] == "Mia Me"), "me is not ranked");
     let human = k.ok(&["rank"]);
     assert!(human.contains("Why Ann Lee is first"), "{human}");
+}
+
+/// path, rank and reconnect keep compact copies of the network in the database (`derived`);
+/// each call after a change must see the change.
+fn cached_network_reads_see_the_next_change(k: &Kith) {
+    network(k);
+    let hops = |k: &Kith| k.json(&["path", "Carol King"])["paths"][0]["hops"].clone();
+    assert_eq!(hops(k), 3);
+    assert_eq!(hops(k), 3);
+    k.ok(&["tie", "add", "me", "Carol King", "--kind", "friend", "--strength", "2"]);
+    assert_eq!(hops(k), 1);
+
+    let dan = |k: &Kith| -> Value {
+        let r = k.json(&["rank", "--limit", "10"]);
+        r.as_array().unwrap().iter().find(|x| x["name"] == "Dan Solo").cloned().unwrap()
+    };
+    let points = |x: &Value, part: &str| -> f64 {
+        x["components"].as_array().unwrap().iter().find(|c| c["name"] == part).unwrap()["points"].as_f64().unwrap()
+    };
+    let before = dan(k);
+    assert_eq!(points(&before, "reciprocity"), 0.0);
+    k.ok(&["log", "Dan Solo", "--kind", "call", "--at", "yesterday 17:00", "--gave", "intro to Bob"]);
+    let after = dan(k);
+    assert!(points(&after, "reciprocity") > 0.0, "{after}");
+    assert!(points(&after, "warmth") > points(&before, "warmth"), "{before} then {after}");
+
+    // A renamed person is shown by the new name at once.
+    k.ok(&["person", "edit", "Dan Solo", "--name", "Daniel Solo"]);
+    let r = k.json(&["rank", "--limit", "10"]);
+    assert!(r.as_array().unwrap().iter().any(|x| x["name"] == "Daniel Solo"), "{r}");
+    assert!(!r.as_array().unwrap().iter().any(|x| x["name"] == "Dan Solo"), "{r}");
 }

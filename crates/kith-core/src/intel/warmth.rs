@@ -54,17 +54,7 @@ pub struct Warmth {
 
 /// The warmth of one relationship at `now`.
 pub fn warmth(input: &WarmthInput, settings: &Settings, now: Timestamp) -> Warmth {
-    let w = &settings.warmth;
-    let raw = [w.recency, w.frequency, w.reciprocity, w.tie].map(|x| if x.is_finite() && x > 0.0 { x } else { 0.0 });
-    let total: f64 = raw.iter().sum();
-    // Scale the weights so the maxima sum to 100; all-zero weights fall back to the defaults.
-    let max = if total > 0.0 {
-        raw.map(|x| x * 100.0 / total)
-    } else {
-        let d = super::settings::WarmthWeights::default();
-        [d.recency, d.frequency, d.reciprocity, d.tie]
-    };
-
+    let max = maxima(settings);
     let (recency, recency_note) = recency(input, now);
     let (frequency, frequency_note) = frequency(input);
     let (reciprocity, reciprocity_note) = reciprocity(input.gave, input.got);
@@ -91,6 +81,67 @@ pub fn warmth(input: &WarmthInput, settings: &Settings, now: Timestamp) -> Warmt
     Warmth { score, label: label(score), components }
 }
 
+/// `warmth(input, settings, now).score` without the explanations: `kith rank` scores 100,000
+/// people and shows the parts of none of them, and the notes' formatting was most of the cost.
+pub fn warmth_score(input: &WarmthInput, settings: &Settings, now: Timestamp) -> u8 {
+    let values = [
+        recency_value(input, now),
+        frequency_value(input),
+        reciprocity_value(input.gave, input.got),
+        tie_value(input.tie_strength),
+    ];
+    let sum: f64 =
+        values.into_iter().zip(maxima(settings)).map(|(value, max)| round_to(value.clamp(0.0, 1.0) * max, 1)).sum();
+    sum.round().clamp(0.0, 100.0) as u8
+}
+
+/// The parts' maximum points: the weights scaled to sum to 100; all-zero weights fall back to
+/// the defaults.
+fn maxima(settings: &Settings) -> [f64; 4] {
+    let w = &settings.warmth;
+    let raw = [w.recency, w.frequency, w.reciprocity, w.tie].map(|x| if x.is_finite() && x > 0.0 { x } else { 0.0 });
+    let total: f64 = raw.iter().sum();
+    if total > 0.0 {
+        raw.map(|x| x * 100.0 / total)
+    } else {
+        let d = super::settings::WarmthWeights::default();
+        [d.recency, d.frequency, d.reciprocity, d.tie]
+    }
+}
+
+fn recency_value(input: &WarmthInput, now: Timestamp) -> f64 {
+    let Some(last) = input.last_contact else { return 0.0 };
+    let half_life = f64::from(input.cadence_days.max(1));
+    // A contact dated in the future (an arranged meeting) is as fresh as it gets.
+    let days = days_between(last, now).max(0.0);
+    0.5f64.powf(days / half_life)
+}
+
+fn frequency_value(input: &WarmthInput) -> f64 {
+    // The 90 days are part of the 365; odd input where they are not is read generously.
+    let year = input.interactions_365d.max(input.interactions_90d);
+    let effective = f64::from(year) + f64::from(input.interactions_90d);
+    ((1.0 + effective).ln() / (1.0 + FREQUENCY_SATURATION).ln()).min(1.0)
+}
+
+fn reciprocity_value(gave: u32, got: u32) -> f64 {
+    let total = f64::from(gave) + f64::from(got);
+    if total == 0.0 {
+        return 0.5;
+    }
+    let share = f64::from(gave) / total;
+    let value = if share <= 0.5 { 0.1 + 0.9 * share / 0.5 } else { 1.0 - 0.3 * (share - 0.5) / 0.5 };
+    let confidence = total / (total + RECIPROCITY_PRIOR);
+    0.5 + (value - 0.5) * confidence
+}
+
+fn tie_value(strength: Option<u8>) -> f64 {
+    match strength {
+        None | Some(0) => 0.0,
+        Some(s) => f64::from(s.min(5)) / 5.0,
+    }
+}
+
 /// The word for a warmth score.
 pub fn label(score: u8) -> &'static str {
     match score {
@@ -106,10 +157,8 @@ fn recency(input: &WarmthInput, now: Timestamp) -> (f64, String) {
     let Some(last) = input.last_contact else {
         return (0.0, "never contacted".to_string());
     };
-    let half_life = f64::from(input.cadence_days.max(1));
-    // A contact dated in the future (an arranged meeting) is as fresh as it gets.
+    let value = recency_value(input, now);
     let days = days_between(last, now).max(0.0);
-    let value = 0.5f64.powf(days / half_life);
     let when = if days < 1.0 { "today".to_string() } else { format!("{} ago", human_days(days)) };
     (value, format!("last contact {when}; halves every {} days", input.cadence_days.max(1)))
 }
@@ -118,8 +167,7 @@ fn frequency(input: &WarmthInput) -> (f64, String) {
     // The 90 days are part of the 365; odd input where they are not is read generously.
     let year = input.interactions_365d.max(input.interactions_90d);
     let quarter = input.interactions_90d;
-    let effective = f64::from(year) + f64::from(quarter);
-    let value = ((1.0 + effective).ln() / (1.0 + FREQUENCY_SATURATION).ln()).min(1.0);
+    let value = frequency_value(input);
     let note = match (year, quarter) {
         (0, _) => "no interactions in the last year".to_string(),
         (y, q) => format!("{y} interaction{} in the last year, {q} in the last 90 days", if y == 1 { "" } else { "s" }),
@@ -131,14 +179,10 @@ fn frequency(input: &WarmthInput) -> (f64, String) {
 /// (gave + got): 0.1 when I only take, 1.0 when balanced, 0.7 when I only give, linear in
 /// between; then pulled toward the neutral 0.5 when there are few exchanges.
 fn reciprocity(gave: u32, got: u32) -> (f64, String) {
-    let total = f64::from(gave) + f64::from(got);
-    if total == 0.0 {
+    if gave == 0 && got == 0 {
         return (0.5, "no exchanges yet".to_string());
     }
-    let share = f64::from(gave) / total;
-    let value = if share <= 0.5 { 0.1 + 0.9 * share / 0.5 } else { 1.0 - 0.3 * (share - 0.5) / 0.5 };
-    let confidence = total / (total + RECIPROCITY_PRIOR);
-    let value = 0.5 + (value - 0.5) * confidence;
+    let value = reciprocity_value(gave, got);
     let how = if gave == got {
         "balanced"
     } else if got == 0 {
@@ -156,10 +200,7 @@ fn reciprocity(gave: u32, got: u32) -> (f64, String) {
 fn tie(strength: Option<u8>) -> (f64, String) {
     match strength {
         None | Some(0) => (0.0, "no tie strength recorded".to_string()),
-        Some(s) => {
-            let s = s.min(5);
-            (f64::from(s) / 5.0, format!("tie strength {s} of 5"))
-        }
+        Some(s) => (tie_value(Some(s)), format!("tie strength {} of 5", s.min(5))),
     }
 }
 
@@ -292,6 +333,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_score_alone_equals_the_explained_score(i in arb_input(), weights in prop::array::uniform4(0.0f64..50.0)) {
+            let mut s = Settings::default();
+            prop_assert_eq!(warmth_score(&i, &s, now()), warmth(&i, &s, now()).score);
+            [s.warmth.recency, s.warmth.frequency, s.warmth.reciprocity, s.warmth.tie] = weights;
+            prop_assert_eq!(warmth_score(&i, &s, now()), warmth(&i, &s, now()).score);
+        }
+
         #[test]
         fn score_is_bounded_and_the_sum_of_its_parts(i in arb_input()) {
             let w = warmth(&i, &Settings::default(), now());

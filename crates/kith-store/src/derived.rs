@@ -1,0 +1,221 @@
+//! Caches of whole-network reads, stored in the database and keyed by a data version.
+//!
+//! `kith path`, `rank`, `reconnect` and `plan` each read the whole network (100,000 people,
+//! 400,000 ties, 1,000,000 participations at the scale kith aims for); with text UUID keys that
+//! costs a few hundred milliseconds per call in SQLite. The answers change only when certain
+//! kinds of records change, so the compact form of such a read (the tie graph as node ids and
+//! edge arrays, the contact times per person, the exchange sums) is kept in the `derived` table
+//! (migration 0006) as one blob per key, with the version of the data it was built from.
+//!
+//! `data_versions` holds one counter per group of kinds; `apply` bumps the counters of the kinds
+//! it changed, in the same transaction as the change, so a cached blob is current exactly when
+//! its version equals its counter. A read that finds the blob stale or missing rebuilds it from
+//! the tables and stores it (best effort: a read-only or busy database just skips the store).
+//!
+//! The cache is not state: it is never replicated, and deleting every row of `derived` changes
+//! nothing but speed. Its rows are written outside `apply` for that reason only.
+
+use std::collections::BTreeSet;
+
+use kith_core::{Id, Kind};
+
+use crate::Result;
+use crate::backend::{Backend, Val};
+
+/// A group of kinds whose changes invalidate the blobs built from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Counter {
+    /// People: names, tiers and the other columns the whole-network reads show.
+    People,
+    /// People (which are nodes, and their names) and ties: the tie graph.
+    Graph,
+    /// Interactions and participants: contact times per person.
+    Contacts,
+    /// Interactions and exchanges: exchange sums per person.
+    Exchanges,
+}
+
+impl Counter {
+    fn key(self) -> &'static str {
+        match self {
+            Counter::People => "people",
+            Counter::Graph => "graph",
+            Counter::Contacts => "contacts",
+            Counter::Exchanges => "exchanges",
+        }
+    }
+
+    /// The counters a change to a record of `kind` invalidates.
+    fn of(kind: Kind) -> &'static [Counter] {
+        match kind {
+            Kind::Person => &[Counter::People, Counter::Graph],
+            Kind::Tie => &[Counter::Graph],
+            Kind::Participant => &[Counter::Contacts],
+            Kind::Exchange => &[Counter::Exchanges],
+            // `participants.at` and `exchanges.at` follow their interaction.
+            Kind::Interaction => &[Counter::Contacts, Counter::Exchanges],
+            _ => &[],
+        }
+    }
+}
+
+/// Bump the counter of every group a change in `dirty` touched. Called by `apply` in its
+/// transaction.
+pub(crate) fn bump(db: &mut dyn Backend, dirty: &BTreeSet<(Kind, Id)>) -> Result<()> {
+    let counters: BTreeSet<Counter> = dirty.iter().flat_map(|(kind, _)| Counter::of(*kind).iter().copied()).collect();
+    for c in counters {
+        db.execute("UPDATE data_versions SET version = version + 1 WHERE key = ?", &[Val::from(c.key())])?;
+    }
+    Ok(())
+}
+
+/// The blob `key` built from the data of `counter`: the stored one if it is current, else a new
+/// one from `build`, stored for the next call. `key` names the layout too (`graph.v1`), so a
+/// kith that encodes differently uses its own rows.
+pub(crate) fn cached(
+    db: &mut dyn Backend,
+    key: &str,
+    counter: Counter,
+    build: impl FnOnce(&mut dyn Backend) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let rows = db.query(
+        "SELECT d.data FROM derived d JOIN data_versions v ON v.key = ? AND v.version = d.version WHERE d.key = ?",
+        &[Val::from(counter.key()), Val::from(key)],
+    )?;
+    if let Some(Val::Blob(b)) = rows.into_iter().next().and_then(|r| r.into_iter().next()) {
+        return Ok(b);
+    }
+    // The version is read before the data, so the blob is at least as new as its label: a
+    // concurrent change can only make it look stale, never make stale data look current.
+    let version = db.query("SELECT version FROM data_versions WHERE key = ?", &[Val::from(counter.key())])?;
+    let version = version.first().and_then(|r| r[0].int());
+    let data = build(db)?;
+    if let Some(v) = version {
+        // Best effort, without waiting for another writer: failing to store (read-only file, an
+        // import holding the lock) only costs the next call a rebuild.
+        let _ = db.execute_nowait(
+            "INSERT INTO derived (key, version, data) VALUES (?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET version = excluded.version, data = excluded.data
+             WHERE derived.version <= excluded.version",
+            &[Val::from(key), Val::Int(v), Val::Blob(data.clone())],
+        );
+    }
+    Ok(data)
+}
+
+/// Each stored blob by key, and whether it is current. A key is named after its counter
+/// (`graph.v1` is built from `graph`).
+pub(crate) fn status(db: &mut dyn Backend) -> Result<Vec<(String, bool)>> {
+    let counters = db.query("SELECT key, version FROM data_versions", &[])?;
+    let rows = db.query("SELECT key, version FROM derived ORDER BY key", &[])?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let key = r[0].text()?;
+            let counter = key.split('.').next()?;
+            let current = counters.iter().any(|c| c[0].text() == Some(counter) && c[1].int() == r[1].int());
+            Some((key.to_string(), current))
+        })
+        .collect())
+}
+
+/// Little-endian writer for the blobs.
+#[derive(Default)]
+pub(crate) struct Enc(pub Vec<u8>);
+
+impl Enc {
+    pub fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn id(&mut self, id: Id) {
+        self.0.extend_from_slice(id.uuid().as_bytes());
+    }
+    /// LEB128: seven bits a byte, small numbers short.
+    pub fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u32(u32::MAX),
+            Some(s) => {
+                self.u32(s.len() as u32);
+                self.0.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    pub fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1);
+                self.i64(v);
+            }
+        }
+    }
+}
+
+/// Reader for [`Enc`]'s blobs; `None` on a short or malformed blob (the caller rebuilds).
+pub(crate) struct Dec<'a>(pub &'a [u8]);
+
+impl Dec<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|b| b[0])
+    }
+    pub fn u32(&mut self) -> Option<u32> {
+        self.take::<4>().map(u32::from_le_bytes)
+    }
+    pub fn i64(&mut self) -> Option<i64> {
+        self.take::<8>().map(i64::from_le_bytes)
+    }
+    pub fn id(&mut self) -> Option<Id> {
+        self.take::<16>().map(|b| Id::from_uuid(uuid::Uuid::from_bytes(b)))
+    }
+    pub fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    pub fn opt_str(&mut self) -> Option<Option<String>> {
+        let n = self.u32()?;
+        if n == u32::MAX {
+            return Some(None);
+        }
+        let n = n as usize;
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(Some(std::str::from_utf8(head).ok()?.to_string()))
+    }
+    pub fn opt_i64(&mut self) -> Option<Option<i64>> {
+        match self.u8()? {
+            0 => Some(None),
+            _ => self.i64().map(Some),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
