@@ -93,6 +93,9 @@ pub enum Command {
     Debrief(crate::intel_cmd::DebriefArgs),
     /// What is due now and soon; exit status 10 when something is, 0 when nothing is
     Remind(crate::intel_cmd::RemindArgs),
+    /// The settings in effect (cadences, working hours, plan slots, warmth weights) and where
+    /// the file is: KITH_SETTINGS, else settings.toml in the XDG config dir
+    Settings,
     /// Bring people in from vCard or CSV files, or restore a kith backup
     #[command(subcommand)]
     Import(ImportCmd),

@@ -49,6 +49,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Plan(a) => crate::intel_cmd::plan(ctx, a),
         Command::Debrief(a) => crate::intel_cmd::debrief(ctx, a),
         Command::Remind(a) => crate::intel_cmd::remind(ctx, a),
+        Command::Settings => crate::intel_cmd::show_settings(ctx),
         Command::Serve(_) => Ok(()),
         Command::User(c) => crate::server_cmds::user(ctx, c),
         Command::Token(c) => crate::server_cmds::token(ctx, c),

@@ -4,8 +4,8 @@
 //! Each command reads what it needs from the store in a few aggregate queries
 //! (`kith_store::intel`), hands it to the pure algorithms of `kith_core::intel` and
 //! `kith_core::paths` with "now" and the time zone from [`Ctx`], and prints a table, Markdown or
-//! `--json` (field names in docs/cli-json.md). Settings are `kith_core::intel::Settings`'
-//! defaults (documented in the README); there is no settings file yet.
+//! `--json` (field names in docs/cli-json.md). Settings are `kith_core::intel::Settings`:
+//! the values in `settings.toml` over the defaults (`load_settings`; both documented in the README).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write};
@@ -27,6 +27,8 @@ use kith_core::when::parse_span;
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::{ContactStats, PersonView, TaskFilter};
 use serde::Serialize;
+use std::path::PathBuf;
+
 use serde_json::json;
 
 use crate::app::{Ctx, Failure, Result, usage};
@@ -34,9 +36,50 @@ use crate::out::{self, Cell, DIM, NAME, OK, WARN};
 
 const DAY_MS: i64 = 86_400_000;
 
-/// The settings every command uses: the documented defaults.
-fn settings() -> Settings {
-    Settings::default()
+/// Where the settings file is: `KITH_SETTINGS`, else `settings.toml` in kith's XDG config
+/// directory (`~/.config/kith/settings.toml`).
+pub(crate) fn settings_path() -> PathBuf {
+    match std::env::var_os("KITH_SETTINGS") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("kith").join("settings.toml"),
+    }
+}
+
+/// The settings every command uses: the file's values over the documented defaults (a missing
+/// file means all defaults). A file that does not parse, or asks for something unusable, is
+/// a usage error naming the file and the field.
+pub(crate) fn load_settings() -> Result<Settings> {
+    let path = settings_path();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+        Err(e) => return Err(usage(format!("cannot read the settings file {}: {e}", path.display()))),
+    };
+    let settings: Settings = toml::from_str(&text).map_err(|e| {
+        let message = e.message().trim_end();
+        let at = e
+            .span()
+            .map(|span| format!(" (line {})", text[..span.start].matches('\n').count() + 1))
+            .unwrap_or_default();
+        usage(format!("{}{at}: {message}", path.display()))
+    })?;
+    settings.check().map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    Ok(settings)
+}
+
+/// `kith settings`: where the file is, and the values in effect (as TOML a settings file can
+/// start from, or as JSON).
+pub fn show_settings(ctx: &mut Ctx) -> Result<()> {
+    let path = settings_path();
+    let settings = load_settings()?;
+    if ctx.json {
+        return out::json(&json!({ "path": path, "exists": path.exists(), "settings": settings }))
+            .map_err(Failure::from);
+    }
+    let body = toml::to_string(&settings).map_err(|e| Failure::Internal(e.into()))?;
+    let state = if path.exists() { "in effect" } else { "not there: these are the defaults" };
+    out::line(format!("# {} ({state})\n{body}", path.display()))?;
+    Ok(())
 }
 
 fn now(ctx: &Ctx) -> Timestamp {
@@ -118,7 +161,7 @@ pub fn person_warmth(ctx: &mut Ctx, p: &PersonView) -> Result<Option<Warmth>> {
     }
     let me = ctx.store.me()?;
     let tie = p.ties.iter().find(|t| Some(t.to_id) == me).map(|t| t.strength.unwrap_or(3).clamp(1, 5) as u8);
-    let cfg = settings();
+    let cfg = load_settings()?;
     Ok(Some(warmth(&warmth_input(&stats, &cfg, gave, got, tie), &cfg, now)))
 }
 
@@ -154,7 +197,7 @@ pub struct ReconnectArgs {
 /// chosen people read, for their suggested next step.
 fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
     let now = now(ctx);
-    let cfg = settings();
+    let cfg = load_settings()?;
     let stats = ctx.store.last_contacts(now)?;
     let mut contacts: Vec<Contact> = stats
         .into_iter()
@@ -791,7 +834,7 @@ pub fn rank_cmd(ctx: &mut Ctx, a: RankArgs) -> Result<()> {
         rank::DEFAULT_ITERATIONS,
         rank::DEFAULT_TOLERANCE,
     );
-    let cfg = settings();
+    let cfg = load_settings()?;
     // The stats and the graph's nodes are both in id order: find each person's node by walking
     // the two lists together rather than by 100,000 hash lookups.
     let sorted = g.ids.is_sorted();
@@ -955,7 +998,7 @@ fn person_brief(ctx: &mut Ctx, id: Id, me: Option<Id>) -> Result<PersonBrief> {
             summary: [i.summary.clone(), i.notes.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — "),
         })
         .collect();
-    let cfg = settings();
+    let cfg = load_settings()?;
     let (cadence_days, _) = cfg.cadence_days(tier_of(&p.tier), type_of(&p.net_type), cadence_override(p.cadence_days));
     let met = [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>();
     let met = (!met.is_empty()).then(|| met.join(", "));
@@ -1249,7 +1292,7 @@ pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
         })
         .collect();
     let candidates = reconnect_list(ctx, 50)?;
-    let cfg = settings();
+    let cfg = load_settings()?;
     let tz = ctx.tz().clone();
     let plans: Vec<DayPlan> = if a.week {
         plan_week(first, &tz, &cfg, &events, &tasks, &dates, &candidates)

@@ -41,6 +41,8 @@ impl Kith {
             .env("KITH_NOW", "2026-11-25T09:00:00Z")
             .env("TZ", "Europe/Prague")
             .env("KITH_ACTOR", "tester")
+            // Defaults, whatever settings file the machine running the tests has.
+            .env("KITH_SETTINGS", std::env::temp_dir().join("kith-tests-no-settings.toml"))
             .env("NO_COLOR", "1")
             .output()
             .expect("run kith");

@@ -14,6 +14,9 @@ use serde_json::Value;
 struct Kith {
     db: String,
     location: Location,
+    /// This test's settings file (absent unless a test writes it), so the machine's own
+    /// settings never change a result.
+    settings: tempfile::TempDir,
     _keep: Box<dyn std::any::Any>,
 }
 
@@ -27,13 +30,23 @@ impl Kith {
     fn sqlite() -> Kith {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kith.db");
-        Kith { db: path.display().to_string(), location: Location::Sqlite(path), _keep: Box::new(dir) }
+        Kith {
+            db: path.display().to_string(),
+            location: Location::Sqlite(path),
+            settings: tempfile::tempdir().unwrap(),
+            _keep: Box::new(dir),
+        }
     }
 
     fn postgres() -> Option<Kith> {
         let db = common::postgres()?;
         let Location::Postgres(url) = &db.location else { unreachable!() };
-        Some(Kith { db: url.clone(), location: db.location.clone(), _keep: Box::new(db) })
+        Some(Kith {
+            db: url.clone(),
+            location: db.location.clone(),
+            settings: tempfile::tempdir().unwrap(),
+            _keep: Box::new(db),
+        })
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -43,6 +56,7 @@ impl Kith {
             .env("KITH_NOW", "2026-11-25T09:00:00Z")
             .env("TZ", "Europe/Prague")
             .env("KITH_ACTOR", "tester")
+            .env("KITH_SETTINGS", self.settings_file())
             .env("NO_COLOR", "1")
             .output()
             .expect("run kith");
@@ -51,6 +65,10 @@ impl Kith {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    fn settings_file(&self) -> std::path::PathBuf {
+        self.settings.path().join("settings.toml")
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -89,6 +107,7 @@ both!(
     match_explains_offers,
     rank_shows_components,
     cached_network_reads_see_the_next_change,
+    settings_change_cadences_and_bad_files_are_refused,
 );
 
 /// Me, Ann (A) – Bob (B) – Carol (C, at Acme) in a chain of ties, Dan (D) alone, and Annika, whose
@@ -145,6 +164,31 @@ fn logged_call_resets_the_cadence(k: &Kith) {
     assert!(human.contains(&format!("Warmth {} / 100", w["score"])), "{human}");
     assert!(human.contains("tie strength 4 of 5"), "{human}");
     assert_eq!(k.json(&["me", "show"])["warmth"], Value::Null);
+}
+
+fn settings_change_cadences_and_bad_files_are_refused(k: &Kith) {
+    network(k);
+    // Ten days ago: within tier A's default fortnight.
+    k.ok(&["log", "Ann Lee", "--kind", "call", "--at", "2026-11-15 10:00"]);
+    assert!(!names(&k.json(&["reconnect"])).contains(&"Ann Lee".to_string()));
+    std::fs::write(k.settings_file(), "work_start = \"08:30\"\n\n[cadence]\na = 7\n").unwrap();
+    let list = k.json(&["reconnect"]);
+    let ann = list.as_array().unwrap().iter().find(|c| c["name"] == "Ann Lee").expect("Ann is due every 7 days now");
+    assert_eq!(ann["cadence_days"], 7);
+    let shown = k.json(&["settings"]);
+    assert_eq!((shown["exists"].as_bool(), shown["settings"]["cadence"]["a"].as_i64()), (Some(true), Some(7)));
+    assert_eq!(shown["settings"]["cadence"]["b"], 30, "what the file leaves out keeps its default");
+
+    for (text, expected) in [
+        ("work_start = \"25:00\"\n", "(line 1)"),
+        ("[cadence]\na = 7\nwork_start = \"08:30\"\n", "(line 3): unknown field `work_start`"),
+        ("[cadence]\nb = 0\n", "cadence.b is 0 days"),
+    ] {
+        std::fs::write(k.settings_file(), text).unwrap();
+        let r = k.run(&["reconnect"]);
+        assert_eq!(r.code, 2, "{text}: {}", r.stderr);
+        assert!(r.stderr.contains("settings.toml") && r.stderr.contains(expected), "{text}: {}", r.stderr);
+    }
 }
 
 fn reconnect_orders_by_urgency(k: &Kith) {

@@ -14,7 +14,7 @@ use crate::model::{NetType, Tier};
 pub const MAX_CADENCE_DAYS: u32 = 3650;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Default keep-in-touch cadence in days, by tier.
     pub cadence: TierCadence,
@@ -40,7 +40,7 @@ pub struct Settings {
 
 /// Keep-in-touch cadence in days by tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TierCadence {
     pub a: u32,
     pub b: u32,
@@ -60,7 +60,7 @@ pub struct TierCadence {
 /// you like and trust) rest on affection more than on recent contact and survive longer gaps,
 /// so their clock runs half as fast again: a tier B friend is due every 45 days, not 30.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TypeMultiplier {
     pub strategic: f64,
     pub operational: f64,
@@ -69,6 +69,7 @@ pub struct TypeMultiplier {
 
 /// A window of local time within a day, `start` inclusive, `end` exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Window {
     pub start: Time,
     pub end: Time,
@@ -77,7 +78,7 @@ pub struct Window {
 /// The maximum points of each warmth component. They need not sum to 100: the warmth score
 /// scales them so that they do.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WarmthWeights {
     pub recency: f64,
     pub frequency: f64,
@@ -180,6 +181,50 @@ impl Settings {
         (days, why)
     }
 
+    /// Refuse settings that no plan or cadence could use, naming the field: a cadence outside
+    /// `1..=MAX_CADENCE_DAYS`, a multiplier or weight that is not a positive number, a window
+    /// that ends before it starts, slots of no length.
+    pub fn check(&self) -> Result<(), String> {
+        let c = &self.cadence;
+        for (name, days) in [("a", c.a), ("b", c.b), ("c", c.c), ("d", c.d), ("untiered", c.untiered)] {
+            if !(1..=MAX_CADENCE_DAYS).contains(&days) {
+                return Err(format!("cadence.{name} is {days} days; use 1 to {MAX_CADENCE_DAYS}"));
+            }
+        }
+        let m = &self.type_multiplier;
+        for (name, x) in [("strategic", m.strategic), ("operational", m.operational), ("personal", m.personal)] {
+            if !(x.is_finite() && x > 0.0 && x <= 100.0) {
+                return Err(format!(
+                    "type_multiplier.{name} is {x}; use a number above 0 (1 leaves the tier's cadence)"
+                ));
+            }
+        }
+        if !self.has_working_day() {
+            return Err(format!("work_start {} is not before work_end {}", self.work_start, self.work_end));
+        }
+        let windows = std::iter::once(("lunch", &self.lunch)).chain(self.coffee.iter().map(|w| ("coffee", w)));
+        for (name, w) in windows {
+            if w.start >= w.end {
+                return Err(format!("the {name} window {}–{} ends before it starts", w.start, w.end));
+            }
+        }
+        for (name, minutes) in [("slot_minutes", self.slot_minutes), ("lunch_minutes", self.lunch_minutes)] {
+            if !(5..=480).contains(&minutes) {
+                return Err(format!("{name} is {minutes}; use 5 to 480"));
+            }
+        }
+        let w = &self.warmth;
+        let weights =
+            [("recency", w.recency), ("frequency", w.frequency), ("reciprocity", w.reciprocity), ("tie", w.tie)];
+        if let Some((name, x)) = weights.iter().find(|(_, x)| !(x.is_finite() && *x >= 0.0)) {
+            return Err(format!("warmth.{name} is {x}; use a number of 0 or more"));
+        }
+        if weights.iter().map(|(_, x)| x).sum::<f64>() <= 0.0 {
+            return Err("the warmth weights are all 0; give at least one some weight".into());
+        }
+        Ok(())
+    }
+
     /// Whether the settings' times make a usable working day; the planner plans nothing on a day
     /// that ends before it starts.
     pub fn has_working_day(&self) -> bool {
@@ -190,6 +235,27 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_names_the_bad_field() {
+        assert_eq!(Settings::default().check(), Ok(()));
+        let mut s = Settings::default();
+        s.cadence.b = 0;
+        assert!(s.check().unwrap_err().starts_with("cadence.b is 0 days"));
+        let mut s = Settings::default();
+        s.type_multiplier.personal = f64::NAN;
+        assert!(s.check().unwrap_err().starts_with("type_multiplier.personal"));
+        let s = Settings { work_end: Time::constant(8, 0, 0, 0), ..Default::default() };
+        assert!(s.check().unwrap_err().contains("not before work_end"));
+        let mut s = Settings::default();
+        s.coffee[1].end = s.coffee[1].start;
+        assert!(s.check().unwrap_err().contains("coffee window"));
+        let s = Settings {
+            warmth: WarmthWeights { recency: 0.0, frequency: 0.0, reciprocity: 0.0, tie: 0.0 },
+            ..Default::default()
+        };
+        assert!(s.check().unwrap_err().contains("all 0"));
+    }
 
     #[test]
     fn cadence_table() {
