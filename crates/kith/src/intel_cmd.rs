@@ -36,6 +36,11 @@ use crate::out::{self, Cell, DIM, NAME, OK, WARN};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// A 0–1 chance as a whole percentage, "<1%" for what would round to nothing.
+fn percent(x: f64) -> String {
+    if x > 0.0 && x < 0.005 { "<1%".to_string() } else { format!("{:.0}%", x * 100.0) }
+}
+
 /// Where the settings file is: `KITH_SETTINGS`, else `settings.toml` in kith's XDG config
 /// directory (`~/.config/kith/settings.toml`).
 pub(crate) fn settings_path() -> PathBuf {
@@ -735,14 +740,14 @@ pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
     for (i, c) in chains.iter().enumerate() {
         let names: Vec<&str> = c.people.iter().map(|p| p.name.as_str()).collect();
         out::line(format!(
-            "{}{}. {}{:#}  {DIM}({} hop{}, warmth {:.2}){DIM:#}",
+            "{}{}. {}{:#}  {DIM}({} hop{}, chain warmth {}){DIM:#}",
             NAME,
             i + 1,
             names.join(" → "),
             NAME,
             c.hops,
             if c.hops == 1 { "" } else { "s" },
-            c.warmth
+            percent(c.warmth)
         ))?;
         for s in &c.steps {
             out::line(format!("   {}", s.text))?;

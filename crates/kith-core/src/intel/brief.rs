@@ -162,7 +162,9 @@ pub fn questions(input: &BriefInput, now: Timestamp) -> Vec<String> {
         out.push(format!("Any news on {hook}?"));
     }
     if let Some(topic) = clean(&input.last_topics).next() {
-        out.push(format!("How did it go with {topic}?"));
+        // A topic is whatever the last summary said, a noun ("her fundraising plan") or a
+        // sentence ("Talked through the roadmap"): quote it rather than build a sentence on it.
+        out.push(format!("Last time: \u{201c}{topic}\u{201d}. How did it go?"));
     }
     if long_gap(input, now) {
         out.push("What has changed since we last spoke?".to_string());
@@ -225,7 +227,7 @@ mod tests {
                 "How is it going with seed investors? What would help most?",
                 "How is it going with a cofounder? What would help most?",
                 "Any news on intro to Bob?",
-                "How did it go with her fundraising plan?",
+                "Last time: \u{201c}her fundraising plan\u{201d}. How did it go?",
                 "What has changed since we last spoke?",
                 "Who would you like to meet? I may know someone.",
             ]
