@@ -1,6 +1,5 @@
 //! The agenda: what is due, overdue and scheduled on a run of days, in the user's time zone.
-//! The server's `GET /api/v1/agenda` is built here; the CLI's `kith agenda` has the same rules
-//! (its copy is to move here, see ARCHITECTURE.md).
+//! `kith agenda` and the server's `GET /api/v1/agenda` are both built here.
 
 use jiff::ZonedDateTime;
 use jiff::civil::Date;

@@ -1221,23 +1221,6 @@ fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Agenda, search, history, me
 
-#[derive(serde::Serialize)]
-struct AgendaItem {
-    /// task, hook, event or birthday
-    kind: &'static str,
-    id: Id,
-    title: String,
-    /// The day it falls on (local).
-    date: String,
-    /// The local time, when it has one.
-    time: Option<String>,
-    at: Option<jiff::Timestamp>,
-    overdue: bool,
-    people: Vec<kith_store::PersonRef>,
-    #[serde(skip)]
-    sort: (String, String),
-}
-
 fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
     if a.days == 0 || a.days > 366 {
         return Err(usage("--days must be from 1 to 366"));
@@ -1246,112 +1229,16 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
         Some(s) => ctx.when(s)?.date(),
         None => ctx.now.date(),
     };
-    let last = first
-        .checked_add(jiff::Span::new().days(i64::from(a.days) - 1))
-        .map_err(|e| usage(format!("cannot show that many days: {e}")))?;
-    let tz = ctx.tz().clone();
-    let day_start = |d: jiff::civil::Date| -> Result<i64> {
-        Ok(d.to_zoned_datetime(tz.clone()).map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond())
-    };
-    let (from_ms, to_ms) = (day_start(first)?, day_start(last.tomorrow().map_err(|e| Failure::Internal(e.into()))?)?);
-    let today = ctx.now.date();
-    let mut items = Vec::new();
-    let tasks = ctx.store.tasks(&TaskFilter {
-        status: Some("open".into()),
-        due_before: Some((last.to_string(), to_ms)),
-        without_people: true,
-        ..Default::default()
-    })?;
-    for t in tasks {
-        let (date, time) = match (&t.due_date, t.due_at) {
-            (Some(d), _) => (d.clone(), None),
-            (None, Some(at)) => {
-                let z = at.to_zoned_datetime(tz.clone());
-                (z.date().to_string(), Some(z.strftime("%H:%M").to_string()))
-            }
-            _ => continue,
-        };
-        let overdue = date < today.to_string() || t.due_at.is_some_and(|at| at < ctx.now.timestamp());
-        items.push(AgendaItem {
-            kind: if t.hook { "hook" } else { "task" },
-            id: t.id,
-            title: t.title,
-            sort: (date.clone(), time.clone().unwrap_or_default()),
-            date,
-            time,
-            at: t.due_at,
-            overdue,
-            people: t.people,
-        });
-    }
-    for e in ctx.store.events(Some(from_ms), Some(to_ms))? {
-        let Some(start) = e.start else { continue };
-        let z = start.to_zoned_datetime(tz.clone());
-        let (date, time) = (z.date().to_string(), z.strftime("%H:%M").to_string());
-        items.push(AgendaItem {
-            kind: "event",
-            id: e.id,
-            title: e.title,
-            sort: (date.clone(), time.clone()),
-            date,
-            time: Some(time),
-            at: Some(start),
-            overdue: false,
-            people: e.attendees,
-        });
-    }
-    let md = |d: jiff::civil::Date| d.strftime("%m-%d").to_string();
-    for b in ctx.store.birthdays(&md(first), &md(last))? {
-        let Ok(bd) = Birthday::parse(&b.birthday) else { continue };
-        // The occurrence inside the window: this year's or next year's.
-        let Some(day) = [first.year(), first.year() + 1]
-            .into_iter()
-            .filter_map(|y| bd.in_year(y))
-            .find(|d| *d >= first && *d <= last)
-        else {
-            continue;
-        };
-        let title = match bd.year {
-            Some(y) => format!("{}'s birthday ({})", b.name, day.year() - y),
-            None => format!("{}'s birthday", b.name),
-        };
-        items.push(AgendaItem {
-            kind: "birthday",
-            id: b.id,
-            title,
-            sort: (day.to_string(), String::new()),
-            date: day.to_string(),
-            time: None,
-            at: None,
-            overdue: false,
-            people: vec![kith_store::PersonRef { id: b.id, name: b.name }],
-        });
-    }
-    items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));
-    // A long backlog of overdue work would bury the days ahead: list the most recently due and
-    // count the rest. Overdue items sort first, oldest first.
-    let overdue = items.iter().filter(|i| i.overdue).count();
-    let hidden = a.overdue.0.map_or(0, |keep| overdue.saturating_sub(keep));
-    let mut to_hide = hidden;
-    items.retain(|i| {
-        let hide = i.overdue && to_hide > 0;
-        to_hide -= usize::from(hide);
-        !hide
-    });
-    let shown: Vec<Id> = items.iter().filter(|i| i.kind == "task" || i.kind == "hook").map(|i| i.id).collect();
-    let mut people = ctx.store.task_people(&shown)?;
-    for i in items.iter_mut().filter(|i| i.kind == "task" || i.kind == "hook") {
-        i.people = people.remove(&i.id).unwrap_or_default();
-    }
+    // The same rules as the server's agenda: one definition, in kith-store.
+    let agenda =
+        kith_store::agenda::agenda(&mut ctx.store, &ctx.now, first, a.days, a.overdue.0).map_err(|e| match e {
+            kith_store::edit::EditError::Invalid(m) => usage(m),
+            kith_store::edit::EditError::Store(e) => Failure::from(e),
+        })?;
     if ctx.json {
-        return out::json(&json!({
-            "from": first.to_string(),
-            "to": last.to_string(),
-            "items": items,
-            "overdue_not_shown": hidden,
-        }))
-        .map_err(Failure::from);
+        return out::json(&agenda).map_err(Failure::from);
     }
+    let kith_store::agenda::Agenda { from: first, to: last, items, overdue_not_shown: hidden } = agenda;
     if hidden > 0 {
         out::line(format!("{hidden} older overdue tasks and hooks not shown (kith agenda --overdue all lists them)"))?;
     }

@@ -3,97 +3,11 @@
 //! fresh SQLite file and on a fresh PostgreSQL schema. "Now" is Wednesday 2026-11-25 09:00 UTC
 //! (10:00 in Prague).
 
-#[path = "../../kith-store/tests/common/mod.rs"]
-mod common;
+mod support;
 
-use std::process::{Command, Output};
+use support::{Kith, both};
 
-use kith_store::{Location, Store};
 use serde_json::Value;
-
-struct Kith {
-    db: String,
-    location: Location,
-    /// This test's settings file (absent unless a test writes it), so the machine's own
-    /// settings never change a result.
-    settings: tempfile::TempDir,
-    _keep: Box<dyn std::any::Any>,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Kith {
-    fn sqlite() -> Kith {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kith.db");
-        Kith {
-            db: path.display().to_string(),
-            location: Location::Sqlite(path),
-            settings: tempfile::tempdir().unwrap(),
-            _keep: Box::new(dir),
-        }
-    }
-
-    fn postgres() -> Option<Kith> {
-        let db = common::postgres()?;
-        let Location::Postgres(url) = &db.location else { unreachable!() };
-        Some(Kith {
-            db: url.clone(),
-            location: db.location.clone(),
-            settings: tempfile::tempdir().unwrap(),
-            _keep: Box::new(db),
-        })
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out: Output = Command::new(env!("CARGO_BIN_EXE_kith"))
-            .args(args)
-            .env("KITH_DB", &self.db)
-            .env("KITH_NOW", "2026-11-25T09:00:00Z")
-            .env("TZ", "Europe/Prague")
-            .env("KITH_ACTOR", "tester")
-            .env("KITH_SETTINGS", self.settings_file())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run kith");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn settings_file(&self) -> std::path::PathBuf {
-        self.settings.path().join("settings.toml")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "kith {args:?} failed: {}", r.stderr);
-        r.stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).expect("valid json")
-    }
-
-    fn op_count(&self) -> usize {
-        Store::open(&self.location).unwrap().ops().unwrap().len()
-    }
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[test] fn $name() { super::$name(&super::Kith::sqlite()); })* }
-        mod postgres { $(#[test] fn $name() { if let Some(k) = super::Kith::postgres() { super::$name(&k); } })* }
-    };
-}
 
 both!(
     logged_call_resets_the_cadence,

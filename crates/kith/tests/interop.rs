@@ -1,108 +1,26 @@
 //! Import and export end to end: the producers' sample files (testdata/samples), round trips,
 //! re-imports, bad input and the backup, on a fresh SQLite file and a fresh PostgreSQL schema.
 
-#[path = "../../kith-store/tests/common/mod.rs"]
-mod common;
+mod support;
 
-use std::path::PathBuf;
-use std::process::Command;
+use support::{Kith, both};
 
-use kith_store::{Location, Store};
 use serde_json::Value;
 
-struct Kith {
-    db: String,
-    location: Location,
-    dir: tempfile::TempDir,
-    _keep: Box<dyn std::any::Any>,
+/// The names of everyone in the database, in name order.
+trait People {
+    fn people(&self) -> Vec<String>;
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn sample(rel: &str) -> String {
-    format!("{}/../../testdata/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
-
-impl Kith {
-    fn sqlite() -> Kith {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kith.db");
-        Kith { db: path.display().to_string(), location: Location::Sqlite(path), dir, _keep: Box::new(()) }
-    }
-
-    fn postgres() -> Option<Kith> {
-        let db = common::postgres()?;
-        let Location::Postgres(url) = &db.location else { unreachable!() };
-        Some(Kith {
-            db: url.clone(),
-            location: db.location.clone(),
-            dir: tempfile::tempdir().unwrap(),
-            _keep: Box::new(db),
-        })
-    }
-
-    /// Another empty database of the same engine.
-    fn fresh(&self) -> Kith {
-        match self.location {
-            Location::Sqlite(_) => Kith::sqlite(),
-            Location::Postgres(_) => Kith::postgres().expect("postgres was reachable a moment ago"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_kith"))
-            .args(args)
-            .env("KITH_DB", &self.db)
-            .env("KITH_NOW", "2026-11-25T09:00:00Z")
-            .env("TZ", "Europe/Prague")
-            .env("KITH_ACTOR", "tester")
-            // Defaults, whatever settings file the machine running the tests has.
-            .env("KITH_SETTINGS", std::env::temp_dir().join("kith-tests-no-settings.toml"))
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run kith");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "kith {args:?} failed: {}", r.stderr);
-        r.stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).expect("valid json")
-    }
-
-    fn op_count(&self) -> usize {
-        Store::open(&self.location).unwrap().ops().unwrap().len()
-    }
-
+impl People for Kith {
     fn people(&self) -> Vec<String> {
         let v = self.json(&["person", "list", "--all"]);
         v.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
     }
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[test] fn $name() { super::$name(&super::Kith::sqlite()); })* }
-        mod postgres { $(#[test] fn $name() { if let Some(k) = super::Kith::postgres() { super::$name(&k); } })* }
-    };
+fn sample(rel: &str) -> String {
+    format!("{}/../../testdata/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
 both!(
