@@ -359,6 +359,7 @@ impl PersonBody {
             met: self.met,
             birthday: self.birthday,
             notes: self.notes,
+            ..Default::default()
         };
         (self.name, input)
     }
@@ -630,6 +631,7 @@ async fn task_create(
                 recurrence: b.recurrence,
                 notes: b.notes,
                 hook: b.hook,
+                ..Default::default()
             };
             let id = s.new_id(now.timestamp().as_millisecond().max(0) as u64);
             let cs = edit::add_task(s, &now, id, &b.title, &input)?;

@@ -1,6 +1,6 @@
 //! Turning what a user asked for into a [`ChangeSet`]: the validation and the record-building
-//! rules that every front end shares (the server's API today; the CLI's copies in
-//! `kith/src/commands.rs` are to move here, see ARCHITECTURE.md).
+//! rules that every front end shares: the server's API and the CLI use these, so a rule and its
+//! message are defined once.
 //!
 //! Values are parsed with kith-core's vocabulary types; references to people, organizations and
 //! projects are resolved through the store. Nothing here writes: the caller commits the change
@@ -59,6 +59,7 @@ pub fn nonempty(s: &str, what: &str) -> Result<String> {
 pub struct PersonInput {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
+    pub addresses: Vec<String>,
     pub links: Vec<String>,
     pub tags: Vec<String>,
     pub untag: Vec<String>,
@@ -69,13 +70,29 @@ pub struct PersonInput {
     pub net_type: Option<String>,
     pub tier: Option<String>,
     pub met: Option<String>,
+    pub met_where: Option<String>,
+    /// When they met, as a user writes a day.
+    pub met_on: Option<String>,
     pub birthday: Option<String>,
+    /// How often to keep in touch, as a span like `30d` or `3 months`.
+    pub cadence: Option<String>,
     pub notes: Option<String>,
+    /// Custom fields, each written `key=value`.
+    pub fields: Vec<String>,
 }
 
 /// Set a set-like child value (email, tag, need…) on a person. Its id is derived from the person
-/// and the normalized value, so adding it twice, or on two devices, makes one record.
-pub fn person_item(cs: &mut ChangeSet, person: Id, kind: &'static str, key: &str, value: &str, label: Option<&str>) {
+/// and the normalized value, so adding it twice, or on two devices, makes one record. `revive`
+/// undoes an earlier removal of the same value (not needed on a person just added).
+pub fn person_item(
+    cs: &mut ChangeSet,
+    person: Id,
+    kind: &'static str,
+    key: &str,
+    value: &str,
+    label: Option<&str>,
+    revive: bool,
+) {
     let id = Id::derive(person, kind, key);
     cs.set(Kind::PersonItem, id, "parent", person.to_string());
     cs.set(Kind::PersonItem, id, "kind", kind);
@@ -83,7 +100,40 @@ pub fn person_item(cs: &mut ChangeSet, person: Id, kind: &'static str, key: &str
     if let Some(l) = label {
         cs.set(Kind::PersonItem, id, "label", l);
     }
-    cs.delete(Kind::PersonItem, id, false);
+    if revive {
+        cs.delete(Kind::PersonItem, id, false);
+    }
+}
+
+/// Remove the set-like child value with normalized `key` from a person; `shown` is the value as
+/// the user wrote it, for the message when they have no such value.
+pub fn remove_person_item(
+    store: &mut Store,
+    cs: &mut ChangeSet,
+    person: Id,
+    kind: &'static str,
+    key: &str,
+    shown: &str,
+) -> Result<()> {
+    let item = Id::derive(person, kind, key);
+    if !store.person_items(person, kind)?.iter().any(|(i, _)| *i == item) {
+        return Err(invalid(format!("they have no {kind} `{shown}`")));
+    }
+    cs.delete(Kind::PersonItem, item, true);
+    Ok(())
+}
+
+/// A day as a user writes it (`2026-03-01`, `yesterday`…), as `YYYY-MM-DD`.
+pub fn day(now: &ZonedDateTime, input: &str) -> Result<String> {
+    Ok(parse_when(input, now)?.date().to_string())
+}
+
+/// A keep-in-touch cadence in whole days (at least one), from a span like `30d` or `3 months`.
+pub fn cadence_days(now: &ZonedDateTime, input: &str) -> Result<i64> {
+    let span = parse_span(input)?;
+    let days =
+        span.total((Unit::Day, now.date())).map_err(|e| invalid(format!("cannot use `{input}` as a cadence: {e}")))?;
+    Ok(days.round().max(1.0) as i64)
 }
 
 /// A person's display name, and the given and family names split from it.
@@ -96,7 +146,8 @@ pub fn set_name(cs: &mut ChangeSet, id: Id, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Find an organization by exact name, or add it in `cs`.
+/// Find an organization by exact name, or add it in `cs`; a name given twice in one change set
+/// (for example two attendees' organizations) makes one organization.
 pub fn org_named(store: &mut Store, now: &ZonedDateTime, cs: &mut ChangeSet, name: &str) -> Result<Id> {
     let name = nonempty(name, "an organization name")?;
     if let Some(id) = store.find_by_name(Kind::Org, &name)? {
@@ -125,12 +176,13 @@ pub fn person_fields(
     f: &PersonInput,
     is_new: bool,
 ) -> Result<()> {
+    let revive = !is_new;
     for (i, e) in f.emails.iter().enumerate() {
         let email = Email::parse(e)?;
         match store.resolve_person(email.as_str()) {
             Ok(other) if other != id => {
                 return Err(invalid(format!(
-                    "{} already belongs to another person [{}]",
+                    "{} already belongs to another person [{}]; use `kith person edit` on them instead",
                     email.as_str(),
                     other.short()
                 )));
@@ -139,32 +191,38 @@ pub fn person_fields(
             Err(e) if e.is_lookup() => {}
             Err(e) => return Err(e.into()),
         }
-        person_item(cs, id, "email", email.as_str(), email.as_str(), None);
+        person_item(cs, id, "email", email.as_str(), email.as_str(), None, revive);
         if is_new && i == 0 {
             cs.set(Kind::PersonItem, Id::derive(id, "email", email.as_str()), "pref", 1);
         }
     }
     for p in &f.phones {
         let phone = Phone::parse(p)?;
-        person_item(cs, id, "phone", phone.key(), phone.display(), None);
+        person_item(cs, id, "phone", phone.key(), phone.display(), None, revive);
+    }
+    for a in &f.addresses {
+        let a = nonempty(a, "an address")?;
+        person_item(cs, id, "address", &a.to_lowercase(), &a, None, revive);
     }
     for l in &f.links {
         let link = Link::parse(l)?;
-        person_item(cs, id, "link", &link.url.to_lowercase(), &link.url, Some(link.label));
+        person_item(cs, id, "link", &link.url.to_lowercase(), &link.url, Some(link.label), revive);
     }
     for (kind, values) in [("tag", &f.tags), ("need", &f.needs), ("offer", &f.offers)] {
         for v in values {
             let v = tag(v)?;
-            person_item(cs, id, kind, &v, &v, None);
+            person_item(cs, id, kind, &v, &v, None, revive);
         }
     }
+    for kv in &f.fields {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| invalid(format!("custom field `{kv}` is not valid: write it as key=value")))?;
+        let k = nonempty(k, "a custom field's key")?;
+        person_item(cs, id, "custom", &k.to_lowercase(), v.trim(), Some(&k), revive);
+    }
     for t in &f.untag {
-        let t = tag(t)?;
-        let item = Id::derive(id, "tag", &t);
-        if !store.person_items(id, "tag")?.iter().any(|(i, _)| *i == item) {
-            return Err(invalid(format!("they have no tag `{t}`")));
-        }
-        cs.delete(Kind::PersonItem, item, true);
+        remove_person_item(store, cs, id, "tag", &tag(t)?, t)?;
     }
     if let Some(t) = &f.net_type {
         cs.set(Kind::Person, id, "net_type", t.parse::<NetType>()?.as_str());
@@ -175,8 +233,17 @@ pub fn person_fields(
     if let Some(m) = &f.met {
         cs.set(Kind::Person, id, "met_how", m.trim());
     }
+    if let Some(m) = &f.met_where {
+        cs.set(Kind::Person, id, "met_where", m.trim());
+    }
+    if let Some(m) = &f.met_on {
+        cs.set(Kind::Person, id, "met_on", day(now, m)?);
+    }
     if let Some(b) = &f.birthday {
         cs.set(Kind::Person, id, "birthday", Birthday::parse(b)?.to_string());
+    }
+    if let Some(c) = &f.cadence {
+        cs.set(Kind::Person, id, "cadence_days", cadence_days(now, c)?);
     }
     if let Some(n) = &f.notes {
         cs.set(Kind::Person, id, "notes", n.as_str());
@@ -211,7 +278,7 @@ pub fn person_fields(
         (None, Some(title)) => {
             let current = if is_new { None } else { store.roles_of(id)?.into_iter().find(|r| r.end_on.is_none()) };
             let Some(role) = current else {
-                return Err(invalid("a title needs an organization: at which organization is this their title?"));
+                return Err(invalid("--title needs --org: at which organization is this their title?"));
             };
             cs.set(Kind::Role, role.id, "title", title.trim());
         }
@@ -254,8 +321,13 @@ pub fn log_interaction(store: &Store, now: &ZonedDateTime, id: Id, a: &Interacti
         Some(s) => parse_when(s, now)?.start(now.time_zone())?,
         None => now.clone(),
     };
-    let mut people = a.people.clone();
-    people.dedup();
+    // The same person named twice takes part once.
+    let mut people: Vec<Id> = Vec::with_capacity(a.people.len());
+    for p in &a.people {
+        if !people.contains(p) {
+            people.push(*p);
+        }
+    }
     let Some(&first) = people.first() else { return Err(invalid("an interaction needs at least one person")) };
     let mut cs = ChangeSet::new();
     cs.set(Kind::Interaction, id, "kind", kind.as_str());
@@ -291,7 +363,10 @@ pub struct TaskInput {
     /// Resolved people it concerns.
     pub people: Vec<Id>,
     pub recurrence: Option<String>,
+    /// Reminder offsets, as spans like `1h` or `2d` before it is due.
+    pub reminders: Vec<String>,
     pub notes: Option<String>,
+    /// A hook: a promise to follow up with someone, rather than a plain task.
     pub hook: bool,
 }
 
@@ -328,28 +403,38 @@ pub fn reminders(inputs: &[String]) -> Result<Option<Value>> {
     Ok(Some(json!(minutes)))
 }
 
-/// The changes that add task `id` titled `title`.
+/// Find a project by exact name, or add it (active) in `cs`.
+pub fn project_named(store: &mut Store, now: &ZonedDateTime, cs: &mut ChangeSet, name: &str) -> Result<Id> {
+    let name = nonempty(name, "a project name")?;
+    if let Some(id) = store.find_by_name(Kind::Project, &name)? {
+        return Ok(id);
+    }
+    let id = store.new_id(now_ms(now));
+    cs.set(Kind::Project, id, "name", name);
+    cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
+    Ok(id)
+}
+
+/// The changes that add task (or hook) `id` titled `title`.
 pub fn add_task(store: &mut Store, now: &ZonedDateTime, id: Id, title: &str, f: &TaskInput) -> Result<ChangeSet> {
     let mut cs = ChangeSet::new();
-    cs.set(Kind::Task, id, "title", nonempty(title, "a task's title")?);
+    let what = if f.hook { "a hook's text" } else { "a task's title" };
+    cs.set(Kind::Task, id, "title", nonempty(title, what)?);
     cs.set(Kind::Task, id, "status", TaskStatus::Open.as_str());
     if f.hook {
         cs.set(Kind::Task, id, "hook", true);
     }
+    task_fields(store, now, &mut cs, id, f)?;
+    Ok(cs)
+}
+
+/// The changes that set `f` on task `id` (new or existing; `f.hook` is not changed here).
+pub fn task_fields(store: &mut Store, now: &ZonedDateTime, cs: &mut ChangeSet, id: Id, f: &TaskInput) -> Result<()> {
     if let Some(d) = &f.due {
-        set_due(now, &mut cs, id, d)?;
+        set_due(now, cs, id, d)?;
     }
     if let Some(p) = &f.project {
-        let name = nonempty(p, "a project name")?;
-        let pid = match store.find_by_name(Kind::Project, &name)? {
-            Some(pid) => pid,
-            None => {
-                let pid = store.new_id(now_ms(now));
-                cs.set(Kind::Project, pid, "name", name);
-                cs.set(Kind::Project, pid, "status", ProjectStatus::Active.as_str());
-                pid
-            }
-        };
+        let pid = project_named(store, now, cs, p)?;
         cs.set(Kind::Task, id, "project", pid.to_string());
     }
     if let Some(p) = f.priority {
@@ -358,6 +443,7 @@ pub fn add_task(store: &mut Store, now: &ZonedDateTime, id: Id, title: &str, f: 
     if let Some(r) = &f.recurrence {
         cs.set(Kind::Task, id, "recurrence", Recurrence::parse(r)?.to_string());
     }
+    cs.set_opt(Kind::Task, id, "reminders", reminders(&f.reminders)?);
     cs.set_opt(Kind::Task, id, "notes", f.notes.as_deref());
     for pid in &f.people {
         let tp = Id::derive(id, "task_person", &pid.to_string());
@@ -365,7 +451,16 @@ pub fn add_task(store: &mut Store, now: &ZonedDateTime, id: Id, title: &str, f: 
         cs.set(Kind::TaskPerson, tp, "person", pid.to_string());
         cs.delete(Kind::TaskPerson, tp, false);
     }
-    Ok(cs)
+    Ok(())
+}
+
+/// The day a task is due, in `tz` for a task due at an instant.
+pub fn due_day(t: &TaskView, tz: &jiff::tz::TimeZone) -> Option<jiff::civil::Date> {
+    match (&t.due_date, t.due_at) {
+        (Some(d), _) => d.parse().ok(),
+        (None, Some(at)) => Some(at.to_zoned_datetime(tz.clone()).date()),
+        _ => None,
+    }
 }
 
 /// The changes that mark a task done; a repeating task stays open and moves to its next date
@@ -375,11 +470,7 @@ pub fn task_done(now: &ZonedDateTime, t: &TaskView) -> Result<(ChangeSet, Option
     let id = t.id;
     let mut cs = ChangeSet::new();
     cs.set(Kind::Task, id, "done_at", now.timestamp().as_millisecond());
-    let due = match (&t.due_date, t.due_at) {
-        (Some(d), _) => d.parse().ok(),
-        (None, Some(at)) => Some(at.to_zoned_datetime(tz.clone()).date()),
-        _ => None,
-    };
+    let due = due_day(t, tz);
     let repeat = t.recurrence.as_deref().and_then(|r| Recurrence::parse(r).ok());
     if let (Some(rule), Some(due)) = (repeat, due) {
         let mut next = rule.next(due).unwrap_or(due);

@@ -41,6 +41,16 @@ impl From<kith_store::Error> for Failure {
         if e.is_lookup() { Failure::Lookup(e.to_string()) } else { Failure::Internal(e.into()) }
     }
 }
+/// An edit rule's failure (kith-store's `edit`, shared with the server): invalid input is a usage
+/// error, a store failure maps as above.
+impl From<kith_store::edit::EditError> for Failure {
+    fn from(e: kith_store::edit::EditError) -> Failure {
+        match e {
+            kith_store::edit::EditError::Invalid(m) => Failure::Usage(m),
+            kith_store::edit::EditError::Store(e) => Failure::from(e),
+        }
+    }
+}
 impl From<kith_core::model::ParseError> for Failure {
     fn from(e: kith_core::model::ParseError) -> Failure {
         Failure::Usage(e.to_string())
@@ -103,11 +113,6 @@ impl Ctx {
 
     pub fn when(&self, input: &str) -> Result<When> {
         Ok(parse_when(input, &self.now)?)
-    }
-
-    /// A user's point in time as an instant: a bare date means the start of that day.
-    pub fn instant(&self, input: &str) -> Result<ZonedDateTime> {
-        Ok(self.when(input)?.start(self.tz())?)
     }
 
     /// Show an instant in the user's zone.

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Unit;
 use kith_core::model::{
-    Birthday, Direction, Email, EventKind, ExchangeKind, InteractionKind, Link, NetType, Phone, Priority,
-    ProjectStatus, Recurrence, Strength, TaskStatus, TieKind, Tier, Weight, split_name, tag,
+    Email, EventKind, Link, NetType, Phone, ProjectStatus, Strength, TaskStatus, TieKind, Tier, tag,
 };
-use kith_core::when::{When, parse_span};
+use kith_core::when::When;
 use kith_core::{ChangeSet, Id, Kind};
+use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput, nonempty, set_name};
 use kith_store::{PersonFilter, PersonView, TaskFilter, TaskView};
 use serde_json::{Value, json};
 
@@ -66,39 +65,8 @@ fn done(ctx: &Ctx, id: Id, message: String) -> Result<()> {
     Ok(())
 }
 
-fn nonempty(s: &str, what: &str) -> Result<String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(usage(format!("{what} cannot be empty")));
-    }
-    Ok(t.to_string())
-}
-
 // ---------------------------------------------------------------------------------------------
 // People
-
-/// Set a set-like child value (email, tag, need…) on a person. Its id is derived from the person
-/// and the normalized value, so adding it twice, or on two devices, makes one record.
-pub(crate) fn person_item(
-    cs: &mut ChangeSet,
-    person: Id,
-    kind: &'static str,
-    key: &str,
-    value: &str,
-    label: Option<&str>,
-    revive: bool,
-) {
-    let id = Id::derive(person, kind, key);
-    cs.set(Kind::PersonItem, id, "parent", person.to_string());
-    cs.set(Kind::PersonItem, id, "kind", kind);
-    cs.set(Kind::PersonItem, id, "value", value);
-    if let Some(l) = label {
-        cs.set(Kind::PersonItem, id, "label", l);
-    }
-    if revive {
-        cs.delete(Kind::PersonItem, id, false);
-    }
-}
 
 /// Up to three names for a table cell, and how many more: "Ann Lee, Bob Stone, Cy Diaz +8".
 fn few_names(people: &[kith_store::PersonRef]) -> String {
@@ -110,171 +78,49 @@ fn few_names(people: &[kith_store::PersonRef]) -> String {
     s
 }
 
-fn span_days(ctx: &Ctx, input: &str) -> Result<i64> {
-    let span = parse_span(input)?;
-    let days = span
-        .total((Unit::Day, ctx.now.date()))
-        .map_err(|e| usage(format!("cannot use `{input}` as a cadence: {e}")))?;
-    Ok(days.round().max(1.0) as i64)
-}
-
-fn date_of(ctx: &Ctx, input: &str) -> Result<String> {
-    Ok(ctx.when(input)?.date().to_string())
-}
-
-/// Find an organization by exact name, or add it.
-fn org_named(ctx: &mut Ctx, cs: &mut ChangeSet, name: &str) -> Result<Id> {
-    let name = nonempty(name, "an organization name")?;
-    if let Some(id) = ctx.store.find_by_name(Kind::Org, &name)? {
-        return Ok(id);
-    }
-    // The same command may name the org twice (for example two --attendee flags): reuse it.
-    if let Some(c) = cs.changes.iter().find(|c| {
-        c.kind == Kind::Org && c.field == "name" && c.value.as_str().is_some_and(|v| v.eq_ignore_ascii_case(&name))
-    }) {
-        return Ok(c.entity);
-    }
-    let id = ctx.new_id();
-    cs.set(Kind::Org, id, "name", name);
-    Ok(id)
-}
-
+/// The person's fields from the command line, as kith-store's shared edit rules take them.
 fn person_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &PersonFields, is_new: bool) -> Result<()> {
-    let revive = !is_new;
-    for (i, e) in f.emails.iter().enumerate() {
-        let email = Email::parse(e)?;
-        if let Ok(other) = ctx.store.resolve_person(email.as_str())
-            && other != id
-        {
-            return Err(usage(format!(
-                "{} already belongs to another person [{}]; use `kith person edit` on them instead",
-                email.as_str(),
-                other.short()
-            )));
-        }
-        person_item(cs, id, "email", email.as_str(), email.as_str(), None, revive);
-        if is_new && i == 0 {
-            cs.set(Kind::PersonItem, Id::derive(id, "email", email.as_str()), "pref", 1);
-        }
-    }
-    for p in &f.phones {
-        let phone = Phone::parse(p)?;
-        person_item(cs, id, "phone", phone.key(), phone.display(), None, revive);
-    }
-    for a in &f.addresses {
-        let a = nonempty(a, "an address")?;
-        person_item(cs, id, "address", &a.to_lowercase(), &a, None, revive);
-    }
-    for l in &f.links {
-        let link = Link::parse(l)?;
-        person_item(cs, id, "link", &link.url.to_lowercase(), &link.url, Some(link.label), revive);
-    }
-    for t in &f.tags {
-        let t = tag(t)?;
-        person_item(cs, id, "tag", &t, &t, None, revive);
-    }
-    for n in &f.needs {
-        let n = tag(n)?;
-        person_item(cs, id, "need", &n, &n, None, revive);
-    }
-    for o in &f.offers {
-        let o = tag(o)?;
-        person_item(cs, id, "offer", &o, &o, None, revive);
-    }
-    for kv in &f.fields {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| usage(format!("custom field `{kv}` is not valid: write it as key=value")))?;
-        let k = nonempty(k, "a custom field's key")?;
-        person_item(cs, id, "custom", &k.to_lowercase(), v.trim(), Some(&k), revive);
-    }
-    if let Some(t) = &f.net_type {
-        cs.set(Kind::Person, id, "net_type", t.parse::<NetType>()?.as_str());
-    }
-    if let Some(t) = &f.tier {
-        cs.set(Kind::Person, id, "tier", t.parse::<Tier>()?.as_str());
-    }
-    if let Some(m) = &f.met {
-        cs.set(Kind::Person, id, "met_how", m.trim());
-    }
-    if let Some(m) = &f.met_where {
-        cs.set(Kind::Person, id, "met_where", m.trim());
-    }
-    if let Some(m) = &f.met_on {
-        cs.set(Kind::Person, id, "met_on", date_of(ctx, m)?);
-    }
-    if let Some(b) = &f.birthday {
-        cs.set(Kind::Person, id, "birthday", Birthday::parse(b)?.to_string());
-    }
-    if let Some(c) = &f.cadence {
-        cs.set(Kind::Person, id, "cadence_days", span_days(ctx, c)?);
-    }
-    if let Some(n) = &f.notes {
-        cs.set(Kind::Person, id, "notes", n.as_str());
-    }
-    match (&f.org, &f.title) {
-        (Some(org), title) => {
-            let org_id = org_named(ctx, cs, org)?;
-            let roles = if is_new { Vec::new() } else { ctx.store.roles_of(id)? };
-            let today = ctx.now.date().to_string();
-            let mut found = None;
-            for r in roles.iter().filter(|r| r.end_on.is_none()) {
-                if r.org_id == Some(org_id) {
-                    found = Some(r.id);
-                } else {
-                    // A new current organization means they moved on from the old one.
-                    cs.set(Kind::Role, r.id, "end_on", today.as_str());
-                }
-            }
-            let role = match found {
-                Some(r) => r,
-                None => {
-                    let r = ctx.new_id();
-                    cs.set(Kind::Role, r, "person", id.to_string());
-                    cs.set(Kind::Role, r, "org", org_id.to_string());
-                    r
-                }
-            };
-            if let Some(t) = title {
-                cs.set(Kind::Role, role, "title", t.trim());
-            }
-        }
-        (None, Some(title)) => {
-            let current = if is_new { None } else { ctx.store.roles_of(id)?.into_iter().find(|r| r.end_on.is_none()) };
-            let Some(role) = current else {
-                return Err(usage("--title needs --org: at which organization is this their title?"));
-            };
-            cs.set(Kind::Role, role.id, "title", title.trim());
-        }
-        (None, None) => {}
-    }
-    Ok(())
+    let input = PersonInput {
+        emails: f.emails.clone(),
+        phones: f.phones.clone(),
+        addresses: f.addresses.clone(),
+        links: f.links.clone(),
+        tags: f.tags.clone(),
+        // --untag is one of the removals, made after the additions.
+        untag: Vec::new(),
+        needs: f.needs.clone(),
+        offers: f.offers.clone(),
+        org: f.org.clone(),
+        title: f.title.clone(),
+        net_type: f.net_type.clone(),
+        tier: f.tier.clone(),
+        met: f.met.clone(),
+        met_where: f.met_where.clone(),
+        met_on: f.met_on.clone(),
+        birthday: f.birthday.clone(),
+        cadence: f.cadence.clone(),
+        notes: f.notes.clone(),
+        fields: f.fields.clone(),
+    };
+    Ok(edit::person_fields(&mut ctx.store, &ctx.now, cs, id, &input, is_new)?)
 }
 
 fn removals(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, r: &Removals) -> Result<()> {
-    let mut remove = |ctx: &mut Ctx, kind: &'static str, key: String, shown: &str| -> Result<()> {
-        let items = ctx.store.person_items(id, kind)?;
-        let item = Id::derive(id, kind, &key);
-        if !items.iter().any(|(i, _)| *i == item) {
-            return Err(usage(format!("they have no {kind} `{shown}`")));
-        }
-        cs.delete(Kind::PersonItem, item, true);
-        Ok(())
-    };
+    let s = &mut ctx.store;
     for t in &r.untag {
-        remove(ctx, "tag", tag(t)?, t)?;
+        edit::remove_person_item(s, cs, id, "tag", &tag(t)?, t)?;
     }
     for e in &r.remove_emails {
-        remove(ctx, "email", Email::parse(e)?.as_str().to_string(), e)?;
+        edit::remove_person_item(s, cs, id, "email", Email::parse(e)?.as_str(), e)?;
     }
     for p in &r.remove_phones {
-        remove(ctx, "phone", Phone::parse(p)?.key().to_string(), p)?;
+        edit::remove_person_item(s, cs, id, "phone", Phone::parse(p)?.key(), p)?;
     }
     for n in &r.remove_needs {
-        remove(ctx, "need", tag(n)?, n)?;
+        edit::remove_person_item(s, cs, id, "need", &tag(n)?, n)?;
     }
     for o in &r.remove_offers {
-        remove(ctx, "offer", tag(o)?, o)?;
+        edit::remove_person_item(s, cs, id, "offer", &tag(o)?, o)?;
     }
     if let Some(org) = &r.left {
         let org_id = ctx.store.resolve_org(org)?;
@@ -288,15 +134,6 @@ fn removals(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, r: &Removals) -> Result<(
             cs.set(Kind::Role, role.id, "end_on", today.as_str());
         }
     }
-    Ok(())
-}
-
-fn set_name(cs: &mut ChangeSet, id: Id, name: &str) -> Result<()> {
-    let name = nonempty(name, "a name")?;
-    let (given, family) = split_name(&name);
-    cs.set(Kind::Person, id, "display_name", name.as_str());
-    cs.set(Kind::Person, id, "given_name", given);
-    cs.set(Kind::Person, id, "family_name", family);
     Ok(())
 }
 
@@ -659,7 +496,7 @@ fn tie(ctx: &mut Ctx, c: TieCmd) -> Result<()> {
             cs.set(Kind::Tie, id, "kind", kind.as_str());
             cs.set(Kind::Tie, id, "strength", i64::from(strength.get()));
             if let Some(s) = since {
-                cs.set(Kind::Tie, id, "since", date_of(ctx, &s)?);
+                cs.set(Kind::Tie, id, "since", edit::day(&ctx.now, &s)?);
             }
             cs.set_opt(Kind::Tie, id, "source", source);
             cs.set_opt(Kind::Tie, id, "note", note);
@@ -707,113 +544,46 @@ fn tie(ctx: &mut Ctx, c: TieCmd) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Interactions and hooks
 
-/// `--gave "advice: pricing"` names the kind; `--gave "intro to Bob"` lets kith guess it.
-fn exchange(text: &str) -> Result<(ExchangeKind, String)> {
-    if let Some((k, rest)) = text.split_once(':')
-        && let Ok(kind) = k.parse::<ExchangeKind>()
-    {
-        return Ok((kind, nonempty(rest, "what was exchanged")?));
-    }
-    let t = nonempty(text, "what was exchanged")?;
-    Ok((ExchangeKind::guess(&t), t))
+/// People named on the command line, resolved in order.
+fn resolve_people(ctx: &mut Ctx, people: &[String]) -> Result<Vec<Id>> {
+    people.iter().map(|p| Ok(ctx.store.resolve_person(p)?)).collect()
 }
 
 fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
-    let kind = a.kind.parse::<InteractionKind>()?;
-    let weight = Weight::new(a.weight)?;
-    let at = match &a.at {
-        Some(s) => ctx.instant(s)?,
-        None => ctx.now.clone(),
+    let people = resolve_people(ctx, &a.people)?;
+    let input = InteractionInput {
+        people,
+        kind: a.kind,
+        at: a.at,
+        summary: a.summary,
+        notes: a.notes,
+        gave: a.gave,
+        got: a.got,
+        weight: a.weight,
     };
-    let mut people = Vec::new();
-    for p in &a.people {
-        let id = ctx.store.resolve_person(p)?;
-        if !people.contains(&id) {
-            people.push(id);
-        }
-    }
     let id = ctx.new_id();
-    let mut cs = ChangeSet::new();
-    cs.set(Kind::Interaction, id, "kind", kind.as_str());
-    cs.set(Kind::Interaction, id, "occurred_at", at.timestamp().as_millisecond());
-    cs.set_opt(Kind::Interaction, id, "summary", a.summary.as_deref().map(str::trim));
-    cs.set_opt(Kind::Interaction, id, "notes", a.notes.as_deref());
-    for p in &people {
-        let pt = Id::derive(id, "participant", &p.to_string());
-        cs.set(Kind::Participant, pt, "interaction", id.to_string());
-        cs.set(Kind::Participant, pt, "person", p.to_string());
-    }
-    for (direction, texts) in [(Direction::Gave, &a.gave), (Direction::Got, &a.got)] {
-        for t in texts {
-            let (kind, what) = exchange(t)?;
-            let ex = ctx.new_id();
-            cs.set(Kind::Exchange, ex, "interaction", id.to_string());
-            cs.set(Kind::Exchange, ex, "person", people[0].to_string());
-            cs.set(Kind::Exchange, ex, "direction", direction.as_str());
-            cs.set(Kind::Exchange, ex, "kind", kind.as_str());
-            cs.set(Kind::Exchange, ex, "what", what);
-            cs.set(Kind::Exchange, ex, "weight", i64::from(weight.get()));
-        }
-    }
+    let cs = edit::log_interaction(&ctx.store, &ctx.now, id, &input)?;
     ctx.commit(cs)?;
-    done(ctx, id, format!("logged {kind} on {}", ctx.local(at.timestamp())))
-}
-
-/// Due as a day or an instant, as the user wrote it.
-fn set_due(ctx: &Ctx, cs: &mut ChangeSet, id: Id, input: &str) -> Result<()> {
-    match ctx.when(input)? {
-        When::Date(d) => {
-            cs.set(Kind::Task, id, "due_date", d.to_string());
-            cs.set(Kind::Task, id, "due_at", Value::Null);
-        }
-        When::At(z) => {
-            cs.set(Kind::Task, id, "due_at", z.timestamp().as_millisecond());
-            cs.set(Kind::Task, id, "due_date", Value::Null);
-        }
-    }
-    Ok(())
-}
-
-fn reminders(inputs: &[String]) -> Result<Option<Value>> {
-    if inputs.is_empty() {
-        return Ok(None);
-    }
-    let mut minutes = Vec::new();
-    for r in inputs {
-        let span = parse_span(r)?;
-        let m = span
-            .total((Unit::Minute, jiff::civil::date(2000, 1, 1)))
-            .map_err(|e| usage(format!("cannot use `{r}` as a reminder: {e}")))?;
-        minutes.push(m.round() as i64);
-    }
-    minutes.sort_unstable();
-    minutes.dedup();
-    Ok(Some(json!(minutes)))
-}
-
-fn link_people(ctx: &mut Ctx, cs: &mut ChangeSet, task: Id, people: &[String]) -> Result<()> {
-    for p in people {
-        let pid = ctx.store.resolve_person(p)?;
-        let tp = Id::derive(task, "task_person", &pid.to_string());
-        cs.set(Kind::TaskPerson, tp, "task", task.to_string());
-        cs.set(Kind::TaskPerson, tp, "person", pid.to_string());
-        cs.delete(Kind::TaskPerson, tp, false);
-    }
-    Ok(())
+    let Some(i) = ctx.store.interaction(id)? else {
+        return Err(Failure::Internal(anyhow::anyhow!("the interaction just logged cannot be read")));
+    };
+    done(ctx, id, format!("logged {} on {}", i.kind, i.at.map(|t| ctx.local(t)).unwrap_or_default()))
 }
 
 fn hook(ctx: &mut Ctx, a: HookArgs) -> Result<()> {
-    let id = ctx.new_id();
-    let mut cs = ChangeSet::new();
-    cs.set(Kind::Task, id, "title", nonempty(&a.title, "a hook's text")?);
-    cs.set(Kind::Task, id, "status", TaskStatus::Open.as_str());
-    cs.set(Kind::Task, id, "hook", true);
-    set_due(ctx, &mut cs, id, &a.due)?;
-    cs.set_opt(Kind::Task, id, "reminders", reminders(&a.reminders)?);
-    cs.set_opt(Kind::Task, id, "notes", a.notes);
     let mut people = vec![a.person.clone()];
     people.extend(a.with);
-    link_people(ctx, &mut cs, id, &people)?;
+    let people = resolve_people(ctx, &people)?;
+    let input = TaskInput {
+        due: Some(a.due.clone()),
+        people,
+        reminders: a.reminders,
+        notes: a.notes,
+        hook: true,
+        ..Default::default()
+    };
+    let id = ctx.new_id();
+    let cs = edit::add_task(&mut ctx.store, &ctx.now, id, &a.title, &input)?;
     ctx.commit(cs)?;
     done(ctx, id, format!("hook on {} due {}", a.person, describe_due_input(ctx, &a.due)))
 }
@@ -829,48 +599,26 @@ fn describe_due_input(ctx: &Ctx, input: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Tasks and projects
 
-fn project_named(ctx: &mut Ctx, cs: &mut ChangeSet, name: &str) -> Result<Id> {
-    let name = nonempty(name, "a project name")?;
-    if let Some(id) = ctx.store.find_by_name(Kind::Project, &name)? {
-        return Ok(id);
-    }
-    let id = ctx.new_id();
-    cs.set(Kind::Project, id, "name", name);
-    cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
-    Ok(id)
-}
-
-fn task_fields(ctx: &mut Ctx, cs: &mut ChangeSet, id: Id, f: &TaskFields) -> Result<()> {
-    if let Some(d) = &f.due {
-        set_due(ctx, cs, id, d)?;
-    }
-    if let Some(p) = &f.project {
-        let pid = project_named(ctx, cs, p)?;
-        cs.set(Kind::Task, id, "project", pid.to_string());
-    }
-    if let Some(p) = f.priority {
-        cs.set(Kind::Task, id, "priority", i64::from(Priority::new(p)?.get()));
-    }
-    if let Some(r) = &f.recurrence {
-        cs.set(Kind::Task, id, "recurrence", Recurrence::parse(r)?.to_string());
-    }
-    if let Some(r) = reminders(&f.reminders)? {
-        cs.set(Kind::Task, id, "reminders", r);
-    }
-    if let Some(n) = &f.notes {
-        cs.set(Kind::Task, id, "notes", n.as_str());
-    }
-    link_people(ctx, cs, id, &f.people)
+/// The task's fields from the command line, as kith-store's shared edit rules take them.
+fn task_input(ctx: &mut Ctx, f: TaskFields) -> Result<TaskInput> {
+    Ok(TaskInput {
+        due: f.due,
+        project: f.project,
+        priority: f.priority,
+        people: resolve_people(ctx, &f.people)?,
+        recurrence: f.recurrence,
+        reminders: f.reminders,
+        notes: f.notes,
+        hook: false,
+    })
 }
 
 fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
     match c {
         TaskCmd::Add { title, fields } => {
+            let input = task_input(ctx, fields)?;
             let id = ctx.new_id();
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Task, id, "title", nonempty(&title, "a task's title")?);
-            cs.set(Kind::Task, id, "status", TaskStatus::Open.as_str());
-            task_fields(ctx, &mut cs, id, &fields)?;
+            let cs = edit::add_task(&mut ctx.store, &ctx.now, id, &title, &input)?;
             ctx.commit(cs)?;
             done(ctx, id, format!("added task {}", title.trim()))
         }
@@ -894,36 +642,11 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
         TaskCmd::Done { task } => {
             let id = ctx.store.resolve_task(&task)?;
             let Some(t) = ctx.store.task(id)? else { return Err(Failure::Lookup(format!("no task {id}"))) };
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Task, id, "done_at", ctx.now.timestamp().as_millisecond());
-            let repeat = t.recurrence.as_deref().and_then(|r| Recurrence::parse(r).ok());
-            let message = match (repeat, due_date(ctx, &t)) {
-                (Some(rule), Some(due)) => {
-                    // A repeating task stays open and moves to its next date after today.
-                    let mut next = rule.next(due).unwrap_or(due);
-                    while next <= ctx.now.date() {
-                        next = rule.next(next).unwrap_or(next);
-                        if next == due {
-                            break;
-                        }
-                    }
-                    match t.due_at {
-                        Some(at) => {
-                            let z = at.to_zoned_datetime(ctx.tz().clone());
-                            let moved = next
-                                .to_datetime(z.time())
-                                .to_zoned_datetime(ctx.tz().clone())
-                                .map_err(|e| Failure::Internal(e.into()))?;
-                            cs.set(Kind::Task, id, "due_at", moved.timestamp().as_millisecond());
-                        }
-                        None => cs.set(Kind::Task, id, "due_date", next.to_string()),
-                    }
-                    format!("done; next due {next}")
-                }
-                _ => {
-                    cs.set(Kind::Task, id, "status", TaskStatus::Done.as_str());
-                    format!("done: {}", t.title)
-                }
+            // A repeating task stays open and moves to its next date after today.
+            let (cs, next) = edit::task_done(&ctx.now, &t)?;
+            let message = match next {
+                Some(next) => format!("done; next due {next}"),
+                None => format!("done: {}", t.title),
             };
             ctx.commit(cs)?;
             done(ctx, id, message)
@@ -945,7 +668,8 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
                 cs.set(Kind::Task, id, "due_date", Value::Null);
                 cs.set(Kind::Task, id, "due_at", Value::Null);
             }
-            task_fields(ctx, &mut cs, id, &fields)?;
+            let input = task_input(ctx, fields)?;
+            edit::task_fields(&mut ctx.store, &ctx.now, &mut cs, id, &input)?;
             if cs.is_empty() {
                 return Err(usage("nothing to change: give at least one flag (see `kith task edit --help`)"));
             }
@@ -959,14 +683,6 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
             ctx.commit(cs)?;
             done(ctx, id, "removed".into())
         }
-    }
-}
-
-fn due_date(ctx: &Ctx, t: &TaskView) -> Option<jiff::civil::Date> {
-    match (&t.due_date, t.due_at) {
-        (Some(d), _) => d.parse().ok(),
-        (None, Some(at)) => Some(at.to_zoned_datetime(ctx.tz().clone()).date()),
-        _ => None,
     }
 }
 
@@ -985,7 +701,7 @@ fn task_table(ctx: &Ctx, tasks: &[TaskView]) -> Result<()> {
         tasks
             .iter()
             .map(|t| {
-                let overdue = t.status == "open" && due_date(ctx, t).is_some_and(|d| d < today);
+                let overdue = t.status == "open" && edit::due_day(t, ctx.tz()).is_some_and(|d| d < today);
                 let title = if t.hook { format!("↪ {}", t.title) } else { t.title.clone() };
                 vec![
                     Cell::styled(due_text(ctx, t), if overdue { WARN } else { anstyle::Style::new() }),
@@ -1230,11 +946,7 @@ fn agenda(ctx: &mut Ctx, a: AgendaArgs) -> Result<()> {
         None => ctx.now.date(),
     };
     // The same rules as the server's agenda: one definition, in kith-store.
-    let agenda =
-        kith_store::agenda::agenda(&mut ctx.store, &ctx.now, first, a.days, a.overdue.0).map_err(|e| match e {
-            kith_store::edit::EditError::Invalid(m) => usage(m),
-            kith_store::edit::EditError::Store(e) => Failure::from(e),
-        })?;
+    let agenda = kith_store::agenda::agenda(&mut ctx.store, &ctx.now, first, a.days, a.overdue.0)?;
     if ctx.json {
         return out::json(&agenda).map_err(Failure::from);
     }
@@ -1486,7 +1198,7 @@ fn me(ctx: &mut Ctx, c: MeCmd) -> Result<()> {
             cs.set_opt(Kind::Person, id, "pitch", pitch.as_deref().map(str::trim));
             for s in &strengths {
                 let s = tag(s)?;
-                person_item(&mut cs, id, "strength", &s, &s, None, !is_new);
+                edit::person_item(&mut cs, id, "strength", &s, &s, None, !is_new);
             }
             person_fields(ctx, &mut cs, id, &fields, is_new)?;
             if cs.is_empty() {

@@ -31,7 +31,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::{Ctx, Failure, Result, usage};
-use crate::commands::{person_item, tie_id};
+use crate::commands::tie_id;
+use kith_store::edit::person_item;
 
 pub struct Plan {
     pub people: usize,
