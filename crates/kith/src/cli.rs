@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
                   SQLite file (default) or a PostgreSQL database.",
     after_help = "Dates: 2026-12-03, 2026-12-03 09:00, today, tomorrow, fri, next monday, in 3d, 2w, 14:30, \"yesterday 12:30\".\n\
                   References: a person is `me`, an email, an id prefix or part of the name.\n\
-                  Environment: KITH_DB (database), TZ (time zone), KITH_NOW (fix \"now\", RFC 3339), NO_COLOR."
+                  Environment: KITH_DB (database), TZ (time zone), KITH_NOW (fix \"now\", RFC 3339), KITH_SETTINGS (settings file), NO_COLOR."
 )]
 pub struct Cli {
     /// The database: a SQLite file path or a postgres:// URL [default: kith.db in the XDG data dir]
@@ -62,19 +62,6 @@ pub enum Command {
     /// Your own profile: the person who stands for you
     #[command(subcommand)]
     Me(MeCmd),
-    /// Print shell completions
-    Completions {
-        /// bash, zsh, fish, elvish or powershell
-        shell: clap_complete::Shell,
-    },
-    /// Write the man pages (kith.1 and one per command) into a directory
-    Man {
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-    },
-    /// Developer tools
-    #[command(subcommand)]
-    Dev(DevCmd),
     /// Relationships going cold, most urgent first, with a suggested next step
     Reconnect(crate::intel_cmd::ReconnectArgs),
     /// The reciprocity ledger: what you gave and got, overall or with one person
@@ -115,6 +102,19 @@ pub enum Command {
     /// API tokens for scripts and the CLI against the team server
     #[command(subcommand)]
     Token(kith_server::admin::TokenCmd),
+    /// Print shell completions
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (kith.1 and one per command) into a directory
+    Man {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Developer tools
+    #[command(subcommand)]
+    Dev(DevCmd),
 }
 
 /// Fields shared by `person add`, `person edit` and `me edit`.
