@@ -705,6 +705,22 @@ fn people_pages_and_quick_forms(s: Server) {
             201
         );
     }
+    // A tie to someone else, written the way `kith tie add` writes it.
+    let other = s.get("/api/v1/people?q=Person%2000", &api).json()["items"][0]["id"].as_str().unwrap().to_string();
+    {
+        use kith_core::{ChangeSet, Id, Kind};
+        let (a, b): (Id, Id) = (zid.parse().unwrap(), other.parse().unwrap());
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let id = Id::derive(lo, "tie", &hi.to_string());
+        let mut cs = ChangeSet::new();
+        cs.set(Kind::Tie, id, "a", a.to_string());
+        cs.set(Kind::Tie, id, "b", b.to_string());
+        cs.set(Kind::Tie, id, "kind", "colleague");
+        cs.set(Kind::Tie, id, "strength", 4i64);
+        cs.set(Kind::Tie, id, "note", "met at <RustConf>");
+        cs.delete(Kind::Tie, id, false);
+        s.store().commit(cs, "ivy@team.example", 1).unwrap();
+    }
     let (who, csrf) = browser(&s, "ivy@team.example", &pw);
 
     // The list: escaped names linking to the person page, filters, and cursor pages.
@@ -747,6 +763,8 @@ fn people_pages_and_quick_forms(s: Server) {
         "<label for=\"kind\">",
         "<label for=\"title\">",
         &format!("value=\"{csrf}\""),
+        &format!("<a href=\"/people/{other}\">Person 00</a>"),
+        "colleague · strength 4 · met at &lt;RustConf&gt;",
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
