@@ -25,7 +25,7 @@ use crate::access::{Access, Action, Principal, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::web;
+use crate::{pages, web};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -70,6 +70,15 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/signin", Access::PUBLIC.html(), post(web::sign_in_form)),
         route(Method::POST, "/signout", Access::SIGNED.html(), post(web::sign_out_form)),
         route(Method::GET, "/", Access::can(Read, Workspace).html(), get(web::home)),
+        route(Method::GET, "/people", can(Read, People).html(), get(pages::people_page)),
+        route(Method::GET, "/people/{id}", can(Read, People).html(), get(pages::person_page)),
+        route(
+            Method::POST,
+            "/people/{id}/interactions",
+            can(Write, Interactions).html(),
+            post(pages::log_interaction_form),
+        ),
+        route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
         route(Method::GET, "/static/kith.css", Access::PUBLIC, get(web::stylesheet)),
     ]
 }
@@ -241,11 +250,11 @@ pub struct PeopleQuery {
 }
 
 /// The cursor is the last row's (name, id), hex-encoded: opaque to clients, stable under inserts.
-fn encode_cursor(name: &str, id: Id) -> String {
+pub(crate) fn encode_cursor(name: &str, id: Id) -> String {
     format!("{name}\u{1f}{id}").bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode_cursor(c: &str) -> Result<(String, Id), ApiError> {
+pub(crate) fn decode_cursor(c: &str) -> Result<(String, Id), ApiError> {
     let bad = || ApiError::bad_request("bad_cursor", "the cursor is not one this server gave out");
     if !c.len().is_multiple_of(2) || c.len() > 2048 {
         return Err(bad());
@@ -852,7 +861,8 @@ impl utoipa::Modify for Security {
     paths(
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
-        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet
+        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet,
+        pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form
     ),
     components(schemas(SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange)),
     modifiers(&Security),

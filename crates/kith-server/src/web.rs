@@ -33,7 +33,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -80,7 +80,7 @@ pub struct SignInForm {
     csrf: String,
 }
 
-fn form_error(e: FormRejection) -> ApiError {
+pub(crate) fn form_error(e: FormRejection) -> ApiError {
     let status = if e.status().is_client_error() { e.status() } else { StatusCode::BAD_REQUEST };
     ApiError::new(status, "invalid_form", e.body_text())
 }
@@ -200,6 +200,7 @@ pub async fn home(State(state): State<AppState>, Extension(p): Extension<Princip
     if !day.is_empty() {
         body.push_str("</ul></section>");
     }
+    body.push_str("<p><a href=\"/people\">People</a></p>");
     body.push_str(&format!(
         "<footer><p>{} ({})</p><form method=\"post\" action=\"/signout\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form></footer>",
@@ -217,6 +218,11 @@ ul{list-style:none;padding:0;margin:0}li{padding:.5rem 0;border-bottom:1px solid
 .kind{font-size:.8rem;text-transform:uppercase;color:#555;margin-right:.3rem}.with{color:#555}\
 .overdue{color:#a40000;font-size:.9rem}input,button{font:inherit;padding:.5rem;max-width:100%;box-sizing:border-box}\
 input[type=email],input[type=password]{width:100%}button{min-height:44px}\
+input:not([type=hidden]),select,textarea{width:100%;font:inherit;padding:.5rem;box-sizing:border-box}\
+nav{margin-bottom:.5rem}nav a,li a{display:inline-block;min-height:44px;line-height:44px}\
+.tag{font-size:.8rem;background:#eee;border-radius:.3rem;padding:0 .3rem;margin-left:.2rem}\
+dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd;vertical-align:top}\
 :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",

@@ -215,6 +215,7 @@ both!(
     bad_input_is_a_4xx_and_writes_nothing,
     people_interactions_tasks_search_agenda,
     own_tokens_and_password_change,
+    people_pages_and_quick_forms,
 );
 
 fn health_headers_and_unknown_routes(s: Server) {
@@ -674,4 +675,164 @@ fn shutdown_returns_and_frees_the_port() {
     drop(s);
     let addr = base.trim_start_matches("http://");
     assert!(std::net::TcpStream::connect(addr).is_err(), "nothing listens after shutdown");
+}
+
+/// A signed-in browser: the session cookie, and the CSRF token its forms carry.
+fn browser(s: &Server, email: &str, password: &str) -> (Who, String) {
+    let r = s.sign_in(email, password);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.cookie(auth::SESSION_COOKIE).unwrap();
+    let csrf = auth::csrf_for_session(&cookie);
+    (Who::Session { cookie, csrf: None }, csrf)
+}
+
+fn people_pages_and_quick_forms(s: Server) {
+    let pw = s.user("ivy@team.example", Role::Member);
+    let viewer_pw = s.user("vic@team.example", Role::Viewer);
+    let api = Who::Token(s.token("ivy@team.example", false));
+    let r = s.post(
+        "/api/v1/people",
+        &api,
+        json!({ "name": "Zoë <i>Quinn</i>", "emails": ["zoe@quinn.example"], "phones": ["+1 555 0100"],
+                "org": "Q&A Labs", "title": "CTO", "tier": "A", "type": "strategic", "tags": ["design"],
+                "needs": ["a <designer>"], "offers": ["rust reviews"] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let zid = r.json()["id"].as_str().unwrap().to_string();
+    for i in 0..51 {
+        assert_eq!(
+            s.post("/api/v1/people", &api, json!({ "name": format!("Person {i:02}"), "tags": ["bulk"] })).status,
+            201
+        );
+    }
+    // A tie to someone else, written the way `kith tie add` writes it.
+    let other = s.get("/api/v1/people?q=Person%2000", &api).json()["items"][0]["id"].as_str().unwrap().to_string();
+    {
+        use kith_core::{ChangeSet, Id, Kind};
+        let (a, b): (Id, Id) = (zid.parse().unwrap(), other.parse().unwrap());
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let id = Id::derive(lo, "tie", &hi.to_string());
+        let mut cs = ChangeSet::new();
+        cs.set(Kind::Tie, id, "a", a.to_string());
+        cs.set(Kind::Tie, id, "b", b.to_string());
+        cs.set(Kind::Tie, id, "kind", "colleague");
+        cs.set(Kind::Tie, id, "strength", 4i64);
+        cs.set(Kind::Tie, id, "note", "met at <RustConf>");
+        cs.delete(Kind::Tie, id, false);
+        s.store().commit(cs, "ivy@team.example", 1).unwrap();
+    }
+    let (who, csrf) = browser(&s, "ivy@team.example", &pw);
+
+    // The list: escaped names linking to the person page, filters, and cursor pages.
+    let list = s.get("/people", &who);
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("<label for=\"q\">") && list.body.contains("<label for=\"tier\">"), "{}", list.body);
+    assert!(!list.body.contains("<i>Quinn"), "names are escaped");
+    let r = s.get("/people?q=quinn&tag=&tier=&type=", &who);
+    assert!(r.body.contains(&format!("<a href=\"/people/{zid}\">Zoë &lt;i&gt;Quinn&lt;/i&gt;</a>")), "{}", r.body);
+    assert!(!r.body.contains("Person 00"));
+    let r = s.get("/people?q=ZOE%40quinn.example", &who);
+    assert!(r.body.contains(&format!("/people/{zid}")), "an email finds its person: {}", r.body);
+    let r = s.get("/people?tag=design&tier=a&type=strategic", &who);
+    assert!(r.body.contains(&format!("/people/{zid}")) && !r.body.contains("Person 01"), "{}", r.body);
+    let r = s.get("/people?tier=Q", &who);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+    let first = s.get("/people?tag=bulk", &who);
+    assert!(first.body.contains("Person 49") && !first.body.contains("Person 50"), "50 a page");
+    let next = first.body.split("href=\"").find(|h| h.starts_with("/people?cursor=")).expect("a next link");
+    let next = next.split('"').next().unwrap().replace("&amp;", "&");
+    let second = s.get(&next, &who);
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert!(second.body.contains("Person 50") && !second.body.contains("Person 49"), "{}", second.body);
+    assert!(!second.body.contains("rel=\"next\""), "the last page");
+
+    // The person page: their data escaped, warmth and why, and the forms with the CSRF token.
+    let path = format!("/people/{zid}");
+    let page = s.get(&path, &who);
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "Zoë &lt;i&gt;Quinn&lt;/i&gt;",
+        "CTO at Q&amp;A Labs",
+        "zoe@quinn.example",
+        "+1 555 0100",
+        "a &lt;designer&gt;",
+        "rust reviews",
+        "Warmth ",
+        "recency",
+        "<label for=\"kind\">",
+        "<label for=\"title\">",
+        &format!("value=\"{csrf}\""),
+        &format!("<a href=\"/people/{other}\">Person 00</a>"),
+        "colleague · strength 4 · met at &lt;RustConf&gt;",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.body.contains("<i>Quinn") && !page.body.contains("<designer>"));
+
+    let post = |who: &Who, path: &str, fields: &[(&str, &str)]| {
+        s.send("POST", path, who, Some(("application/x-www-form-urlencoded", form(fields))))
+    };
+    let log = format!("{path}/interactions");
+    let hooks = format!("{path}/hooks");
+    let before = s.op_count();
+    // Forged forms are refused and write nothing.
+    post(&who, &log, &[("csrf", "forged"), ("kind", "lunch")]).assert_error(403, "forbidden");
+    post(&who, &hooks, &[("csrf", &"0".repeat(64)), ("title", "x")]).assert_error(403, "forbidden");
+    post(&who, &log, &[("kind", "lunch")]).assert_error(422, "invalid_form");
+    // Bad values: the page again with the message and what was typed, 422, nothing written.
+    let r = post(&who, &log, &[("csrf", &csrf), ("kind", "séance"), ("note", "kept <typed>")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\"") && r.body.contains("kept &lt;typed&gt;"), "{}", r.body);
+    let r = post(&who, &log, &[("csrf", &csrf), ("kind", "call"), ("at", "someday")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post(&who, &hooks, &[("csrf", &csrf), ("title", "  "), ("due", "fri")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post(&who, &hooks, &[("csrf", &csrf), ("title", "send deck"), ("due", "whenever")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("value=\"send deck\""), "{}", r.body);
+    post(&who, &concrete("/people/{id}/hooks"), &[("csrf", &csrf), ("title", "x")]).assert_error(404, "not_found");
+    assert_eq!(s.op_count(), before, "no refused form wrote anything");
+
+    // Good forms write, as the user, and go back to the page, which shows them.
+    let r = post(
+        &who,
+        &log,
+        &[
+            ("csrf", &csrf),
+            ("kind", "lunch"),
+            ("at", "yesterday 12:30"),
+            ("note", "talked <b>hiring</b>"),
+            ("gave", "advice: pricing\n"),
+            ("got", "intro: Bob"),
+        ],
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some(path.as_str())), "{}", r.body);
+    let after_log = s.op_count();
+    assert!(after_log > before);
+    let r = post(&who, &hooks, &[("csrf", &csrf), ("title", "send the <deck>"), ("due", "in 3d")]);
+    assert_eq!((r.status, r.header("location")), (303, Some(path.as_str())), "{}", r.body);
+    assert!(s.op_count() > after_log);
+    let page = s.get(&path, &who);
+    for text in [
+        "lunch",
+        "talked &lt;b&gt;hiring&lt;/b&gt;",
+        "gave</span> advice: pricing",
+        "got</span> intro: Bob",
+        "send the &lt;deck&gt;",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "ivy@team.example"));
+
+    // A viewer reads the pages but gets no forms, and cannot post them.
+    let (viewer, viewer_csrf) = browser(&s, "vic@team.example", &viewer_pw);
+    let page = s.get(&path, &viewer);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("send the &lt;deck&gt;") && !page.body.contains("action=\"/people/"), "{}", page.body);
+    let count = s.op_count();
+    post(&viewer, &log, &[("csrf", &viewer_csrf), ("kind", "call")]).assert_error(403, "forbidden");
+    assert_eq!(s.op_count(), count);
+    s.get("/people/not-an-id", &who).assert_error(400, "bad_id");
+    s.get(&concrete("/people/{id}"), &who).assert_error(404, "not_found");
 }

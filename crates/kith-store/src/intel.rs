@@ -15,7 +15,10 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use kith_core::Id;
+use kith_core::intel::Settings;
 use kith_core::intel::ledger::ExchangeFact;
+use kith_core::intel::warmth::{Warmth, WarmthInput, warmth};
+use kith_core::model::{Direction, NetType, Tier};
 use kith_core::paths::{Graph, GraphBuilder};
 
 use crate::backend::{Backend, Val};
@@ -55,6 +58,24 @@ pub struct ContactStats {
     pub last_contact: Option<Timestamp>,
     pub interactions_365d: u32,
     pub interactions_90d: u32,
+}
+
+/// The inputs of a warmth score from one person's contact statistics, the settings' cadence for
+/// them, the exchange sums and the strength of their tie to me.
+pub fn warmth_input(s: &ContactStats, cfg: &Settings, gave: u32, got: u32, tie: Option<u8>) -> WarmthInput {
+    let tier = s.tier.as_deref().and_then(|t| t.parse::<Tier>().ok());
+    let net_type = s.net_type.as_deref().and_then(|t| t.parse::<NetType>().ok());
+    let cadence = s.cadence_days.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32);
+    let (cadence_days, _) = cfg.cadence_days(tier, net_type, cadence);
+    WarmthInput {
+        last_contact: s.last_contact,
+        cadence_days,
+        interactions_365d: s.interactions_365d,
+        interactions_90d: s.interactions_90d,
+        gave,
+        got,
+        tie_strength: tie,
+    }
 }
 
 /// Name, tier and type of one person, for matching.
@@ -329,6 +350,26 @@ impl Store {
             })?;
         }
         Ok(out)
+    }
+
+    /// The warmth of my relationship with one person, with its components (what `kith person
+    /// show` and the person page explain); `None` for me or a person not in the store.
+    pub fn person_warmth(&mut self, p: &crate::PersonView, cfg: &Settings, now: Timestamp) -> Result<Option<Warmth>> {
+        if p.is_me {
+            return Ok(None);
+        }
+        let Some(stats) = self.contact_stats(Some(p.id), now)?.pop() else { return Ok(None) };
+        let (mut gave, mut got) = (0u32, 0u32);
+        for f in self.exchange_facts(Some(p.id))? {
+            let w = u32::from(f.weight.max(1));
+            match f.direction {
+                Direction::Gave => gave += w,
+                Direction::Got => got += w,
+            }
+        }
+        let me = self.me()?;
+        let tie = p.ties.iter().find(|t| Some(t.to_id) == me).map(|t| t.strength.unwrap_or(3).clamp(1, 5) as u8);
+        Ok(Some(warmth(&warmth_input(&stats, cfg, gave, got, tie), cfg, now)))
     }
 
     /// Open hooks with the people they concern, soonest due first, or those of one person.

@@ -19,13 +19,13 @@ use kith_core::intel::ledger::{ledger, person_ledger};
 use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
 use kith_core::intel::plan::{Anniversary, Busy, DayPlan, PlanTask, plan_day, plan_week};
 use kith_core::intel::rank::{self, RankInput};
-use kith_core::intel::warmth::{Warmth, WarmthInput, warmth, warmth_score};
+use kith_core::intel::warmth::{Warmth, warmth_score};
 use kith_core::intel::{PersonRef, Settings};
 use kith_core::model::{Birthday, InteractionKind, NetType, TaskStatus, Tier};
 use kith_core::paths::{By, DEFAULT_MAX_HOPS, Path};
 use kith_core::when::parse_span;
 use kith_core::{ChangeSet, Id, Kind};
-use kith_store::{ContactStats, PersonView, TaskFilter};
+use kith_store::{PersonView, TaskFilter, warmth_input};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -133,41 +133,14 @@ fn my_tie_strengths(ctx: &mut Ctx, me: Option<Id>) -> Result<HashMap<Id, u8>> {
         .collect())
 }
 
-fn warmth_input(s: &ContactStats, cfg: &Settings, gave: u32, got: u32, tie: Option<u8>) -> WarmthInput {
-    let (cadence_days, _) = cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days));
-    WarmthInput {
-        last_contact: s.last_contact,
-        cadence_days,
-        interactions_365d: s.interactions_365d,
-        interactions_90d: s.interactions_90d,
-        gave,
-        got,
-        tie_strength: tie,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // person show: warmth
 
 /// The warmth of my relationship with one person; `None` for me.
 pub fn person_warmth(ctx: &mut Ctx, p: &PersonView) -> Result<Option<Warmth>> {
-    if p.is_me {
-        return Ok(None);
-    }
     let now = now(ctx);
-    let Some(stats) = ctx.store.contact_stats(Some(p.id), now)?.pop() else { return Ok(None) };
-    let (mut gave, mut got) = (0u32, 0u32);
-    for f in ctx.store.exchange_facts(Some(p.id))? {
-        let w = u32::from(f.weight.max(1));
-        match f.direction {
-            kith_core::model::Direction::Gave => gave += w,
-            kith_core::model::Direction::Got => got += w,
-        }
-    }
-    let me = ctx.store.me()?;
-    let tie = p.ties.iter().find(|t| Some(t.to_id) == me).map(|t| t.strength.unwrap_or(3).clamp(1, 5) as u8);
     let cfg = load_settings()?;
-    Ok(Some(warmth(&warmth_input(&stats, &cfg, gave, got, tie), &cfg, now)))
+    Ok(ctx.store.person_warmth(p, &cfg, now)?)
 }
 
 pub fn print_warmth(w: &Warmth) -> Result<()> {

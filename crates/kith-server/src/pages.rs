@@ -1,0 +1,611 @@
+//! The people pages: `/people` (search, filters, cursor pages) and `/people/{id}` (the person,
+//! their warmth and why, timeline, hooks, ties), with the quick "log an interaction" and "add a
+//! hook" forms. Server-rendered like [`crate::web`]: every user-typed text goes through
+//! [`escape`], every form carries the session's CSRF token, and writes go through
+//! `kith_store::edit` with the signed-in user as the actor.
+
+use axum::Extension;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kith_core::intel::Settings;
+use kith_core::model::{Email, NetType, Tier, tag};
+use kith_core::{ChangeSet, Id};
+use kith_store::edit::{self, InteractionInput, TaskInput};
+use kith_store::{PersonFilter, PersonView};
+use serde::Deserialize;
+
+use crate::access::{Action, Principal, Resource, Via, can};
+use crate::api::{decode_cursor, encode_cursor};
+use crate::auth;
+use crate::error::{ApiError, PathId, Query};
+use crate::state::AppState;
+use crate::web::{escape, form_error, page};
+
+/// People shown on one page of `/people`.
+const PAGE_SIZE: usize = 50;
+
+/// The session's CSRF token for the page's forms; API tokens need none.
+fn csrf_of(p: &Principal) -> String {
+    match &p.via {
+        Via::Session { token } => auth::csrf_for_session(token),
+        Via::Token => String::new(),
+    }
+}
+
+/// A form's CSRF field must match the session's token; a request with an API token is not a
+/// browser's, so it has nothing to forge.
+fn check_csrf(p: &Principal, sent: &str) -> Result<(), ApiError> {
+    match &p.via {
+        Via::Session { token } if !auth::same(sent, &auth::csrf_for_session(token)) => {
+            Err(ApiError::forbidden("the form is stale or was not sent from this site; reload it"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn alert(message: &str) -> String {
+    format!("<p role=\"alert\">{}</p>", escape(message))
+}
+
+fn nav() -> &'static str {
+    "<nav><a href=\"/\">Today</a> · <a href=\"/people\">People</a></nav>"
+}
+
+// ---------------------------------------------------------------------------------------------
+// /people
+
+/// The search form's fields; empty fields are no filter (that is what a browser sends).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PeoplePageQuery {
+    q: Option<String>,
+    tag: Option<String>,
+    tier: Option<String>,
+    #[serde(rename = "type")]
+    net_type: Option<String>,
+    cursor: Option<String>,
+}
+
+fn select(id: &str, label: &str, options: &[(&str, &str)], chosen: Option<&str>) -> String {
+    let opts: String = options
+        .iter()
+        .map(|(v, text)| {
+            let sel = if chosen.is_some_and(|c| c.eq_ignore_ascii_case(v)) { " selected" } else { "" };
+            format!("<option value=\"{v}\"{sel}>{text}</option>")
+        })
+        .collect();
+    format!("<p><label for=\"{id}\">{label}</label><br><select id=\"{id}\" name=\"{id}\">{opts}</select></p>")
+}
+
+fn filter_of(q: &PeoplePageQuery) -> Result<PersonFilter, String> {
+    let tier = nonempty(&q.tier)
+        .map(|t| t.parse::<Tier>().map(|t| t.as_str().to_string()).map_err(|e| e.to_string()))
+        .transpose()?;
+    let net_type = nonempty(&q.net_type)
+        .map(|t| t.parse::<NetType>().map(|t| t.as_str().to_string()).map_err(|e| e.to_string()))
+        .transpose()?;
+    let tag = nonempty(&q.tag).map(|t| tag(t).map_err(|e| e.to_string())).transpose()?;
+    Ok(PersonFilter {
+        tag,
+        tier,
+        net_type,
+        org: None,
+        name: nonempty(&q.q).filter(|s| !s.contains('@')).map(str::to_string),
+        limit: Some(PAGE_SIZE + 1),
+    })
+}
+
+/// One row of the list: the person's name as a link, and what tells them apart.
+struct Row {
+    id: Id,
+    name: String,
+    detail: Vec<String>,
+    tags: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/people", tag = "web",
+    params(("q" = Option<String>, Query, description = "Name contains, or an exact email"),
+           ("tag" = Option<String>, Query), ("tier" = Option<String>, Query), ("type" = Option<String>, Query),
+           ("cursor" = Option<String>, Query, description = "From the page's \"Next\" link")),
+    responses((status = 200, description = "People in name order, 50 a page, with the search form", content_type = "text/html"),
+              (status = 422, description = "A filter is not valid: the form again with the message", content_type = "text/html"),
+              (status = 303, description = "Not signed in: to the sign-in form")))]
+pub async fn people_page(
+    State(state): State<AppState>,
+    Query(q): Query<PeoplePageQuery>,
+) -> Result<Response, ApiError> {
+    let filter = filter_of(&q);
+    let after = nonempty(&q.cursor).map(decode_cursor).transpose()?;
+    let email = nonempty(&q.q).filter(|s| s.contains('@')).map(str::to_string);
+    let (rows, more) = match &filter {
+        Err(_) => (Vec::new(), false),
+        Ok(filter) => {
+            let filter = filter.clone();
+            state
+                .pool
+                .run(move |s| {
+                    if let Some(e) = email {
+                        // An email finds the one person who has it (the store's own lookup).
+                        let Ok(e) = Email::parse(&e) else { return Ok((Vec::new(), false)) };
+                        let found = s.resolve_person(e.as_str()).ok();
+                        let rows = match found.map(|id| s.person(id)).transpose()?.flatten() {
+                            Some(v) => vec![row_of_view(&v)],
+                            None => Vec::new(),
+                        };
+                        return Ok((rows, false));
+                    }
+                    let mut rows = s.people_after(&filter, after.as_ref().map(|(n, id)| (n.as_str(), *id)))?;
+                    let more = rows.len() > PAGE_SIZE;
+                    rows.truncate(PAGE_SIZE);
+                    let rows = rows
+                        .into_iter()
+                        .map(|r| Row {
+                            id: r.id,
+                            name: r.name,
+                            detail: [r.title, r.org, r.tier.map(|t| format!("tier {t}")), r.net_type]
+                                .into_iter()
+                                .flatten()
+                                .collect(),
+                            tags: r.tags,
+                        })
+                        .collect::<Vec<_>>();
+                    Ok((rows, more))
+                })
+                .await?
+        }
+    };
+    let mut body = format!("<header>{}<h1>People</h1></header>", nav());
+    body.push_str("<form method=\"get\" action=\"/people\" role=\"search\">");
+    body.push_str(&format!(
+        "<p><label for=\"q\">Name or email</label><br><input id=\"q\" name=\"q\" type=\"search\" value=\"{}\"></p>",
+        escape(nonempty(&q.q).unwrap_or(""))
+    ));
+    body.push_str(&format!(
+        "<p><label for=\"tag\">Tag</label><br><input id=\"tag\" name=\"tag\" value=\"{}\"></p>",
+        escape(nonempty(&q.tag).unwrap_or(""))
+    ));
+    body.push_str(&select(
+        "tier",
+        "Tier",
+        &[("", "Any"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+        nonempty(&q.tier),
+    ));
+    body.push_str(&select(
+        "type",
+        "Type",
+        &[("", "Any"), ("operational", "Operational"), ("personal", "Personal"), ("strategic", "Strategic")],
+        nonempty(&q.net_type),
+    ));
+    body.push_str("<p><button type=\"submit\">Search</button></p></form>");
+    let status = match &filter {
+        Err(message) => {
+            body.push_str(&alert(message));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Ok(_) => StatusCode::OK,
+    };
+    if filter.is_ok() && rows.is_empty() {
+        body.push_str("<p>No one matches.</p>");
+    }
+    body.push_str("<ul class=\"people\">");
+    for r in &rows {
+        body.push_str(&format!("<li><a href=\"/people/{}\">{}</a>", r.id, escape(&r.name)));
+        if !r.detail.is_empty() {
+            body.push_str(&format!(" <span class=\"with\">{}</span>", escape(&r.detail.join(" · "))));
+        }
+        for t in &r.tags {
+            body.push_str(&format!(" <span class=\"tag\">{}</span>", escape(t)));
+        }
+        body.push_str("</li>");
+    }
+    body.push_str("</ul>");
+    if more && let Some(last) = rows.last() {
+        let mut link = format!("/people?cursor={}", encode_cursor(&last.name, last.id));
+        for (k, v) in [("q", &q.q), ("tag", &q.tag), ("tier", &q.tier), ("type", &q.net_type)] {
+            if let Some(v) = nonempty(v) {
+                link.push_str(&format!("&{k}={}", url_encode(v)));
+            }
+        }
+        body.push_str(&format!("<p><a href=\"{}\" rel=\"next\">Next page</a></p>", escape(&link)));
+    }
+    Ok((status, Html(page("People", &body))).into_response())
+}
+
+fn row_of_view(v: &PersonView) -> Row {
+    let role = v.roles.iter().find(|r| r.end_on.is_none());
+    Row {
+        id: v.id,
+        name: v.name.clone(),
+        detail: [role.and_then(|r| r.title.clone()), role.and_then(|r| r.org.clone()), v.tier.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        tags: v.tags.clone(),
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// /people/{id}
+
+/// What the forms on the person page show: the values sent back and the message, after a
+/// refused submission.
+#[derive(Default)]
+struct Forms {
+    interaction: Option<(InteractionForm, String)>,
+    hook: Option<(HookForm, String)>,
+}
+
+const KINDS: [&str; 10] =
+    ["meeting", "call", "video", "email", "message", "lunch", "coffee", "event", "intro", "other"];
+
+async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms) -> Result<String, ApiError> {
+    let now = state.now();
+    let ts = now.timestamp();
+    let (v, warmth, timeline) = state
+        .pool
+        .run(move |s| {
+            let Some(v) = s.person(id)? else { return Err(ApiError::not_found(format!("no person {id}"))) };
+            let warmth = s.person_warmth(&v, &Settings::default(), ts)?;
+            let timeline = s.interactions(Some(id), 50)?;
+            Ok((v, warmth, timeline))
+        })
+        .await?;
+    let tz = now.time_zone().clone();
+    let csrf = escape(&csrf_of(p));
+    let mut b = format!("<header>{}<h1>{}</h1>", nav(), escape(&v.name));
+    let current: Vec<String> = v
+        .roles
+        .iter()
+        .filter(|r| r.end_on.is_none())
+        .map(|r| match (&r.title, &r.org) {
+            (Some(t), Some(o)) => format!("{t} at {o}"),
+            (Some(t), None) => t.clone(),
+            (None, Some(o)) => o.clone(),
+            (None, None) => String::new(),
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !current.is_empty() {
+        b.push_str(&format!("<p class=\"with\">{}</p>", escape(&current.join("; "))));
+    }
+    b.push_str("</header><dl>");
+    let mut fact = |label: &str, value: String| {
+        if !value.is_empty() {
+            b.push_str(&format!("<dt>{label}</dt><dd>{value}</dd>"));
+        }
+    };
+    let items = |v: &[kith_store::Item], scheme: &str| {
+        v.iter()
+            .map(|i| {
+                let label = i.label.as_deref().map(|l| format!(" ({})", escape(l))).unwrap_or_default();
+                format!("<a href=\"{scheme}{}\">{}</a>{label}", escape(&i.value), escape(&i.value))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let list = |v: &[String]| v.iter().map(|s| escape(s)).collect::<Vec<_>>().join(", ");
+    fact("Email", items(&v.emails, "mailto:"));
+    fact("Phone", items(&v.phones, "tel:"));
+    fact("Tags", list(&v.tags));
+    fact("Tier", v.tier.as_deref().map(escape).unwrap_or_default());
+    fact("Type", v.net_type.as_deref().map(escape).unwrap_or_default());
+    fact("Needs", list(&v.needs));
+    fact("Offers", list(&v.offers));
+    let met = [v.met_how.as_deref(), v.met_where.as_deref(), v.met_on.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(escape)
+        .collect::<Vec<_>>()
+        .join(", ");
+    fact("Met", met);
+    fact("Notes", v.notes.as_deref().map(escape).unwrap_or_default());
+    b.push_str("</dl>");
+
+    if let Some(w) = &warmth {
+        b.push_str(&format!(
+            "<section aria-labelledby=\"warmth\"><h2 id=\"warmth\">Warmth {} / 100 ({})</h2><table><thead><tr>\
+             <th scope=\"col\">Part</th><th scope=\"col\">Points</th><th scope=\"col\">Why</th></tr></thead><tbody>",
+            w.score,
+            escape(w.label)
+        ));
+        for c in &w.components {
+            b.push_str(&format!(
+                "<tr><th scope=\"row\">{}</th><td>{:.1} / {:.0}</td><td>{}</td></tr>",
+                escape(c.name),
+                c.points,
+                c.max,
+                escape(&c.note)
+            ));
+        }
+        b.push_str("</tbody></table></section>");
+    }
+
+    let hooks: Vec<_> = v.open_tasks.iter().filter(|t| t.hook).collect();
+    b.push_str("<section aria-labelledby=\"hooks\"><h2 id=\"hooks\">Open hooks</h2>");
+    if hooks.is_empty() {
+        b.push_str("<p>None.</p>");
+    } else {
+        b.push_str("<ul>");
+        for t in hooks {
+            let due = t
+                .due_date
+                .clone()
+                .or_else(|| t.due_at.map(|at| at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()));
+            b.push_str(&format!(
+                "<li><strong>{}</strong>{}</li>",
+                escape(&t.title),
+                due.map(|d| format!(" <span class=\"with\">due {}</span>", escape(&d))).unwrap_or_default()
+            ));
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+
+    let may_log = can(p, Action::Write, Resource::Interactions);
+    let may_hook = can(p, Action::Write, Resource::Tasks);
+    if may_log {
+        let (f, message) = forms.interaction.unwrap_or_default();
+        b.push_str(&format!(
+            "<section aria-labelledby=\"log\"><h2 id=\"log\">Log an interaction</h2>{}\
+             <form method=\"post\" action=\"/people/{id}/interactions\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">",
+            if message.is_empty() { String::new() } else { alert(&message) }
+        ));
+        let chosen = nonempty(&f.kind).unwrap_or("meeting");
+        let opts: Vec<(&str, &str)> = KINDS.iter().map(|k| (*k, *k)).collect();
+        b.push_str(&select("kind", "Kind", &opts, Some(chosen)));
+        b.push_str(&format!(
+            "<p><label for=\"at\">When</label><br><input id=\"at\" name=\"at\" value=\"{}\" placeholder=\"now, yesterday 12:30, 2026-11-24\"></p>\
+             <p><label for=\"note\">Note</label><br><textarea id=\"note\" name=\"note\" rows=\"3\">{}</textarea></p>\
+             <p><label for=\"gave\">I gave (one a line, e.g. advice: pricing)</label><br><textarea id=\"gave\" name=\"gave\" rows=\"2\">{}</textarea></p>\
+             <p><label for=\"got\">I got</label><br><textarea id=\"got\" name=\"got\" rows=\"2\">{}</textarea></p>\
+             <p><button type=\"submit\">Log it</button></p></form></section>",
+            escape(nonempty(&f.at).unwrap_or("")),
+            escape(f.note.as_deref().unwrap_or("")),
+            escape(f.gave.as_deref().unwrap_or("")),
+            escape(f.got.as_deref().unwrap_or("")),
+        ));
+    }
+    if may_hook {
+        let (f, message) = forms.hook.unwrap_or_default();
+        b.push_str(&format!(
+            "<section aria-labelledby=\"addhook\"><h2 id=\"addhook\">Add a hook</h2>{}\
+             <form method=\"post\" action=\"/people/{id}/hooks\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <p><label for=\"title\">Follow up on</label><br><input id=\"title\" name=\"title\" required value=\"{}\"></p>\
+             <p><label for=\"due\">Due</label><br><input id=\"due\" name=\"due\" value=\"{}\" placeholder=\"fri, in 3d, 2026-12-03\"></p>\
+             <p><button type=\"submit\">Add the hook</button></p></form></section>",
+            if message.is_empty() { String::new() } else { alert(&message) },
+            escape(f.title.as_deref().unwrap_or("")),
+            escape(nonempty(&f.due).unwrap_or("")),
+        ));
+    }
+
+    b.push_str("<section aria-labelledby=\"timeline\"><h2 id=\"timeline\">Timeline</h2>");
+    if timeline.is_empty() {
+        b.push_str("<p>No interactions yet.</p>");
+    } else {
+        b.push_str("<ul>");
+        for i in &timeline {
+            let at =
+                i.at.map(|t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default();
+            b.push_str(&format!("<li><span class=\"kind\">{}</span> <time>{}</time>", escape(&i.kind), escape(&at)));
+            let others: Vec<String> = i
+                .people
+                .iter()
+                .filter(|x| x.id != id)
+                .map(|x| format!("<a href=\"/people/{}\">{}</a>", x.id, escape(&x.name)))
+                .collect();
+            if !others.is_empty() {
+                b.push_str(&format!(" <span class=\"with\">with {}</span>", others.join(", ")));
+            }
+            for t in [&i.summary, &i.notes].into_iter().flatten() {
+                b.push_str(&format!("<br>{}", escape(t)));
+            }
+            for e in &i.exchanges {
+                b.push_str(&format!(
+                    "<br><span class=\"kind\">{}</span> {}: {}",
+                    escape(&e.direction),
+                    escape(&e.kind),
+                    escape(&e.what)
+                ));
+            }
+            b.push_str("</li>");
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+
+    b.push_str("<section aria-labelledby=\"ties\"><h2 id=\"ties\">Ties</h2>");
+    if v.ties.is_empty() {
+        b.push_str("<p>None recorded.</p>");
+    } else {
+        b.push_str("<ul>");
+        for t in &v.ties {
+            let (other_id, other) = if t.from_id == id { (t.to_id, &t.to) } else { (t.from_id, &t.from) };
+            let about = [t.kind.clone(), t.strength.map(|s| format!("strength {s}")), t.note.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            b.push_str(&format!(
+                "<li><a href=\"/people/{other_id}\">{}</a>{}</li>",
+                escape(other),
+                if about.is_empty() {
+                    String::new()
+                } else {
+                    format!(" <span class=\"with\">{}</span>", escape(&about))
+                }
+            ));
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+    Ok(page(&v.name, &b))
+}
+
+#[utoipa::path(get, path = "/people/{id}", tag = "web",
+    params(("id" = String, Path, description = "The person's id")),
+    responses((status = 200, description = "The person: details, warmth and why, hooks, timeline, ties, quick forms", content_type = "text/html"),
+              (status = 404, description = "No such person", body = Object),
+              (status = 303, description = "Not signed in: to the sign-in form")))]
+pub async fn person_page(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+) -> Result<Html<String>, ApiError> {
+    Ok(Html(person_page_html(&state, &p, id, Forms::default()).await?))
+}
+
+/// The quick "log an interaction" form.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionForm {
+    csrf: String,
+    kind: Option<String>,
+    at: Option<String>,
+    note: Option<String>,
+    gave: Option<String>,
+    got: Option<String>,
+}
+
+fn lines(s: &Option<String>) -> Vec<String> {
+    s.as_deref().unwrap_or("").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// A refused form: 422 and the page again with the message and the values sent; other errors
+/// (a missing person, a failing database) as they are.
+async fn refused(
+    state: &AppState,
+    p: &Principal,
+    id: Id,
+    e: ApiError,
+    forms: impl FnOnce(String) -> Forms,
+) -> Response {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+        return e.into_response();
+    }
+    match person_page_html(state, p, id, forms(e.message)).await {
+        Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[utoipa::path(post, path = "/people/{id}/interactions", tag = "web",
+    params(("id" = String, Path, description = "The person's id")),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, kind, at, note, gave, got (one a line)"),
+    responses((status = 303, description = "Logged: back to the person page"),
+              (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
+              (status = 404, description = "No such person", body = Object),
+              (status = 422, description = "A value is not valid: the page again with the message; nothing was written", content_type = "text/html")))]
+pub async fn log_interaction_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+    form: Result<Form<InteractionForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    check_csrf(&p, &f.csrf)?;
+    let now = state.now();
+    let actor = p.actor().to_string();
+    let sent = f.clone();
+    let result = state
+        .pool
+        .run(move |s| {
+            if s.person(id)?.is_none() {
+                return Err(ApiError::not_found(format!("no person {id}")));
+            }
+            let input = InteractionInput {
+                people: vec![id],
+                kind: nonempty(&f.kind).unwrap_or("meeting").to_string(),
+                at: nonempty(&f.at).map(str::to_string),
+                summary: None,
+                notes: nonempty(&f.note).map(str::to_string),
+                gave: lines(&f.gave),
+                got: lines(&f.got),
+                weight: 1,
+            };
+            let ms = now.timestamp().as_millisecond();
+            let iid = s.new_id(ms.max(0) as u64);
+            let cs: ChangeSet = edit::log_interaction(s, &now, iid, &input)?;
+            s.commit(cs, &actor, ms.max(0) as u64)?;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e) => {
+            Ok(refused(&state, &p, id, e, |m| Forms { interaction: Some((sent, m)), ..Default::default() }).await)
+        }
+    }
+}
+
+/// The quick "add a hook" form.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct HookForm {
+    csrf: String,
+    title: Option<String>,
+    due: Option<String>,
+}
+
+#[utoipa::path(post, path = "/people/{id}/hooks", tag = "web",
+    params(("id" = String, Path, description = "The person's id")),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, title, due"),
+    responses((status = 303, description = "Added: back to the person page"),
+              (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
+              (status = 404, description = "No such person", body = Object),
+              (status = 422, description = "A value is not valid: the page again with the message; nothing was written", content_type = "text/html")))]
+pub async fn add_hook_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+    form: Result<Form<HookForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    check_csrf(&p, &f.csrf)?;
+    let now = state.now();
+    let actor = p.actor().to_string();
+    let sent = f.clone();
+    let result = state
+        .pool
+        .run(move |s| {
+            if s.person(id)?.is_none() {
+                return Err(ApiError::not_found(format!("no person {id}")));
+            }
+            let input = TaskInput {
+                due: nonempty(&f.due).map(str::to_string),
+                project: None,
+                priority: None,
+                people: vec![id],
+                recurrence: None,
+                notes: None,
+                hook: true,
+            };
+            let ms = now.timestamp().as_millisecond();
+            let tid = s.new_id(ms.max(0) as u64);
+            let cs = edit::add_task(s, &now, tid, f.title.as_deref().unwrap_or(""), &input)?;
+            s.commit(cs, &actor, ms.max(0) as u64)?;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e) => Ok(refused(&state, &p, id, e, |m| Forms { hook: Some((sent, m)), ..Default::default() }).await),
+    }
+}
