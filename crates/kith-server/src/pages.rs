@@ -594,6 +594,7 @@ pub async fn add_hook_form(
                 priority: None,
                 people: vec![id],
                 recurrence: None,
+                reminders: vec![],
                 notes: None,
                 hook: true,
             };
