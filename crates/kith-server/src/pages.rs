@@ -506,6 +506,31 @@ async fn refused(
     }
 }
 
+/// A quick form's write: the person must exist; `build` turns the form into a change set for a
+/// new record id, committed as the signed-in user in one transaction.
+async fn commit_for_person(
+    state: &AppState,
+    p: &Principal,
+    id: Id,
+    build: impl FnOnce(&mut kith_store::Store, &jiff::ZonedDateTime, Id) -> Result<ChangeSet, ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    let now = state.now();
+    let actor = p.actor().to_string();
+    state
+        .pool
+        .run(move |s| {
+            if s.person(id)?.is_none() {
+                return Err(ApiError::not_found(format!("no person {id}")));
+            }
+            let ms = now.timestamp().as_millisecond().max(0) as u64;
+            let new_id = s.new_id(ms);
+            let cs = build(s, &now, new_id)?;
+            s.commit(cs, &actor, ms)?;
+            Ok(())
+        })
+        .await
+}
+
 #[utoipa::path(post, path = "/people/{id}/interactions", tag = "web",
     params(("id" = String, Path, description = "The person's id")),
     request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, kind, at, note, gave, got (one a line)"),
@@ -521,32 +546,21 @@ pub async fn log_interaction_form(
 ) -> Result<Response, ApiError> {
     let Form(f) = form.map_err(form_error)?;
     check_csrf(&p, &f.csrf)?;
-    let now = state.now();
-    let actor = p.actor().to_string();
     let sent = f.clone();
-    let result = state
-        .pool
-        .run(move |s| {
-            if s.person(id)?.is_none() {
-                return Err(ApiError::not_found(format!("no person {id}")));
-            }
-            let input = InteractionInput {
-                people: vec![id],
-                kind: nonempty(&f.kind).unwrap_or("meeting").to_string(),
-                at: nonempty(&f.at).map(str::to_string),
-                summary: None,
-                notes: nonempty(&f.note).map(str::to_string),
-                gave: lines(&f.gave),
-                got: lines(&f.got),
-                weight: 1,
-            };
-            let ms = now.timestamp().as_millisecond();
-            let iid = s.new_id(ms.max(0) as u64);
-            let cs: ChangeSet = edit::log_interaction(s, &now, iid, &input)?;
-            s.commit(cs, &actor, ms.max(0) as u64)?;
-            Ok(())
-        })
-        .await;
+    let result = commit_for_person(&state, &p, id, move |s, now, new_id| {
+        let input = InteractionInput {
+            people: vec![id],
+            kind: nonempty(&f.kind).unwrap_or("meeting").to_string(),
+            at: nonempty(&f.at).map(str::to_string),
+            summary: None,
+            notes: nonempty(&f.note).map(str::to_string),
+            gave: lines(&f.gave),
+            got: lines(&f.got),
+            weight: 1,
+        };
+        Ok(edit::log_interaction(s, now, new_id, &input)?)
+    })
+    .await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => {
@@ -579,32 +593,21 @@ pub async fn add_hook_form(
 ) -> Result<Response, ApiError> {
     let Form(f) = form.map_err(form_error)?;
     check_csrf(&p, &f.csrf)?;
-    let now = state.now();
-    let actor = p.actor().to_string();
     let sent = f.clone();
-    let result = state
-        .pool
-        .run(move |s| {
-            if s.person(id)?.is_none() {
-                return Err(ApiError::not_found(format!("no person {id}")));
-            }
-            let input = TaskInput {
-                due: nonempty(&f.due).map(str::to_string),
-                project: None,
-                priority: None,
-                people: vec![id],
-                recurrence: None,
-                reminders: vec![],
-                notes: None,
-                hook: true,
-            };
-            let ms = now.timestamp().as_millisecond();
-            let tid = s.new_id(ms.max(0) as u64);
-            let cs = edit::add_task(s, &now, tid, f.title.as_deref().unwrap_or(""), &input)?;
-            s.commit(cs, &actor, ms.max(0) as u64)?;
-            Ok(())
-        })
-        .await;
+    let result = commit_for_person(&state, &p, id, move |s, now, new_id| {
+        let input = TaskInput {
+            due: nonempty(&f.due).map(str::to_string),
+            project: None,
+            priority: None,
+            people: vec![id],
+            recurrence: None,
+            reminders: vec![],
+            notes: None,
+            hook: true,
+        };
+        Ok(edit::add_task(s, now, new_id, f.title.as_deref().unwrap_or(""), &input)?)
+    })
+    .await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => Ok(refused(&state, &p, id, e, |m| Forms { hook: Some((sent, m)), ..Default::default() }).await),

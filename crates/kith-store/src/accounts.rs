@@ -12,6 +12,7 @@ use kith_core::Id;
 use serde::Serialize;
 
 use crate::backend::Val;
+use crate::query::id_of;
 use crate::{Error, Result, Store};
 
 /// What a member of a workspace may do; see the access matrix in ARCHITECTURE.md.
@@ -93,10 +94,6 @@ pub struct TokenGrant {
     pub id: Id,
     pub user: Id,
     pub read_only: bool,
-}
-
-fn id_of(v: &Val) -> Option<Id> {
-    v.text().and_then(|s| s.parse().ok())
 }
 
 fn user_of(r: &[Val]) -> Option<User> {

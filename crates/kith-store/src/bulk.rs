@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use kith_core::Id;
 
 use crate::backend::Val;
+use crate::query::{id_of, marks, text};
 use crate::{Result, Store};
 
 /// A person's stored state, as an importer compares it with incoming data and an exporter
@@ -83,18 +84,6 @@ pub struct MatchRow {
     pub kind: String,
     pub value: String,
     pub label: Option<String>,
-}
-
-fn id_of(v: &Val) -> Option<Id> {
-    v.text().and_then(|s| s.parse().ok())
-}
-
-fn text(v: &Val) -> Option<String> {
-    v.text().map(str::to_string)
-}
-
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
 
 const COLS: &str = "id, display_name, given_name, family_name, birthday, notes, met_on, met_how";

@@ -23,6 +23,7 @@ use kith_core::paths::{Graph, GraphBuilder};
 
 use crate::backend::{Backend, Val};
 use crate::derived::{self, Counter, Dec, Enc};
+use crate::query::{id_of, marks, text, ts};
 use crate::{Error, Result, Store};
 
 const DAY_MS: i64 = 86_400_000;
@@ -30,16 +31,16 @@ const DAY_MS: i64 = 86_400_000;
 /// Half-life, in days, of a tie's recency in the path graph: a contact 90 days ago counts half.
 pub const TIE_RECENCY_HALF_LIFE_DAYS: f64 = 90.0;
 
-fn id_of(v: &Val) -> Option<Id> {
-    v.text().and_then(|s| s.parse().ok())
-}
-
-fn ts(v: &Val) -> Option<Timestamp> {
-    v.int().and_then(|ms| Timestamp::from_millisecond(ms).ok())
-}
-
-fn text(v: &Val) -> Option<String> {
-    v.text().map(str::to_string)
+/// One `(parent, kind, value)` row of a need, offer or strength, added to its person's tags.
+fn add_person_tag(out: &mut HashMap<Id, PersonTags>, r: &[Val]) {
+    let (Some(id), Some(value)) = (id_of(&r[0]), text(&r[2])) else { return };
+    let t = out.entry(id).or_default();
+    match r[1].text() {
+        Some("need") => t.needs.push(value),
+        Some("offer") => t.offers.push(value),
+        Some("strength") => t.strengths.push(value),
+        _ => {}
+    }
 }
 
 /// What the store knows about one person for cadences, warmth and rank.
@@ -303,27 +304,17 @@ impl Store {
 
     /// Needs, offers and strengths of every person who has any (or of one person).
     pub fn person_tags(&mut self, person: Option<Id>) -> Result<HashMap<Id, PersonTags>> {
-        let mut sql = String::from(
-            "SELECT parent, kind, value FROM person_items
-             WHERE kind IN ('need', 'offer', 'strength') AND deleted = 0 AND value IS NOT NULL",
-        );
-        let mut params = Vec::new();
         if let Some(id) = person {
-            sql.push_str(" AND parent = ?");
-            params.push(Val::from(id));
+            return self.person_tags_of(&[id]);
         }
-        sql.push_str(" ORDER BY parent, kind, value");
         let mut out: HashMap<Id, PersonTags> = HashMap::new();
-        self.db().query_each(&sql, &params, &mut |r| {
-            let (Some(id), Some(value)) = (id_of(&r[0]), text(&r[2])) else { return };
-            let t = out.entry(id).or_default();
-            match r[1].text() {
-                Some("need") => t.needs.push(value),
-                Some("offer") => t.offers.push(value),
-                Some("strength") => t.strengths.push(value),
-                _ => {}
-            }
-        })?;
+        self.db().query_each(
+            "SELECT parent, kind, value FROM person_items
+             WHERE kind IN ('need', 'offer', 'strength') AND deleted = 0 AND value IS NOT NULL
+             ORDER BY parent, kind, value",
+            &[],
+            &mut |r| add_person_tag(&mut out, r),
+        )?;
         Ok(out)
     }
 
@@ -336,18 +327,9 @@ impl Store {
                 "SELECT parent, kind, value FROM person_items
                  WHERE parent IN ({}) AND kind IN ('need', 'offer', 'strength') AND deleted = 0 AND value IS NOT NULL
                  ORDER BY parent, kind, value",
-                vec!["?"; chunk.len()].join(", ")
+                marks(chunk.len())
             );
-            self.db().query_each(&sql, chunk, &mut |r| {
-                let (Some(id), Some(value)) = (id_of(&r[0]), text(&r[2])) else { return };
-                let t = out.entry(id).or_default();
-                match r[1].text() {
-                    Some("need") => t.needs.push(value),
-                    Some("offer") => t.offers.push(value),
-                    Some("strength") => t.strengths.push(value),
-                    _ => {}
-                }
-            })?;
+            self.db().query_each(&sql, chunk, &mut |r| add_person_tag(&mut out, r))?;
         }
         Ok(out)
     }

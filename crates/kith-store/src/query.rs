@@ -18,20 +18,21 @@ pub(crate) fn meta(db: &mut dyn Backend, key: &str) -> Result<Option<String>> {
     Ok(rows.into_iter().next().and_then(|r| r.into_iter().next()).and_then(Val::into_text))
 }
 
-fn id_of(v: &Val) -> Option<Id> {
+/// Row-reading helpers shared by the store's query modules.
+pub(crate) fn id_of(v: &Val) -> Option<Id> {
     v.text().and_then(|s| s.parse().ok())
 }
 
-fn ts(v: &Val) -> Option<Timestamp> {
+pub(crate) fn ts(v: &Val) -> Option<Timestamp> {
     v.int().and_then(|ms| Timestamp::from_millisecond(ms).ok())
 }
 
-fn text(v: &Val) -> Option<String> {
+pub(crate) fn text(v: &Val) -> Option<String> {
     v.text().map(str::to_string)
 }
 
 /// `?, ?, ?` for an `IN (…)` list.
-fn marks(n: usize) -> String {
+pub(crate) fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
