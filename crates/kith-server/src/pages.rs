@@ -273,12 +273,7 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
         .roles
         .iter()
         .filter(|r| r.end_on.is_none())
-        .map(|r| match (&r.title, &r.org) {
-            (Some(t), Some(o)) => format!("{t} at {o}"),
-            (Some(t), None) => t.clone(),
-            (None, Some(o)) => o.clone(),
-            (None, None) => String::new(),
-        })
+        .map(kith_store::RoleView::label)
         .filter(|s| !s.is_empty())
         .collect();
     if !current.is_empty() {

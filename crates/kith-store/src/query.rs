@@ -65,6 +65,18 @@ pub struct RoleView {
     pub end_on: Option<String>,
 }
 
+impl RoleView {
+    /// "Head of Design at Acme", "Acme" or "Head of Design"; empty when it has neither.
+    pub fn label(&self) -> String {
+        match (&self.title, &self.org) {
+            (Some(t), Some(o)) => format!("{t} at {o}"),
+            (None, Some(o)) => o.clone(),
+            (Some(t), None) => t.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TieView {
     pub id: Id,

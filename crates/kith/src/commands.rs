@@ -248,17 +248,7 @@ fn print_person(ctx: &Ctx, p: &PersonView) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let current: Vec<String> = p
-        .roles
-        .iter()
-        .filter(|r| r.end_on.is_none())
-        .map(|r| match (&r.title, &r.org) {
-            (Some(t), Some(o)) => format!("{t} at {o}"),
-            (None, Some(o)) => o.clone(),
-            (Some(t), None) => t.clone(),
-            _ => String::new(),
-        })
-        .collect();
+    let current: Vec<String> = p.roles.iter().filter(|r| r.end_on.is_none()).map(kith_store::RoleView::label).collect();
     let past: Vec<String> = p
         .roles
         .iter()

@@ -1022,12 +1022,7 @@ fn person_brief(ctx: &mut Ctx, id: Id, me: Option<Id>) -> Result<PersonBrief> {
         .roles
         .iter()
         .filter(|r| r.end_on.is_none())
-        .map(|r| match (&r.title, &r.org) {
-            (Some(t), Some(o)) => format!("{t} at {o}"),
-            (None, Some(o)) => o.clone(),
-            (Some(t), None) => t.clone(),
-            _ => String::new(),
-        })
+        .map(kith_store::RoleView::label)
         .filter(|s| !s.is_empty())
         .collect();
     Ok(PersonBrief {

@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::app::{Ctx, Failure, Result, usage};
 use crate::cli::{ExportCmd, ImportCmd, ImportOpts};
 use crate::out;
+use crate::seed::Rng;
 
 /// Operations per batch (one `commit` each; one transaction overall unless `--partial`).
 const BATCH_OPS: usize = 20_000;
@@ -1191,14 +1192,14 @@ const ORGS: &[&str] = &[
 const TITLES: &[&str] = &["CTO", "Head of Design", "Founder", "VP Sales, EMEA", "Engineer", "Director", "Buyer"];
 const TAGS: &[&str] = &["conference", "investor", "design", "robotics", "energy", "health", "mentor", "founder"];
 
-struct Mix(u64);
+/// The benchmark files' generator: kith dev seed's splitmix64, picking by modulo.
+struct Mix(Rng);
 impl Mix {
+    fn new(seed: u64) -> Mix {
+        Mix(Rng(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next()
     }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[(self.next() % xs.len() as u64) as usize]
@@ -1207,7 +1208,7 @@ impl Mix {
 
 /// A deterministic card of about 400 bytes: the mix of properties phones export.
 pub fn sample_vcards(count: usize, seed: u64) -> Result<()> {
-    let mut r = Mix(seed);
+    let mut r = Mix::new(seed);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for i in 0..count {
         let (g, f) = (r.pick(GIVEN), r.pick(FAMILY));
@@ -1241,7 +1242,7 @@ pub fn sample_vcards(count: usize, seed: u64) -> Result<()> {
 /// A deterministic LinkedIn `Connections.csv`, preamble included.
 pub fn sample_linkedin(count: usize, seed: u64) -> Result<()> {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let mut r = Mix(seed);
+    let mut r = Mix::new(seed);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(
         out,

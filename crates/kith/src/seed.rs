@@ -145,7 +145,7 @@ fn check(plan: &Plan) -> Result<()> {
 // Randomness
 
 /// splitmix64: small, fast, and the same on every platform.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     /// An independent stream for one part of the network, so that changing how one part is drawn
@@ -156,7 +156,8 @@ impl Rng {
         r
     }
 
-    fn next(&mut self) -> u64 {
+    /// splitmix64.
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
