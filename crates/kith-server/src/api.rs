@@ -295,8 +295,22 @@ async fn people_list(
         limit: Some(n + 1),
     };
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut rows =
-        state.pool.run(move |s| Ok(s.people_after(&filter, after.as_ref().map(|(n, id)| (n.as_str(), *id)))?)).await?;
+    // A name search alone is answered from the in-memory name index; filters go to SQL.
+    let by_name = filter.tag.is_none() && filter.tier.is_none() && filter.net_type.is_none();
+    let st = state.clone();
+    let mut rows = state
+        .pool
+        .run(move |s| {
+            let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
+            match &filter.name {
+                Some(q) if by_name => {
+                    let ids = st.name_index(s)?.find(q, after, n + 1);
+                    Ok(s.people_rows(&ids)?)
+                }
+                _ => Ok(s.people_after(&filter, after)?),
+            }
+        })
+        .await?;
     let next = if rows.len() > n {
         rows.truncate(n);
         rows.last().map(|p| encode_cursor(&p.name, p.id))

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use kith_store::{Location, Store};
+use kith_store::{Location, NameIndex, Store};
 use tokio::sync::Semaphore;
 
 use crate::auth::Limiter;
@@ -18,6 +18,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<Limiter>,
     pub tz: TimeZone,
+    /// The live people's names for `GET /api/v1/people?q=`, rebuilt when the `people` data
+    /// version moves (see [`kith_store::NameIndex`]).
+    pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
 }
 
 impl AppState {
@@ -39,7 +42,22 @@ impl AppState {
             limiter: Arc::new(Limiter::new(Duration::from_secs(15 * 60))),
             config: Arc::new(config),
             tz,
+            names: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The name index at the store's current `people` version: the one kept if it is current,
+    /// else a new one read now. Readers that find it stale while another rebuilds wait for that
+    /// rebuild instead of reading the names again.
+    pub fn name_index(&self, store: &mut Store) -> Result<Arc<NameIndex>, kith_store::Error> {
+        let version = store.people_version()?;
+        let mut kept = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ix) = kept.as_ref().filter(|ix| ix.version() >= version) {
+            return Ok(ix.clone());
+        }
+        let ix = Arc::new(store.name_index()?);
+        *kept = Some(ix.clone());
+        Ok(ix)
     }
 
     pub fn now(&self) -> ZonedDateTime {

@@ -16,6 +16,7 @@ mod derived;
 pub mod edit;
 mod intel;
 mod migrate;
+mod names;
 mod query;
 mod search;
 
@@ -27,6 +28,7 @@ pub use apply::ApplyReport;
 pub use backend::{Engine, Val};
 pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
 pub use intel::*;
+pub use names::NameIndex;
 pub use query::*;
 pub use search::SearchHit;
 

@@ -185,6 +185,20 @@ pub struct OrgMember {
     pub current: bool,
 }
 
+/// A list row from (id, display_name, tier, net_type), details to be filled.
+fn person_row(r: &[Val]) -> Option<PersonRow> {
+    Some(PersonRow {
+        id: id_of(&r[0])?,
+        name: text(&r[1])?,
+        org: None,
+        title: None,
+        tier: text(&r[2]),
+        net_type: text(&r[3]),
+        email: None,
+        tags: vec![],
+    })
+}
+
 /// One row of `kith person list`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonRow {
@@ -599,21 +613,33 @@ impl Store {
             params.push(Val::Int(limit as i64));
         }
         let rows = self.db().query(&sql, &params)?;
-        let mut out: Vec<PersonRow> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(PersonRow {
-                    id: id_of(&r[0])?,
-                    name: text(&r[1])?,
-                    org: None,
-                    title: None,
-                    tier: text(&r[2]),
-                    net_type: text(&r[3]),
-                    email: None,
-                    tags: vec![],
-                })
-            })
-            .collect();
+        let mut out: Vec<PersonRow> = rows.iter().filter_map(|r| person_row(r)).collect();
+        self.fill_rows(&mut out)?;
+        Ok(out)
+    }
+
+    /// The list rows of these people, in this order (missing or deleted ones are left out).
+    pub fn people_rows(&mut self, ids: &[Id]) -> Result<Vec<PersonRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.iter().map(|id| Val::from(*id)).collect::<Vec<_>>().chunks(500) {
+            let rows = self.db().query(
+                &format!(
+                    "SELECT p.id, p.display_name, p.tier, p.net_type FROM people p
+                     WHERE p.id IN ({}) AND p.deleted = 0 AND p.display_name IS NOT NULL",
+                    marks(chunk.len())
+                ),
+                chunk,
+            )?;
+            out.extend(rows.iter().filter_map(|r| person_row(r)));
+        }
+        let order: HashMap<Id, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        out.sort_by_key(|p| order.get(&p.id).copied());
+        self.fill_rows(&mut out)?;
+        Ok(out)
+    }
+
+    /// Fill the organization, title, first email and tags of list rows.
+    fn fill_rows(&mut self, out: &mut [PersonRow]) -> Result<()> {
         // Details for the page of people, a few hundred ids per query.
         let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         for chunk in out.iter().map(|p| Val::from(p.id)).collect::<Vec<_>>().chunks(500) {
@@ -646,7 +672,7 @@ impl Store {
                 out[i].title = text(&r[2]);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// How many people match a filter, ignoring its limit.
