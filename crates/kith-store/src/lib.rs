@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod agenda;
+mod api_reads;
 mod apply;
 mod backend;
 mod bulk;
@@ -17,6 +18,7 @@ pub mod edit;
 mod intel;
 mod migrate;
 mod query;
+pub mod reports;
 mod search;
 
 use std::path::{Path, PathBuf};
