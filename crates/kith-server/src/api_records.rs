@@ -439,7 +439,7 @@ pub struct ExchangeBody {
     pub what: String,
     /// 1 to 3, default 1
     pub weight: Option<i64>,
-    /// Who with: one of the interaction's people (email, id or name); default the first
+    /// Who with: one of the interaction's people (email, id or name); needed when it has several
     pub person: Option<String>,
 }
 
@@ -467,9 +467,14 @@ pub(crate) async fn exchange_create(
                     }
                     pid
                 }
-                None => match i.people.first() {
-                    Some(x) => x.id,
-                    None => return Err(ApiError::invalid("this interaction has nobody to exchange with")),
+                None => match i.people.as_slice() {
+                    [only] => only.id,
+                    [] => return Err(ApiError::invalid("this interaction has nobody to exchange with")),
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "this interaction has several people: say which one in `person`",
+                        ));
+                    }
                 },
             };
             let mut cs = ChangeSet::new();
