@@ -25,7 +25,7 @@ use crate::access::{Access, Action, Principal, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::{api_intel as intel, api_records as rec, pages, web};
+use crate::{api_intel as intel, api_interop as interop, api_records as rec, pages, web};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -132,6 +132,10 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/people/{id}/ledger", can(Read, Workspace), get(intel::person_ledger)),
         route(Method::GET, "/api/v1/people/{id}/brief", can(Read, Workspace), get(intel::person_brief)),
         route(Method::GET, "/api/v1/events/{id}/brief", can(Read, Workspace), get(intel::event_brief)),
+        // Export.
+        route(Method::GET, "/api/v1/export/vcard", can(Read, Workspace), get(interop::export_vcard)),
+        route(Method::GET, "/api/v1/export/ics", can(Read, Workspace), get(interop::export_ics)),
+        route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
     ]
 }
 
@@ -921,7 +925,8 @@ impl utoipa::Modify for Security {
         rec::projects_list, rec::project_create, rec::project_get, rec::project_patch, rec::events_list,
         rec::event_create, rec::event_get, rec::event_patch, rec::event_delete, rec::attendees_add,
         rec::attendee_remove, intel::plan, intel::reconnect, intel::path, intel::rank, intel::ledger,
-        intel::person_ledger, intel::person_brief, intel::event_brief
+        intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
+        interop::export_json
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

@@ -19,6 +19,7 @@ both!(
     ties_interactions_and_exchanges,
     intelligence_reports_are_the_clis,
     bad_input_on_the_new_routes_is_a_4xx_and_writes_nothing,
+    exports_are_the_clis_files,
 );
 
 fn member(s: &Server) -> Who {
@@ -524,4 +525,63 @@ fn bad_input_on_the_new_routes_is_a_4xx_and_writes_nothing(s: Server) {
     s.get("/api/v1/projects?sort=name", &who).assert_error(400, "invalid_query");
     s.get("/api/v1/events?limit=501", &who).assert_error(400, "invalid_query");
     assert_eq!(s.op_count(), before, "no bad request wrote anything");
+}
+
+fn exports_are_the_clis_files(s: Server) {
+    let who = member(&s);
+    for (name, email) in [("Priya Raman", "priya@northwind.example"), ("Zoë Ölund", "zoe@example.org")] {
+        ok(s.post("/api/v1/people", &who, json!({ "name": name, "emails": [email], "org": "Northwind" })), 201);
+    }
+    ok(
+        s.post(
+            "/api/v1/events",
+            &who,
+            json!({ "title": "RustConf", "at": "2030-09-10 09:00", "attendees": ["Priya Raman"] }),
+        ),
+        201,
+    );
+    ok(
+        s.post(
+            "/api/v1/tasks",
+            &who,
+            json!({ "title": "send the deck", "due": "2030-01-02", "people": ["Priya Raman"], "hook": true }),
+        ),
+        201,
+    );
+    let mut store = s.store();
+
+    let r = s.get("/api/v1/export/vcard", &who);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("text/vcard"));
+    let mut direct = String::new();
+    kith_store::export::vcards(&mut store, kith_interop::vcard::Version::V4, |_, _, card| {
+        direct.push_str(card);
+        Ok::<_, kith_store::Error>(())
+    })
+    .unwrap();
+    assert_eq!(r.body, direct, "the CLI's vCards");
+    assert_eq!(r.body.matches("BEGIN:VCARD").count(), 2);
+    assert!(r.body.contains("VERSION:4.0") && r.body.contains("FN:Zoë Ölund"), "{}", r.body);
+    let v3 = s.get("/api/v1/export/vcard?version=3", &who);
+    assert!(v3.body.contains("VERSION:3.0"), "{}", v3.body);
+
+    let r = s.get("/api/v1/export/ics", &who);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("text/calendar"));
+    assert_eq!((r.body.matches("BEGIN:VEVENT").count(), r.body.matches("BEGIN:VTODO").count()), (1, 1));
+    assert!(r.body.contains("SUMMARY:RustConf") && r.body.contains("send the deck"), "{}", r.body);
+
+    let r = s.get("/api/v1/export/json", &who);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut direct = Vec::new();
+    kith_store::export::backup(&mut store, &mut direct).unwrap();
+    assert_eq!(r.body.as_bytes(), direct.as_slice(), "the CLI's backup");
+    let head: Value = serde_json::from_str(r.body.lines().next().unwrap()).unwrap();
+    assert_eq!(head["format"], json!("kith-backup"));
+    assert_eq!(head["ops"], json!(s.op_count()));
+    assert_eq!(r.body.lines().count(), s.op_count() + 1);
+
+    s.get("/api/v1/export/vcard?version=5", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/export/ics?all=1", &who).assert_error(400, "invalid_query");
+    s.get("/api/v1/export/json?since=0", &who).assert_error(400, "invalid_query");
 }

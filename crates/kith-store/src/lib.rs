@@ -15,6 +15,7 @@ mod backend;
 mod bulk;
 mod derived;
 pub mod edit;
+pub mod export;
 mod intel;
 mod migrate;
 mod query;

@@ -662,39 +662,7 @@ impl Run<'_> {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-/// What kith holds of a person, as a contact to write.
-fn contact_of(p: &PersonRecord) -> Contact {
-    let mut c = Contact {
-        name: p.display_name.clone().unwrap_or_default(),
-        given: p.given_name.clone(),
-        family: p.family_name.clone(),
-        birthday: p.birthday.clone(),
-        notes: p.notes.clone(),
-        met_on: p.met_on.clone(),
-        met_how: p.met_how.clone(),
-        ..Contact::default()
-    };
-    for i in p.items.iter().filter(|i| !i.deleted) {
-        let entry = |key: String| Entry { value: i.value.clone(), key, label: i.label.clone(), pref: i.pref };
-        match i.kind.as_str() {
-            "email" => c.emails.push(entry(i.value.to_lowercase())),
-            "phone" => {
-                let key = Phone::parse(&i.value).map(|p| p.key().to_string()).unwrap_or_else(|_| i.value.clone());
-                c.phones.push(entry(key));
-            }
-            "address" => c.addresses.push(entry(i.value.to_lowercase())),
-            "link" => c.links.push(entry(i.value.to_lowercase())),
-            "tag" => c.tags.push(i.value.clone()),
-            _ => {}
-        }
-    }
-    c.kept = p.card.as_ref().filter(|c| !c.deleted).and_then(|c| serde_json::from_str(&c.data).ok());
-    if let Some(r) = p.roles.iter().find(|r| r.end_on.is_none()) {
-        c.org = r.org_name.clone();
-        c.title = r.title.clone();
-    }
-    c
-}
+use kith_store::export::contact_of;
 
 fn export_vcard(ctx: &mut Ctx, version: u8, out_file: Option<PathBuf>, dir: Option<PathBuf>) -> Result<()> {
     let version = match version {
@@ -712,31 +680,16 @@ fn export_vcard(ctx: &mut Ctx, version: u8, out_file: Option<PathBuf>, dir: Opti
         ))),
         (None, None) => Some(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
     };
-    let mut after = None;
-    let mut count = 0usize;
     let mut names = HashSet::new();
-    loop {
-        let page = ctx.store.person_page(after, 2_000)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        let mut buf = String::with_capacity(page.len() * 400);
-        for p in &page {
-            let c = contact_of(p);
-            let start = buf.len();
-            vcard::write(&mut buf, &c, &format!("urn:uuid:{}", p.id), version);
-            count += 1;
-            if let Some(d) = &dir {
-                let name = file_name(&c.name, p.id, &mut names);
-                let path = d.join(name);
-                std::fs::write(&path, &buf[start..])
-                    .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
-                buf.truncate(start);
-            }
+    let count = kith_store::export::vcards(&mut ctx.store, version, |id, name, card| -> Result<()> {
+        if let Some(d) = &dir {
+            let path = d.join(file_name(name, id, &mut names));
+            std::fs::write(&path, card).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+        } else if let Some(s) = sink.as_mut() {
+            s.write_all(card.as_bytes())?;
         }
-        if let Some(s) = sink.as_mut() {
-            s.write_all(buf.as_bytes())?;
-        }
-    }
+        Ok(())
+    })?;
     if let Some(mut s) = sink {
         s.flush()?;
     }
@@ -774,27 +727,21 @@ fn file_name(name: &str, id: Id, seen: &mut HashSet<String>) -> String {
 // ---------------------------------------------------------------------------------------------
 // Backup: the op log, which holds every record and its whole history.
 
-const BACKUP_FORMAT: &str = "kith-backup";
-const BACKUP_VERSION: u64 = 1;
+use kith_store::export::{BACKUP_FORMAT, BACKUP_VERSION};
 
 fn export_backup(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
-    let ops = ctx.store.ops()?;
     let mut sink: Box<dyn Write> = match &out_file {
         Some(f) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(f).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    // One JSON object per line: a header, then every operation in (hlc, node, id) order.
-    let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": ops.len() });
-    writeln!(sink, "{header}")?;
-    for op in &ops {
-        serde_json::to_writer(&mut sink, op).map_err(|e| Failure::Internal(e.into()))?;
-        sink.write_all(b"\n")?;
-    }
-    sink.flush()?;
+    let n = kith_store::export::backup(&mut ctx.store, &mut sink).map_err(|e| match e {
+        kith_store::export::BackupError::Store(e) => Failure::from(e),
+        kith_store::export::BackupError::Io(e) => Failure::from(e),
+    })?;
     if let Some(f) = out_file {
-        out::line(format!("exported {} operations to {}", ops.len(), f.display()))?;
+        out::line(format!("exported {n} operations to {}", f.display()))?;
     }
     Ok(())
 }
@@ -895,10 +842,6 @@ pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Re
 
 // ---------------------------------------------------------------------------------------------
 // iCalendar
-
-fn utc(t: jiff::Timestamp) -> String {
-    t.strftime("%Y%m%dT%H%M%SZ").to_string()
-}
 
 /// A calendar's moment as an instant; floating times and whole days are in the user's zone.
 fn instant(ctx: &Ctx, w: &kith_interop::ics::When) -> std::result::Result<(jiff::Timestamp, Option<String>), String> {
@@ -1078,64 +1021,14 @@ fn import_ics(ctx: &mut Ctx, file: &Path, opts: ImportOpts) -> Result<()> {
 }
 
 fn export_ics(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
-    use kith_interop::ics;
-    let people =
-        |p: &[kith_store::PersonRef]| p.iter().map(|p| (p.name.clone(), format!("urn:uuid:{}", p.id))).collect();
-    let events: Vec<ics::Event> = ctx
-        .store
-        .events(None, None)?
-        .into_iter()
-        .map(|e| ics::Event {
-            id: e.id.to_string(),
-            title: e.title,
-            kind: e.kind,
-            start: e.start.map(utc),
-            end: e.end.map(utc),
-            tz: e.tz,
-            place: e.place,
-            link: e.link,
-            description: [e.goals.map(|g| format!("Goals: {g}")), e.prep.map(|p| format!("Prep: {p}")), e.debrief]
-                .into_iter()
-                .flatten()
-                .reduce(|a, b| format!("{a}\n{b}")),
-            attendees: people(&e.attendees),
-        })
-        .collect();
-    let todos: Vec<ics::Todo> = ctx
-        .store
-        .tasks(&kith_store::TaskFilter::default())?
-        .into_iter()
-        .map(|t| ics::Todo {
-            id: t.id.to_string(),
-            title: t.title,
-            notes: t.notes,
-            due: t.due_date.map(|d| d.replace('-', "")).or(t.due_at.map(utc)),
-            status: t.status,
-            priority: t.priority,
-            rrule: t.recurrence.as_deref().and_then(|r| kith_core::model::Recurrence::parse(r).ok()).map(|r| {
-                use kith_core::model::Recurrence::*;
-                match r {
-                    Daily => "FREQ=DAILY".to_string(),
-                    Weekly => "FREQ=WEEKLY".to_string(),
-                    Monthly => "FREQ=MONTHLY".to_string(),
-                    Yearly => "FREQ=YEARLY".to_string(),
-                    EveryDays(n) => format!("FREQ=DAILY;INTERVAL={n}"),
-                }
-            }),
-            reminders: t.reminders,
-            hook: t.hook,
-            people: people(&t.people),
-            completed: t.done_at.map(utc),
-        })
-        .collect();
-    let text = ics::write(&events, &todos, &utc(ctx.now.timestamp()));
+    let (text, events, todos) = kith_store::export::ics(&mut ctx.store, ctx.now.timestamp())?;
     match &out_file {
         Some(f) => {
             std::fs::write(f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
             if ctx.json {
-                out::json(&json!({ "events": events.len(), "tasks": todos.len(), "path": f }))?;
+                out::json(&json!({ "events": events, "tasks": todos, "path": f }))?;
             } else {
-                out::line(format!("exported {} events and {} tasks to {}", events.len(), todos.len(), f.display()))?;
+                out::line(format!("exported {events} events and {todos} tasks to {}", f.display()))?;
             }
         }
         None => {
