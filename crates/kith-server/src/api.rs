@@ -132,7 +132,9 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/people/{id}/ledger", can(Read, Workspace), get(intel::person_ledger)),
         route(Method::GET, "/api/v1/people/{id}/brief", can(Read, Workspace), get(intel::person_brief)),
         route(Method::GET, "/api/v1/events/{id}/brief", can(Read, Workspace), get(intel::event_brief)),
-        // Export.
+        // Import and export.
+        route(Method::POST, "/api/v1/import/vcard", can(Write, People), post(interop::import_vcard)),
+        route(Method::POST, "/api/v1/import/csv", can(Write, People), post(interop::import_csv)),
         route(Method::GET, "/api/v1/export/vcard", can(Read, Workspace), get(interop::export_vcard)),
         route(Method::GET, "/api/v1/export/ics", can(Read, Workspace), get(interop::export_ics)),
         route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
@@ -926,7 +928,7 @@ impl utoipa::Modify for Security {
         rec::event_create, rec::event_get, rec::event_patch, rec::event_delete, rec::attendees_add,
         rec::attendee_remove, intel::plan, intel::reconnect, intel::path, intel::rank, intel::ledger,
         intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
-        interop::export_json
+        interop::export_json, interop::import_vcard, interop::import_csv
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

@@ -20,6 +20,7 @@ both!(
     intelligence_reports_are_the_clis,
     bad_input_on_the_new_routes_is_a_4xx_and_writes_nothing,
     exports_are_the_clis_files,
+    imports_are_all_or_nothing,
 );
 
 fn member(s: &Server) -> Who {
@@ -584,4 +585,72 @@ fn exports_are_the_clis_files(s: Server) {
     s.get("/api/v1/export/vcard?version=5", &who).assert_error(400, "invalid_query");
     s.get("/api/v1/export/ics?all=1", &who).assert_error(400, "invalid_query");
     s.get("/api/v1/export/json?since=0", &who).assert_error(400, "invalid_query");
+}
+
+const MIXED: &str = "BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nEMAIL:ann@lee.example\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nbroken\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:Cy Young\nEND:VCARD\n";
+
+fn people_names(s: &Server, who: &Who) -> Vec<String> {
+    names(&all_pages(s, who, "/api/v1/people", 500), "name")
+}
+
+fn imports_are_all_or_nothing(s: Server) {
+    let who = member(&s);
+    let send = |path: &str, ct: &str, body: &str| s.send("POST", path, &who, Some((ct, body.to_string())));
+    let sample = |p: &str| {
+        std::fs::read_to_string(format!("{}/../../testdata/samples/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+
+    // One bad record: nothing is written, and the message says which line.
+    let r = send("/api/v1/import/vcard", "text/vcard", MIXED);
+    r.assert_error(422, "import_failed");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("body:8"), "{}", r.body);
+    assert_eq!(s.op_count(), 0);
+    let dry = ok(send("/api/v1/import/vcard?dry_run=true&partial=true", "text/vcard", MIXED), 200);
+    assert_eq!(
+        (dry["created"].clone(), dry["failed"].clone(), dry["dry_run"].clone()),
+        (json!(2), json!(1), json!(true))
+    );
+    assert_eq!(s.op_count(), 0, "a dry run writes nothing");
+    let done = ok(send("/api/v1/import/vcard?partial=true", "text/vcard", MIXED), 200);
+    assert_eq!((done["created"].clone(), done["failed"].clone()), (json!(2), json!(1)));
+    assert_eq!(done["failures"][0]["line"], json!(8));
+    assert_eq!(people_names(&s, &who), ["Ann Lee", "Cy Young"]);
+    assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "max@team.example"));
+
+    // A real export from a phone, then again: the second run changes nothing.
+    let apple = sample("vcard/apple-ios.vcf");
+    let first = ok(send("/api/v1/import/vcard", "text/vcard", &apple), 200);
+    assert!(first["created"].as_u64().unwrap() >= 1 && first["failed"] == json!(0), "{first}");
+    let ops = s.op_count();
+    let again = ok(send("/api/v1/import/vcard", "text/vcard", &apple), 200);
+    assert_eq!(
+        again["unchanged"].as_u64(),
+        Some(first["created"].as_u64().unwrap() + first["updated"].as_u64().unwrap())
+    );
+    assert_eq!(s.op_count(), ops, "an unchanged import writes nothing");
+
+    // CSV: LinkedIn by its header; a --map layout; bad layouts are refused before reading.
+    let linkedin = sample("csv/linkedin-Connections.csv");
+    let r = ok(send("/api/v1/import/csv", "text/csv", &linkedin), 200);
+    assert!(r["created"].as_u64().unwrap() + r["updated"].as_u64().unwrap() >= 1, "{r}");
+    let mapped = "Wer,Mail\nDee Fox,dee@fox.example\n";
+    let r = ok(send("/api/v1/import/csv?map=Wer%3Dname%3BMail%3Demail", "text/csv", mapped), 200);
+    assert_eq!(r["created"], json!(1), "{r}");
+    assert!(people_names(&s, &who).contains(&"Dee Fox".to_string()));
+    let before = s.op_count();
+    send("/api/v1/import/csv?format=myspace", "text/csv", mapped).assert_error(400, "invalid_query");
+    send("/api/v1/import/csv?map=nonsense", "text/csv", mapped).assert_error(400, "invalid_query");
+    send("/api/v1/import/csv", "text/csv", "a,b\n1,2\n").assert_error(422, "import_failed");
+    send("/api/v1/import/csv", "text/csv", "").assert_error(422, "invalid");
+    send("/api/v1/import/vcard", "text/vcard", "hello").assert_error(422, "import_failed");
+    send("/api/v1/import/vcard?partial=yes", "text/vcard", MIXED).assert_error(400, "invalid_query");
+    send("/api/v1/import/vcard?force=true", "text/vcard", MIXED).assert_error(400, "invalid_query");
+    let huge = format!("BEGIN:VCARD\nVERSION:3.0\nFN:Big\nNOTE:{}\nEND:VCARD\n", "x".repeat(100 * 1024));
+    send("/api/v1/import/vcard", "text/vcard", &huge).assert_error(413, "payload_too_large");
+    s.send("POST", "/api/v1/import/vcard", &Who::Anonymous, Some(("text/vcard", MIXED.into())))
+        .assert_error(401, "unauthorized");
+    s.user("vee@team.example", Role::Viewer);
+    let viewer = Who::Token(s.token("vee@team.example", false));
+    s.send("POST", "/api/v1/import/vcard", &viewer, Some(("text/vcard", MIXED.into()))).assert_error(403, "forbidden");
+    assert_eq!(s.op_count(), before, "no refused import wrote anything");
 }

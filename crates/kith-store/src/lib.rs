@@ -16,6 +16,7 @@ mod bulk;
 mod derived;
 pub mod edit;
 pub mod export;
+pub mod import;
 mod intel;
 mod migrate;
 mod query;
