@@ -12,6 +12,9 @@
 pub mod access;
 pub mod admin;
 pub mod api;
+mod api_intel;
+mod api_interop;
+mod api_records;
 pub mod auth;
 pub mod config;
 pub mod error;

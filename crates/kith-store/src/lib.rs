@@ -9,15 +9,19 @@
 
 pub mod accounts;
 pub mod agenda;
+mod api_reads;
 mod apply;
 mod backend;
 mod bulk;
 mod derived;
 pub mod edit;
+pub mod export;
+pub mod import;
 mod intel;
 mod migrate;
 mod names;
 mod query;
+pub mod reports;
 mod search;
 
 use std::path::{Path, PathBuf};

@@ -7,15 +7,12 @@
 //! one transaction unless `--partial`: a bad record rolls everything back, and the summary names
 //! the file, line and field of every bad record.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use kith_core::model::Phone;
 use kith_core::{ChangeSet, Id, Kind, Op};
-use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
-use kith_store::{MatchRow, PersonRecord};
-use serde::Serialize;
+use kith_interop::{Contact, Entry, RecordError, vcard};
 use serde_json::json;
 
 use crate::app::{Ctx, Failure, Result, usage};
@@ -25,10 +22,6 @@ use crate::seed::Rng;
 
 /// Operations per batch (one `commit` each; one transaction overall unless `--partial`).
 const BATCH_OPS: usize = 20_000;
-/// Records matched and planned together (one read of the stored people per chunk).
-const CHUNK: usize = 1_000;
-/// People kept in memory between flushes.
-const STAGED_MAX: usize = 10_000;
 /// Failures listed in the summary; the count covers all of them.
 const MAX_SHOWN: usize = 50;
 
@@ -52,202 +45,7 @@ pub fn export(ctx: &mut Ctx, c: ExportCmd) -> Result<()> {
     }
 }
 
-enum Source {
-    Vcard,
-    Csv(kith_interop::csv::Layout),
-}
-
-#[derive(Debug, Default, Serialize)]
-struct Summary {
-    created: usize,
-    updated: usize,
-    /// Records that matched a person another record of the same import had created or updated.
-    merged: usize,
-    unchanged: usize,
-    failed: usize,
-    failures: Vec<Failed>,
-    dry_run: bool,
-    ops: usize,
-}
-
-#[derive(Debug, Serialize)]
-struct Failed {
-    file: String,
-    line: usize,
-    field: Option<String>,
-    message: String,
-}
-
-impl Failed {
-    fn show(&self) -> String {
-        match &self.field {
-            Some(f) => format!("{}:{}: {f}: {}", self.file, self.line, self.message),
-            None => format!("{}:{}: {}", self.file, self.line, self.message),
-        }
-    }
-}
-
-/// Who is who: the identities of the people stored and of those this import adds.
-#[derive(Default)]
-struct Index {
-    known: HashSet<Id>,
-    email: HashMap<String, Id>,
-    phone: HashMap<String, Id>,
-    linkedin: HashMap<String, Id>,
-    /// `None` when several people have the name: a name alone then matches nobody.
-    name: HashMap<String, Option<Id>>,
-    /// Hashes of each person's emails and LinkedIn profiles: two people of one name whose
-    /// emails (or profiles) differ are two people.
-    ids: HashMap<Id, Vec<(u8, u64)>>,
-}
-
-fn hash(s: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
-}
-
-const EMAIL: u8 = 0;
-const LINKEDIN: u8 = 1;
-
-/// The strong identities of a contact.
-fn identities(c: &Contact) -> Vec<(u8, u64)> {
-    let mut v: Vec<(u8, u64)> = c.emails.iter().map(|e| (EMAIL, hash(&e.key))).collect();
-    v.extend(c.links.iter().filter_map(|l| linkedin_key(&l.value)).map(|k| (LINKEDIN, hash(&k))));
-    v
-}
-
-/// Whether two sets of identities say "different people": both have an email (or a profile)
-/// and they share none of that kind.
-fn conflict(a: &[(u8, u64)], b: &[(u8, u64)]) -> bool {
-    [EMAIL, LINKEDIN].iter().any(|&kind| {
-        let of = |x: &[(u8, u64)]| x.iter().filter(|(k, _)| *k == kind).map(|(_, h)| *h).collect::<Vec<_>>();
-        let (x, y) = (of(a), of(b));
-        !x.is_empty() && !y.is_empty() && !x.iter().any(|h| y.contains(h))
-    })
-}
-
-/// A LinkedIn profile URL reduced to host and path: `linkedin.com/in/priya`.
-fn linkedin_key(url: &str) -> Option<String> {
-    let u = url.trim().to_lowercase();
-    let rest = u.split_once("://").map_or(u.as_str(), |(_, r)| r);
-    let rest = rest.trim_start_matches("www.").trim_end_matches('/');
-    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-    let host = rest.split('/').next().unwrap_or("");
-    let path = &rest[host.len()..];
-    (host.ends_with("linkedin.com") && path.len() > 1).then(|| format!("linkedin.com{path}"))
-}
-
-/// Phone numbers short enough to be shared (extensions, switchboards) do not identify anyone.
-fn phone_identifies(key: &str) -> bool {
-    key.trim_start_matches('+').len() >= 7
-}
-
-impl Index {
-    fn load(rows: Vec<MatchRow>) -> Index {
-        let mut ix = Index::default();
-        for r in rows {
-            ix.known.insert(r.person);
-            match r.kind.as_str() {
-                "email" => {
-                    ix.ids.entry(r.person).or_default().push((EMAIL, hash(&r.value.to_lowercase())));
-                    ix.email.entry(r.value.to_lowercase()).or_insert(r.person);
-                }
-                "phone" => {
-                    if let Ok(p) = Phone::parse(&r.value)
-                        && phone_identifies(p.key())
-                    {
-                        ix.phone.entry(p.key().to_string()).or_insert(r.person);
-                    }
-                }
-                "link" => {
-                    if let Some(k) = linkedin_key(&r.value) {
-                        ix.ids.entry(r.person).or_default().push((LINKEDIN, hash(&k)));
-                        ix.linkedin.entry(k).or_insert(r.person);
-                    }
-                }
-                "name" => ix.add_name(&r.value, r.person),
-                _ => {}
-            }
-        }
-        ix
-    }
-
-    fn add_name(&mut self, name: &str, id: Id) {
-        let k = name_key(name);
-        if k.is_empty() {
-            return;
-        }
-        self.name
-            .entry(k)
-            .and_modify(|v| {
-                if *v != Some(id) {
-                    *v = None;
-                }
-            })
-            .or_insert(Some(id));
-    }
-
-    fn find(&self, c: &Contact) -> Option<Id> {
-        if let Some(uid) = &c.uid
-            && let Ok(id) = uid.trim_start_matches("urn:uuid:").parse::<Id>()
-            && self.known.contains(&id)
-        {
-            return Some(id);
-        }
-        if let Some(id) = c.emails.iter().find_map(|e| self.email.get(&e.key)) {
-            return Some(*id);
-        }
-        // A phone or a name can be shared (a switchboard, a common name): they match only a
-        // person whose emails and profiles do not say otherwise.
-        let mine = identities(c);
-        let fits = |id: &Id| !conflict(&mine, self.ids.get(id).map(Vec::as_slice).unwrap_or(&[]));
-        c.phones
-            .iter()
-            .filter(|p| phone_identifies(&p.key))
-            .filter_map(|p| self.phone.get(&p.key))
-            .find(|id| fits(id))
-            .or_else(|| c.links.iter().filter_map(|l| linkedin_key(&l.value)).find_map(|k| self.linkedin.get(&k)))
-            .copied()
-            .or_else(|| self.name.get(&name_key(&c.name)).copied().flatten().filter(fits))
-    }
-
-    fn add(&mut self, id: Id, c: &Contact) {
-        self.known.insert(id);
-        let mine = self.ids.entry(id).or_default();
-        for i in identities(c) {
-            if !mine.contains(&i) {
-                mine.push(i);
-            }
-        }
-        for e in &c.emails {
-            self.email.entry(e.key.clone()).or_insert(id);
-        }
-        for p in c.phones.iter().filter(|p| phone_identifies(&p.key)) {
-            self.phone.entry(p.key.clone()).or_insert(id);
-        }
-        for l in &c.links {
-            if let Some(k) = linkedin_key(&l.value) {
-                self.linkedin.entry(k).or_insert(id);
-            }
-        }
-        self.add_name(&c.name, id);
-    }
-}
-
-/// Everything one import run keeps between records.
-struct Run<'a> {
-    ctx: &'a mut Ctx,
-    index: Index,
-    orgs: HashMap<String, Id>,
-    /// People as this import has left them so far (loaded, then updated by its own changes).
-    staged: HashMap<Id, PersonRecord>,
-    /// People this import created or changed, to tell merges within the file.
-    touched: HashSet<Id>,
-    cs: ChangeSet,
-    summary: Summary,
-    dry_run: bool,
-    today: String,
-}
+use kith_store::import::{Failed, Index, Options, Source, Summary};
 
 fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: ImportOpts) -> Result<()> {
     // Read every file first: a missing file fails before anything is written.
@@ -256,89 +54,21 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
         let bytes = std::fs::read(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?;
         inputs.push((f.display().to_string(), bytes));
     }
-    let index = Index::load(ctx.store.match_rows()?);
-    let orgs = ctx.store.org_names()?.into_iter().map(|(id, n)| (n.to_lowercase(), id)).collect();
-    let today = ctx.now.date().to_string();
     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
     let bar = progress(total);
-    let atomic = !opts.partial && !opts.dry_run;
-    if atomic {
-        ctx.store.begin_bulk()?;
-    }
-    let mut run = Run {
-        ctx,
-        index,
-        orgs,
-        staged: HashMap::new(),
-        touched: HashSet::new(),
-        cs: ChangeSet::new(),
-        summary: Summary { dry_run: opts.dry_run, ..Summary::default() },
-        dry_run: opts.dry_run,
-        today,
-    };
-    let result = (|| -> Result<()> {
-        let mut done_bytes = 0u64;
-        for (file, bytes) in &inputs {
-            let text = match kith_interop::decode(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    run.fail(file, e);
-                    continue;
-                }
-            };
-            let lines = text.bytes().filter(|&b| b == b'\n').count().max(1) as u64;
-            let mut records = 0usize;
-            let mut chunk: Vec<Contact> = Vec::with_capacity(CHUNK);
-            let iter: Box<dyn Iterator<Item = std::result::Result<Contact, RecordError>>> = match &source {
-                Source::Vcard => Box::new(vcard::parse(&text)),
-                Source::Csv(layout) => match kith_interop::csv::parse(&text, layout) {
-                    Ok(it) => Box::new(it),
-                    Err(e) => {
-                        run.fail(file, e);
-                        continue;
-                    }
-                },
-            };
-            for rec in iter {
-                records += 1;
-                match rec {
-                    Ok(c) => {
-                        bar.set_position(done_bytes + bytes.len() as u64 * c.line as u64 / lines);
-                        chunk.push(c);
-                        if chunk.len() >= CHUNK {
-                            run.chunk(std::mem::take(&mut chunk))?;
-                        }
-                    }
-                    Err(e) => run.fail(file, e),
-                }
-            }
-            run.chunk(chunk)?;
-            if records == 0 {
-                let what = match source {
-                    Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
-                    Source::Csv(_) => "no rows",
-                };
-                run.fail(file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
-            }
-            done_bytes += bytes.len() as u64;
-        }
-        if atomic && run.summary.failed > 0 {
-            return Ok(());
-        }
-        run.flush()
-    })();
+    let options = Options { dry_run: opts.dry_run, partial: opts.partial };
+    let actor = ctx.actor.clone();
+    let now = ctx.now.clone();
+    let outcome =
+        kith_store::import::import_contacts(&mut ctx.store, &inputs, &source, options, &actor, &now, &mut |n| {
+            bar.set_position(n)
+        });
     bar.finish_and_clear();
-    let failed = run.summary.failed;
-    let summary = std::mem::take(&mut run.summary);
-    let ctx = run.ctx;
-    if atomic {
-        // A bad record, or any error, leaves the database as it was.
-        let ok = result.is_ok() && failed == 0;
-        ctx.store.end_bulk(ok)?;
-    }
-    result?;
-    let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
-    report(ctx, &summary, (atomic || nothing) && failed > 0)?;
+    let outcome = outcome?;
+    let summary = outcome.summary;
+    let failed = summary.failed;
+    report(ctx, &summary, outcome.rolled_back)?;
+    let atomic = !opts.partial && !opts.dry_run;
     if atomic && failed > 0 {
         return Err(usage(format!(
             "{failed} record{} could not be imported, so nothing was; fix {}, or use --partial to import the others",
@@ -346,7 +76,7 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
             if failed == 1 { "it" } else { "them" }
         )));
     }
-    if nothing && failed > 0 {
+    if outcome.rolled_back {
         return Err(usage("no record could be imported"));
     }
     Ok(())
@@ -394,307 +124,10 @@ fn report(ctx: &Ctx, s: &Summary, rolled_back: bool) -> Result<()> {
     Ok(())
 }
 
-impl Run<'_> {
-    fn fail(&mut self, file: &str, e: RecordError) {
-        self.summary.failed += 1;
-        if self.summary.failures.len() < 10 * MAX_SHOWN {
-            self.summary.failures.push(Failed {
-                file: file.to_string(),
-                line: e.line,
-                field: e.field,
-                message: e.message,
-            });
-        }
-    }
-
-    fn chunk(&mut self, chunk: Vec<Contact>) -> Result<()> {
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        // Match first, then read every matched person once.
-        let mut plan = Vec::with_capacity(chunk.len());
-        let mut load = Vec::new();
-        for c in chunk {
-            let found = self.index.find(&c);
-            let id = match found {
-                Some(id) => {
-                    if !self.staged.contains_key(&id) {
-                        load.push(id);
-                    }
-                    id
-                }
-                None => {
-                    let id = self.ctx.new_id();
-                    self.staged.insert(id, PersonRecord::new(id));
-                    id
-                }
-            };
-            self.index.add(id, &c);
-            plan.push((id, found.is_none(), c));
-        }
-        if !load.is_empty() {
-            load.sort();
-            load.dedup();
-            let mut records = self.ctx.store.person_records(&load)?;
-            for id in load {
-                let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
-                self.staged.insert(id, rec);
-            }
-        }
-        for (id, is_new, c) in plan {
-            let before = self.cs.len();
-            let Some(mut rec) = self.staged.remove(&id) else { continue };
-            self.person(&mut rec, &c, is_new);
-            self.staged.insert(id, rec);
-            let changed = self.cs.len() > before;
-            if is_new {
-                self.summary.created += 1;
-            } else if self.touched.contains(&id) {
-                self.summary.merged += 1;
-            } else if changed {
-                self.summary.updated += 1;
-            } else {
-                self.summary.unchanged += 1;
-            }
-            self.touched.insert(id);
-        }
-        // Memory stays bounded: write what is pending once enough is staged, and forget what the
-        // database already says (a re-import that changes nothing stages every person).
-        if self.cs.len() >= BATCH_OPS || self.staged.len() >= STAGED_MAX {
-            self.flush()?;
-        }
-        if self.cs.is_empty() && !self.dry_run {
-            self.staged.clear();
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        let cs = std::mem::take(&mut self.cs);
-        self.summary.ops += cs.len();
-        if self.dry_run {
-            return Ok(());
-        }
-        self.ctx.commit(cs)?;
-        // What was staged is in the database now (inside the open transaction).
-        self.staged.clear();
-        Ok(())
-    }
-
-    fn set(&mut self, id: Id, field: &'static str, have: &mut Option<String>, want: &Option<String>) {
-        if let Some(w) = want
-            && have.as_ref() != Some(w)
-        {
-            self.cs.set(Kind::Person, id, field, w.as_str());
-            *have = Some(w.clone());
-        }
-    }
-
-    /// The changes that bring `rec` up to date with `c`: new values win (notes add up), nothing
-    /// is removed.
-    fn person(&mut self, rec: &mut PersonRecord, c: &Contact, is_new: bool) {
-        let id = rec.id;
-        self.set(id, "display_name", &mut rec.display_name, &Some(c.name.clone()));
-        self.set(id, "given_name", &mut rec.given_name, &c.given);
-        self.set(id, "family_name", &mut rec.family_name, &c.family);
-        self.set(id, "birthday", &mut rec.birthday, &c.birthday);
-        // Notes from another source add to the notes kept: nothing written is lost.
-        if let Some(n) = &c.notes {
-            let merged = match &rec.notes {
-                Some(old) if old.contains(n.as_str()) => old.clone(),
-                Some(old) if !old.is_empty() && !n.contains(old.as_str()) => format!("{old}\n\n{n}"),
-                _ => n.clone(),
-            };
-            self.set(id, "notes", &mut rec.notes, &Some(merged));
-        }
-        // How and when we met does not change: the first import that knows it says it.
-        if rec.met_on.is_none() {
-            self.set(id, "met_on", &mut rec.met_on, &c.met_on);
-        }
-        if rec.met_how.is_none() {
-            self.set(id, "met_how", &mut rec.met_how, &c.met_how);
-        }
-        for (kind, entries) in
-            [("email", &c.emails), ("phone", &c.phones), ("address", &c.addresses), ("link", &c.links)]
-        {
-            for e in entries {
-                self.item(rec, kind, e);
-            }
-        }
-        for t in &c.tags {
-            let e = Entry { value: t.clone(), key: t.clone(), label: None, pref: false };
-            self.item(rec, "tag", &e);
-        }
-        if let Some(kept) = &c.kept {
-            self.kept(rec, kept);
-        }
-        self.role(rec, c, is_new);
-    }
-
-    fn item(&mut self, rec: &mut PersonRecord, kind: &'static str, e: &Entry) {
-        let item = Id::derive(rec.id, kind, &e.key);
-        match rec.items.iter_mut().find(|i| i.id == item) {
-            // Removed in kith: the user's removal stands.
-            Some(i) if i.deleted => {}
-            Some(i) => {
-                if e.label.is_some() && i.label != e.label {
-                    self.cs.set(Kind::PersonItem, item, "label", e.label.clone());
-                    i.label = e.label.clone();
-                }
-            }
-            None => {
-                self.cs.set(Kind::PersonItem, item, "parent", rec.id.to_string());
-                self.cs.set(Kind::PersonItem, item, "kind", kind);
-                self.cs.set(Kind::PersonItem, item, "value", e.value.as_str());
-                self.cs.set_opt(Kind::PersonItem, item, "label", e.label.as_deref());
-                let first_of_kind = !rec.items.iter().any(|i| i.kind == kind && !i.deleted);
-                let pref = e.pref || (kind == "email" && first_of_kind);
-                if pref {
-                    self.cs.set(Kind::PersonItem, item, "pref", 1);
-                }
-                rec.items.push(kith_store::ItemRecord {
-                    id: item,
-                    kind: kind.into(),
-                    value: e.value.clone(),
-                    label: e.label.clone(),
-                    pref,
-                    deleted: false,
-                });
-            }
-        }
-    }
-
-    /// Keep the card's verbatim properties. A property named in the new card replaces the
-    /// stored ones of that name (a re-import of an edited card); others stay (a second source).
-    fn kept(&mut self, rec: &mut PersonRecord, kept: &Kept) {
-        let card = Id::derive(rec.id, "card", "vcard");
-        if rec.card.as_ref().is_some_and(|c| c.deleted) {
-            return;
-        }
-        let mut merged = kept.clone();
-        if let Some(old) = rec.card.as_ref().and_then(|c| serde_json::from_str::<Kept>(&c.data).ok()) {
-            let prop_name = |raw: &str| {
-                let head = raw.split([';', ':']).next().unwrap_or("");
-                head.rsplit('.').next().unwrap_or(head).to_ascii_uppercase()
-            };
-            let names: HashSet<String> = kept.props.iter().map(|p| prop_name(&p.raw)).collect();
-            for p in old.props {
-                if !names.contains(&prop_name(&p.raw)) && !merged.props.contains(&p) {
-                    merged.props.push(p);
-                }
-            }
-        }
-        let data = serde_json::to_string(&merged).unwrap_or_default();
-        match &mut rec.card {
-            Some(c) => {
-                if c.data != data {
-                    self.cs.set(Kind::PersonCard, c.id, "data", data.as_str());
-                    c.data = data;
-                }
-            }
-            None => {
-                self.cs.set(Kind::PersonCard, card, "parent", rec.id.to_string());
-                self.cs.set(Kind::PersonCard, card, "format", "vcard");
-                self.cs.set(Kind::PersonCard, card, "data", data.as_str());
-                rec.card = Some(kith_store::CardRecord { id: card, data, deleted: false });
-            }
-        }
-    }
-
-    fn role(&mut self, rec: &mut PersonRecord, c: &Contact, is_new: bool) {
-        let Some(org) = c.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) else {
-            // A title alone belongs to the current role, if there is one.
-            if let (Some(t), Some(r)) = (&c.title, rec.roles.iter_mut().find(|r| r.end_on.is_none()))
-                && r.title.as_ref() != Some(t)
-            {
-                self.cs.set(Kind::Role, r.id, "title", t.as_str());
-                r.title = Some(t.clone());
-            }
-            return;
-        };
-        let org_id = match self.orgs.get(&org.to_lowercase()) {
-            Some(id) => *id,
-            None => {
-                let id = self.ctx.new_id();
-                self.cs.set(Kind::Org, id, "name", org);
-                self.orgs.insert(org.to_lowercase(), id);
-                id
-            }
-        };
-        if let Some(r) = rec.roles.iter_mut().find(|r| r.end_on.is_none() && r.org == Some(org_id)) {
-            if let Some(t) = &c.title
-                && r.title.as_ref() != Some(t)
-            {
-                self.cs.set(Kind::Role, r.id, "title", t.as_str());
-                r.title = Some(t.clone());
-            }
-            return;
-        }
-        if !is_new {
-            // A new current organization means they moved on from the old one.
-            for r in rec.roles.iter_mut().filter(|r| r.end_on.is_none()) {
-                self.cs.set(Kind::Role, r.id, "end_on", self.today.as_str());
-                r.end_on = Some(self.today.clone());
-            }
-        }
-        let role = Id::derive(rec.id, "role", &org_id.to_string());
-        self.cs.set(Kind::Role, role, "person", rec.id.to_string());
-        self.cs.set(Kind::Role, role, "org", org_id.to_string());
-        self.cs.set_opt(Kind::Role, role, "title", c.title.as_deref());
-        if rec.roles.iter().any(|r| r.id == role) {
-            // They are back at an organization they had left.
-            self.cs.set(Kind::Role, role, "end_on", serde_json::Value::Null);
-        }
-        rec.roles.retain(|r| r.id != role);
-        rec.roles.insert(
-            0,
-            kith_store::RoleRecord {
-                id: role,
-                org: Some(org_id),
-                org_name: Some(org.to_string()),
-                title: c.title.clone(),
-                end_on: None,
-            },
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Export
 
-/// What kith holds of a person, as a contact to write.
-fn contact_of(p: &PersonRecord) -> Contact {
-    let mut c = Contact {
-        name: p.display_name.clone().unwrap_or_default(),
-        given: p.given_name.clone(),
-        family: p.family_name.clone(),
-        birthday: p.birthday.clone(),
-        notes: p.notes.clone(),
-        met_on: p.met_on.clone(),
-        met_how: p.met_how.clone(),
-        ..Contact::default()
-    };
-    for i in p.items.iter().filter(|i| !i.deleted) {
-        let entry = |key: String| Entry { value: i.value.clone(), key, label: i.label.clone(), pref: i.pref };
-        match i.kind.as_str() {
-            "email" => c.emails.push(entry(i.value.to_lowercase())),
-            "phone" => {
-                let key = Phone::parse(&i.value).map(|p| p.key().to_string()).unwrap_or_else(|_| i.value.clone());
-                c.phones.push(entry(key));
-            }
-            "address" => c.addresses.push(entry(i.value.to_lowercase())),
-            "link" => c.links.push(entry(i.value.to_lowercase())),
-            "tag" => c.tags.push(i.value.clone()),
-            _ => {}
-        }
-    }
-    c.kept = p.card.as_ref().filter(|c| !c.deleted).and_then(|c| serde_json::from_str(&c.data).ok());
-    if let Some(r) = p.roles.iter().find(|r| r.end_on.is_none()) {
-        c.org = r.org_name.clone();
-        c.title = r.title.clone();
-    }
-    c
-}
+use kith_store::export::contact_of;
 
 fn export_vcard(ctx: &mut Ctx, version: u8, out_file: Option<PathBuf>, dir: Option<PathBuf>) -> Result<()> {
     let version = match version {
@@ -712,31 +145,16 @@ fn export_vcard(ctx: &mut Ctx, version: u8, out_file: Option<PathBuf>, dir: Opti
         ))),
         (None, None) => Some(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
     };
-    let mut after = None;
-    let mut count = 0usize;
     let mut names = HashSet::new();
-    loop {
-        let page = ctx.store.person_page(after, 2_000)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        let mut buf = String::with_capacity(page.len() * 400);
-        for p in &page {
-            let c = contact_of(p);
-            let start = buf.len();
-            vcard::write(&mut buf, &c, &format!("urn:uuid:{}", p.id), version);
-            count += 1;
-            if let Some(d) = &dir {
-                let name = file_name(&c.name, p.id, &mut names);
-                let path = d.join(name);
-                std::fs::write(&path, &buf[start..])
-                    .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
-                buf.truncate(start);
-            }
+    let count = kith_store::export::vcards(&mut ctx.store, version, |id, name, card| -> Result<()> {
+        if let Some(d) = &dir {
+            let path = d.join(file_name(name, id, &mut names));
+            std::fs::write(&path, card).map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+        } else if let Some(s) = sink.as_mut() {
+            s.write_all(card.as_bytes())?;
         }
-        if let Some(s) = sink.as_mut() {
-            s.write_all(buf.as_bytes())?;
-        }
-    }
+        Ok(())
+    })?;
     if let Some(mut s) = sink {
         s.flush()?;
     }
@@ -774,27 +192,21 @@ fn file_name(name: &str, id: Id, seen: &mut HashSet<String>) -> String {
 // ---------------------------------------------------------------------------------------------
 // Backup: the op log, which holds every record and its whole history.
 
-const BACKUP_FORMAT: &str = "kith-backup";
-const BACKUP_VERSION: u64 = 1;
+use kith_store::export::{BACKUP_FORMAT, BACKUP_VERSION};
 
 fn export_backup(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
-    let ops = ctx.store.ops()?;
     let mut sink: Box<dyn Write> = match &out_file {
         Some(f) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(f).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    // One JSON object per line: a header, then every operation in (hlc, node, id) order.
-    let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": ops.len() });
-    writeln!(sink, "{header}")?;
-    for op in &ops {
-        serde_json::to_writer(&mut sink, op).map_err(|e| Failure::Internal(e.into()))?;
-        sink.write_all(b"\n")?;
-    }
-    sink.flush()?;
+    let n = kith_store::export::backup(&mut ctx.store, &mut sink).map_err(|e| match e {
+        kith_store::export::BackupError::Store(e) => Failure::from(e),
+        kith_store::export::BackupError::Io(e) => Failure::from(e),
+    })?;
     if let Some(f) = out_file {
-        out::line(format!("exported {} operations to {}", ops.len(), f.display()))?;
+        out::line(format!("exported {n} operations to {}", f.display()))?;
     }
     Ok(())
 }
@@ -895,10 +307,6 @@ pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Re
 
 // ---------------------------------------------------------------------------------------------
 // iCalendar
-
-fn utc(t: jiff::Timestamp) -> String {
-    t.strftime("%Y%m%dT%H%M%SZ").to_string()
-}
 
 /// A calendar's moment as an instant; floating times and whole days are in the user's zone.
 fn instant(ctx: &Ctx, w: &kith_interop::ics::When) -> std::result::Result<(jiff::Timestamp, Option<String>), String> {
@@ -1078,64 +486,14 @@ fn import_ics(ctx: &mut Ctx, file: &Path, opts: ImportOpts) -> Result<()> {
 }
 
 fn export_ics(ctx: &mut Ctx, out_file: Option<PathBuf>) -> Result<()> {
-    use kith_interop::ics;
-    let people =
-        |p: &[kith_store::PersonRef]| p.iter().map(|p| (p.name.clone(), format!("urn:uuid:{}", p.id))).collect();
-    let events: Vec<ics::Event> = ctx
-        .store
-        .events(None, None)?
-        .into_iter()
-        .map(|e| ics::Event {
-            id: e.id.to_string(),
-            title: e.title,
-            kind: e.kind,
-            start: e.start.map(utc),
-            end: e.end.map(utc),
-            tz: e.tz,
-            place: e.place,
-            link: e.link,
-            description: [e.goals.map(|g| format!("Goals: {g}")), e.prep.map(|p| format!("Prep: {p}")), e.debrief]
-                .into_iter()
-                .flatten()
-                .reduce(|a, b| format!("{a}\n{b}")),
-            attendees: people(&e.attendees),
-        })
-        .collect();
-    let todos: Vec<ics::Todo> = ctx
-        .store
-        .tasks(&kith_store::TaskFilter::default())?
-        .into_iter()
-        .map(|t| ics::Todo {
-            id: t.id.to_string(),
-            title: t.title,
-            notes: t.notes,
-            due: t.due_date.map(|d| d.replace('-', "")).or(t.due_at.map(utc)),
-            status: t.status,
-            priority: t.priority,
-            rrule: t.recurrence.as_deref().and_then(|r| kith_core::model::Recurrence::parse(r).ok()).map(|r| {
-                use kith_core::model::Recurrence::*;
-                match r {
-                    Daily => "FREQ=DAILY".to_string(),
-                    Weekly => "FREQ=WEEKLY".to_string(),
-                    Monthly => "FREQ=MONTHLY".to_string(),
-                    Yearly => "FREQ=YEARLY".to_string(),
-                    EveryDays(n) => format!("FREQ=DAILY;INTERVAL={n}"),
-                }
-            }),
-            reminders: t.reminders,
-            hook: t.hook,
-            people: people(&t.people),
-            completed: t.done_at.map(utc),
-        })
-        .collect();
-    let text = ics::write(&events, &todos, &utc(ctx.now.timestamp()));
+    let (text, events, todos) = kith_store::export::ics(&mut ctx.store, ctx.now.timestamp())?;
     match &out_file {
         Some(f) => {
             std::fs::write(f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
             if ctx.json {
-                out::json(&json!({ "events": events.len(), "tasks": todos.len(), "path": f }))?;
+                out::json(&json!({ "events": events, "tasks": todos, "path": f }))?;
             } else {
-                out::line(format!("exported {} events and {} tasks to {}", events.len(), todos.len(), f.display()))?;
+                out::line(format!("exported {events} events and {todos} tasks to {}", f.display()))?;
             }
         }
         None => {

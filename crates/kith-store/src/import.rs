@@ -1,0 +1,605 @@
+//! Importing contacts (vCard, CSV) into the store, shared by `kith import` and the server's
+//! `/api/v1/import/*`: matching records to the people stored (a UID kith wrote, an email, a
+//! phone or name that nothing contradicts, a LinkedIn profile), planning the changes in chunks
+//! of 1,000 records (one read of the stored people per chunk) and committing change sets of
+//! about 20,000 ops. Without `partial` the whole import is one transaction (`begin_bulk`): a
+//! bad record rolls everything back. The formats are kith-interop's readers.
+
+use std::collections::{HashMap, HashSet};
+
+use kith_core::model::Phone;
+use kith_core::{ChangeSet, Id, Kind};
+use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
+use serde::Serialize;
+
+use crate::{MatchRow, PersonRecord, Result, Store};
+
+/// Operations per batch (one `commit` each; one transaction overall unless `partial`).
+const BATCH_OPS: usize = 20_000;
+/// Records matched and planned together (one read of the stored people per chunk).
+const CHUNK: usize = 1_000;
+/// People kept in memory between flushes.
+const STAGED_MAX: usize = 10_000;
+/// Failures kept in the summary (the count covers all of them).
+pub const MAX_FAILURES: usize = 500;
+
+/// What the files are.
+pub enum Source {
+    Vcard,
+    Csv(kith_interop::csv::Layout),
+}
+
+/// `dry_run`: match and count, write nothing. `partial`: keep the good records when some are
+/// bad (otherwise a bad record imports nothing).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    pub partial: bool,
+}
+
+/// The end of an import: its summary, and whether nothing was written because of failures
+/// (an all-or-nothing import with a bad record, or no good record at all).
+#[derive(Debug)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub rolled_back: bool,
+}
+
+/// Import `files` (name for messages, bytes) as `actor` at `now`; `progress` is told how many
+/// bytes of all the files have been read. One file that cannot be decoded, or one bad record,
+/// is a failure in the summary, not an error; an error is a failing store (and then nothing
+/// is written).
+pub fn import_contacts(
+    store: &mut Store,
+    files: &[(String, Vec<u8>)],
+    source: &Source,
+    opts: Options,
+    actor: &str,
+    now: &jiff::ZonedDateTime,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    let index = Index::load(store.match_rows()?);
+    let orgs = store.org_names()?.into_iter().map(|(id, n)| (n.to_lowercase(), id)).collect();
+    let today = now.date().to_string();
+    let atomic = !opts.partial && !opts.dry_run;
+    if atomic {
+        store.begin_bulk()?;
+    }
+    let mut run = Run {
+        store,
+        actor,
+        now_ms: now.timestamp().as_millisecond().max(0) as u64,
+        index,
+        orgs,
+        staged: HashMap::new(),
+        touched: HashSet::new(),
+        cs: ChangeSet::new(),
+        summary: Summary { dry_run: opts.dry_run, ..Summary::default() },
+        dry_run: opts.dry_run,
+        today,
+    };
+    let result = (|| -> Result<()> {
+        let mut done_bytes = 0u64;
+        for (file, bytes) in files {
+            let text = match kith_interop::decode(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    run.fail(file, e);
+                    continue;
+                }
+            };
+            let lines = text.bytes().filter(|&b| b == b'\n').count().max(1) as u64;
+            let mut records = 0usize;
+            let mut chunk: Vec<Contact> = Vec::with_capacity(CHUNK);
+            let iter: Box<dyn Iterator<Item = std::result::Result<Contact, RecordError>>> = match source {
+                Source::Vcard => Box::new(vcard::parse(&text)),
+                Source::Csv(layout) => match kith_interop::csv::parse(&text, layout) {
+                    Ok(it) => Box::new(it),
+                    Err(e) => {
+                        run.fail(file, e);
+                        continue;
+                    }
+                },
+            };
+            for rec in iter {
+                records += 1;
+                match rec {
+                    Ok(c) => {
+                        progress(done_bytes + bytes.len() as u64 * c.line as u64 / lines);
+                        chunk.push(c);
+                        if chunk.len() >= CHUNK {
+                            run.chunk(std::mem::take(&mut chunk))?;
+                        }
+                    }
+                    Err(e) => run.fail(file, e),
+                }
+            }
+            run.chunk(chunk)?;
+            if records == 0 {
+                let what = match source {
+                    Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
+                    Source::Csv(_) => "no rows",
+                };
+                run.fail(file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
+            }
+            done_bytes += bytes.len() as u64;
+        }
+        if atomic && run.summary.failed > 0 {
+            return Ok(());
+        }
+        run.flush()
+    })();
+    let failed = run.summary.failed;
+    let summary = std::mem::take(&mut run.summary);
+    let store = run.store;
+    if atomic {
+        // A bad record, or any error, leaves the database as it was.
+        let ok = result.is_ok() && failed == 0;
+        store.end_bulk(ok)?;
+    }
+    result?;
+    let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
+    Ok(Outcome { rolled_back: (atomic || nothing) && failed > 0, summary })
+}
+
+/// What an import did (or, dry, would do).
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub created: usize,
+    pub updated: usize,
+    /// Records that matched a person another record of the same import had created or updated.
+    pub merged: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub failures: Vec<Failed>,
+    pub dry_run: bool,
+    pub ops: usize,
+}
+
+/// A record that could not be imported: where, and why.
+#[derive(Debug, Serialize)]
+pub struct Failed {
+    pub file: String,
+    pub line: usize,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Failed {
+    /// `file:line: field: message`.
+    pub fn show(&self) -> String {
+        match &self.field {
+            Some(f) => format!("{}:{}: {f}: {}", self.file, self.line, self.message),
+            None => format!("{}:{}: {}", self.file, self.line, self.message),
+        }
+    }
+}
+
+/// Who is who: the identities of the people stored and of those this import adds.
+#[derive(Default)]
+pub struct Index {
+    known: HashSet<Id>,
+    email: HashMap<String, Id>,
+    phone: HashMap<String, Id>,
+    linkedin: HashMap<String, Id>,
+    /// `None` when several people have the name: a name alone then matches nobody.
+    name: HashMap<String, Option<Id>>,
+    /// Hashes of each person's emails and LinkedIn profiles: two people of one name whose
+    /// emails (or profiles) differ are two people.
+    ids: HashMap<Id, Vec<(u8, u64)>>,
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
+}
+
+const EMAIL: u8 = 0;
+const LINKEDIN: u8 = 1;
+
+/// The strong identities of a contact.
+fn identities(c: &Contact) -> Vec<(u8, u64)> {
+    let mut v: Vec<(u8, u64)> = c.emails.iter().map(|e| (EMAIL, hash(&e.key))).collect();
+    v.extend(c.links.iter().filter_map(|l| linkedin_key(&l.value)).map(|k| (LINKEDIN, hash(&k))));
+    v
+}
+
+/// Whether two sets of identities say "different people": both have an email (or a profile)
+/// and they share none of that kind.
+fn conflict(a: &[(u8, u64)], b: &[(u8, u64)]) -> bool {
+    [EMAIL, LINKEDIN].iter().any(|&kind| {
+        let of = |x: &[(u8, u64)]| x.iter().filter(|(k, _)| *k == kind).map(|(_, h)| *h).collect::<Vec<_>>();
+        let (x, y) = (of(a), of(b));
+        !x.is_empty() && !y.is_empty() && !x.iter().any(|h| y.contains(h))
+    })
+}
+
+/// A LinkedIn profile URL reduced to host and path: `linkedin.com/in/priya`.
+fn linkedin_key(url: &str) -> Option<String> {
+    let u = url.trim().to_lowercase();
+    let rest = u.split_once("://").map_or(u.as_str(), |(_, r)| r);
+    let rest = rest.trim_start_matches("www.").trim_end_matches('/');
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let host = rest.split('/').next().unwrap_or("");
+    let path = &rest[host.len()..];
+    (host.ends_with("linkedin.com") && path.len() > 1).then(|| format!("linkedin.com{path}"))
+}
+
+/// Phone numbers short enough to be shared (extensions, switchboards) do not identify anyone.
+fn phone_identifies(key: &str) -> bool {
+    key.trim_start_matches('+').len() >= 7
+}
+
+impl Index {
+    pub fn load(rows: Vec<MatchRow>) -> Index {
+        let mut ix = Index::default();
+        for r in rows {
+            ix.known.insert(r.person);
+            match r.kind.as_str() {
+                "email" => {
+                    ix.ids.entry(r.person).or_default().push((EMAIL, hash(&r.value.to_lowercase())));
+                    ix.email.entry(r.value.to_lowercase()).or_insert(r.person);
+                }
+                "phone" => {
+                    if let Ok(p) = Phone::parse(&r.value)
+                        && phone_identifies(p.key())
+                    {
+                        ix.phone.entry(p.key().to_string()).or_insert(r.person);
+                    }
+                }
+                "link" => {
+                    if let Some(k) = linkedin_key(&r.value) {
+                        ix.ids.entry(r.person).or_default().push((LINKEDIN, hash(&k)));
+                        ix.linkedin.entry(k).or_insert(r.person);
+                    }
+                }
+                "name" => ix.add_name(&r.value, r.person),
+                _ => {}
+            }
+        }
+        ix
+    }
+
+    fn add_name(&mut self, name: &str, id: Id) {
+        let k = name_key(name);
+        if k.is_empty() {
+            return;
+        }
+        self.name
+            .entry(k)
+            .and_modify(|v| {
+                if *v != Some(id) {
+                    *v = None;
+                }
+            })
+            .or_insert(Some(id));
+    }
+
+    pub fn find(&self, c: &Contact) -> Option<Id> {
+        if let Some(uid) = &c.uid
+            && let Ok(id) = uid.trim_start_matches("urn:uuid:").parse::<Id>()
+            && self.known.contains(&id)
+        {
+            return Some(id);
+        }
+        if let Some(id) = c.emails.iter().find_map(|e| self.email.get(&e.key)) {
+            return Some(*id);
+        }
+        // A phone or a name can be shared (a switchboard, a common name): they match only a
+        // person whose emails and profiles do not say otherwise.
+        let mine = identities(c);
+        let fits = |id: &Id| !conflict(&mine, self.ids.get(id).map(Vec::as_slice).unwrap_or(&[]));
+        c.phones
+            .iter()
+            .filter(|p| phone_identifies(&p.key))
+            .filter_map(|p| self.phone.get(&p.key))
+            .find(|id| fits(id))
+            .or_else(|| c.links.iter().filter_map(|l| linkedin_key(&l.value)).find_map(|k| self.linkedin.get(&k)))
+            .copied()
+            .or_else(|| self.name.get(&name_key(&c.name)).copied().flatten().filter(fits))
+    }
+
+    pub fn add(&mut self, id: Id, c: &Contact) {
+        self.known.insert(id);
+        let mine = self.ids.entry(id).or_default();
+        for i in identities(c) {
+            if !mine.contains(&i) {
+                mine.push(i);
+            }
+        }
+        for e in &c.emails {
+            self.email.entry(e.key.clone()).or_insert(id);
+        }
+        for p in c.phones.iter().filter(|p| phone_identifies(&p.key)) {
+            self.phone.entry(p.key.clone()).or_insert(id);
+        }
+        for l in &c.links {
+            if let Some(k) = linkedin_key(&l.value) {
+                self.linkedin.entry(k).or_insert(id);
+            }
+        }
+        self.add_name(&c.name, id);
+    }
+}
+
+/// Everything one import run keeps between records.
+struct Run<'a> {
+    store: &'a mut Store,
+    actor: &'a str,
+    now_ms: u64,
+    index: Index,
+    orgs: HashMap<String, Id>,
+    /// People as this import has left them so far (loaded, then updated by its own changes).
+    staged: HashMap<Id, PersonRecord>,
+    /// People this import created or changed, to tell merges within the file.
+    touched: HashSet<Id>,
+    cs: ChangeSet,
+    summary: Summary,
+    dry_run: bool,
+    today: String,
+}
+
+impl Run<'_> {
+    fn fail(&mut self, file: &str, e: RecordError) {
+        self.summary.failed += 1;
+        if self.summary.failures.len() < MAX_FAILURES {
+            self.summary.failures.push(Failed {
+                file: file.to_string(),
+                line: e.line,
+                field: e.field,
+                message: e.message,
+            });
+        }
+    }
+
+    fn chunk(&mut self, chunk: Vec<Contact>) -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        // Match first, then read every matched person once.
+        let mut plan = Vec::with_capacity(chunk.len());
+        let mut load = Vec::new();
+        for c in chunk {
+            let found = self.index.find(&c);
+            let id = match found {
+                Some(id) => {
+                    if !self.staged.contains_key(&id) {
+                        load.push(id);
+                    }
+                    id
+                }
+                None => {
+                    let id = self.store.new_id(self.now_ms);
+                    self.staged.insert(id, PersonRecord::new(id));
+                    id
+                }
+            };
+            self.index.add(id, &c);
+            plan.push((id, found.is_none(), c));
+        }
+        if !load.is_empty() {
+            load.sort();
+            load.dedup();
+            let mut records = self.store.person_records(&load)?;
+            for id in load {
+                let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
+                self.staged.insert(id, rec);
+            }
+        }
+        for (id, is_new, c) in plan {
+            let before = self.cs.len();
+            let Some(mut rec) = self.staged.remove(&id) else { continue };
+            self.person(&mut rec, &c, is_new);
+            self.staged.insert(id, rec);
+            let changed = self.cs.len() > before;
+            if is_new {
+                self.summary.created += 1;
+            } else if self.touched.contains(&id) {
+                self.summary.merged += 1;
+            } else if changed {
+                self.summary.updated += 1;
+            } else {
+                self.summary.unchanged += 1;
+            }
+            self.touched.insert(id);
+        }
+        // Memory stays bounded: write what is pending once enough is staged, and forget what the
+        // database already says (a re-import that changes nothing stages every person).
+        if self.cs.len() >= BATCH_OPS || self.staged.len() >= STAGED_MAX {
+            self.flush()?;
+        }
+        if self.cs.is_empty() && !self.dry_run {
+            self.staged.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let cs = std::mem::take(&mut self.cs);
+        self.summary.ops += cs.len();
+        if self.dry_run {
+            return Ok(());
+        }
+        self.store.commit(cs, self.actor, self.now_ms)?;
+        // What was staged is in the database now (inside the open transaction).
+        self.staged.clear();
+        Ok(())
+    }
+
+    fn set(&mut self, id: Id, field: &'static str, have: &mut Option<String>, want: &Option<String>) {
+        if let Some(w) = want
+            && have.as_ref() != Some(w)
+        {
+            self.cs.set(Kind::Person, id, field, w.as_str());
+            *have = Some(w.clone());
+        }
+    }
+
+    /// The changes that bring `rec` up to date with `c`: new values win (notes add up), nothing
+    /// is removed.
+    fn person(&mut self, rec: &mut PersonRecord, c: &Contact, is_new: bool) {
+        let id = rec.id;
+        self.set(id, "display_name", &mut rec.display_name, &Some(c.name.clone()));
+        self.set(id, "given_name", &mut rec.given_name, &c.given);
+        self.set(id, "family_name", &mut rec.family_name, &c.family);
+        self.set(id, "birthday", &mut rec.birthday, &c.birthday);
+        // Notes from another source add to the notes kept: nothing written is lost.
+        if let Some(n) = &c.notes {
+            let merged = match &rec.notes {
+                Some(old) if old.contains(n.as_str()) => old.clone(),
+                Some(old) if !old.is_empty() && !n.contains(old.as_str()) => format!("{old}\n\n{n}"),
+                _ => n.clone(),
+            };
+            self.set(id, "notes", &mut rec.notes, &Some(merged));
+        }
+        // How and when we met does not change: the first import that knows it says it.
+        if rec.met_on.is_none() {
+            self.set(id, "met_on", &mut rec.met_on, &c.met_on);
+        }
+        if rec.met_how.is_none() {
+            self.set(id, "met_how", &mut rec.met_how, &c.met_how);
+        }
+        for (kind, entries) in
+            [("email", &c.emails), ("phone", &c.phones), ("address", &c.addresses), ("link", &c.links)]
+        {
+            for e in entries {
+                self.item(rec, kind, e);
+            }
+        }
+        for t in &c.tags {
+            let e = Entry { value: t.clone(), key: t.clone(), label: None, pref: false };
+            self.item(rec, "tag", &e);
+        }
+        if let Some(kept) = &c.kept {
+            self.kept(rec, kept);
+        }
+        self.role(rec, c, is_new);
+    }
+
+    fn item(&mut self, rec: &mut PersonRecord, kind: &'static str, e: &Entry) {
+        let item = Id::derive(rec.id, kind, &e.key);
+        match rec.items.iter_mut().find(|i| i.id == item) {
+            // Removed in kith: the user's removal stands.
+            Some(i) if i.deleted => {}
+            Some(i) => {
+                if e.label.is_some() && i.label != e.label {
+                    self.cs.set(Kind::PersonItem, item, "label", e.label.clone());
+                    i.label = e.label.clone();
+                }
+            }
+            None => {
+                self.cs.set(Kind::PersonItem, item, "parent", rec.id.to_string());
+                self.cs.set(Kind::PersonItem, item, "kind", kind);
+                self.cs.set(Kind::PersonItem, item, "value", e.value.as_str());
+                self.cs.set_opt(Kind::PersonItem, item, "label", e.label.as_deref());
+                let first_of_kind = !rec.items.iter().any(|i| i.kind == kind && !i.deleted);
+                let pref = e.pref || (kind == "email" && first_of_kind);
+                if pref {
+                    self.cs.set(Kind::PersonItem, item, "pref", 1);
+                }
+                rec.items.push(crate::ItemRecord {
+                    id: item,
+                    kind: kind.into(),
+                    value: e.value.clone(),
+                    label: e.label.clone(),
+                    pref,
+                    deleted: false,
+                });
+            }
+        }
+    }
+
+    /// Keep the card's verbatim properties. A property named in the new card replaces the
+    /// stored ones of that name (a re-import of an edited card); others stay (a second source).
+    fn kept(&mut self, rec: &mut PersonRecord, kept: &Kept) {
+        let card = Id::derive(rec.id, "card", "vcard");
+        if rec.card.as_ref().is_some_and(|c| c.deleted) {
+            return;
+        }
+        let mut merged = kept.clone();
+        if let Some(old) = rec.card.as_ref().and_then(|c| serde_json::from_str::<Kept>(&c.data).ok()) {
+            let prop_name = |raw: &str| {
+                let head = raw.split([';', ':']).next().unwrap_or("");
+                head.rsplit('.').next().unwrap_or(head).to_ascii_uppercase()
+            };
+            let names: HashSet<String> = kept.props.iter().map(|p| prop_name(&p.raw)).collect();
+            for p in old.props {
+                if !names.contains(&prop_name(&p.raw)) && !merged.props.contains(&p) {
+                    merged.props.push(p);
+                }
+            }
+        }
+        let data = serde_json::to_string(&merged).unwrap_or_default();
+        match &mut rec.card {
+            Some(c) => {
+                if c.data != data {
+                    self.cs.set(Kind::PersonCard, c.id, "data", data.as_str());
+                    c.data = data;
+                }
+            }
+            None => {
+                self.cs.set(Kind::PersonCard, card, "parent", rec.id.to_string());
+                self.cs.set(Kind::PersonCard, card, "format", "vcard");
+                self.cs.set(Kind::PersonCard, card, "data", data.as_str());
+                rec.card = Some(crate::CardRecord { id: card, data, deleted: false });
+            }
+        }
+    }
+
+    fn role(&mut self, rec: &mut PersonRecord, c: &Contact, is_new: bool) {
+        let Some(org) = c.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) else {
+            // A title alone belongs to the current role, if there is one.
+            if let (Some(t), Some(r)) = (&c.title, rec.roles.iter_mut().find(|r| r.end_on.is_none()))
+                && r.title.as_ref() != Some(t)
+            {
+                self.cs.set(Kind::Role, r.id, "title", t.as_str());
+                r.title = Some(t.clone());
+            }
+            return;
+        };
+        let org_id = match self.orgs.get(&org.to_lowercase()) {
+            Some(id) => *id,
+            None => {
+                let id = self.store.new_id(self.now_ms);
+                self.cs.set(Kind::Org, id, "name", org);
+                self.orgs.insert(org.to_lowercase(), id);
+                id
+            }
+        };
+        if let Some(r) = rec.roles.iter_mut().find(|r| r.end_on.is_none() && r.org == Some(org_id)) {
+            if let Some(t) = &c.title
+                && r.title.as_ref() != Some(t)
+            {
+                self.cs.set(Kind::Role, r.id, "title", t.as_str());
+                r.title = Some(t.clone());
+            }
+            return;
+        }
+        if !is_new {
+            // A new current organization means they moved on from the old one.
+            for r in rec.roles.iter_mut().filter(|r| r.end_on.is_none()) {
+                self.cs.set(Kind::Role, r.id, "end_on", self.today.as_str());
+                r.end_on = Some(self.today.clone());
+            }
+        }
+        let role = Id::derive(rec.id, "role", &org_id.to_string());
+        self.cs.set(Kind::Role, role, "person", rec.id.to_string());
+        self.cs.set(Kind::Role, role, "org", org_id.to_string());
+        self.cs.set_opt(Kind::Role, role, "title", c.title.as_deref());
+        if rec.roles.iter().any(|r| r.id == role) {
+            // They are back at an organization they had left.
+            self.cs.set(Kind::Role, role, "end_on", serde_json::Value::Null);
+        }
+        rec.roles.retain(|r| r.id != role);
+        rec.roles.insert(
+            0,
+            crate::RoleRecord {
+                id: role,
+                org: Some(org_id),
+                org_name: Some(org.to_string()),
+                title: c.title.clone(),
+                end_on: None,
+            },
+        );
+    }
+}
