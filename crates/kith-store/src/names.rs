@@ -24,12 +24,31 @@ use crate::{Result, Store};
 /// The live people's names, in (name, id) order, built at one `people` data version.
 pub struct NameIndex {
     version: i64,
-    /// (lower-cased name, name, id), sorted by (name, id).
-    entries: Vec<(Box<str>, Box<str>, Id)>,
+    /// (name, id), sorted.
+    entries: Vec<(Box<str>, Id)>,
+    /// The lower-cased names in the same order, each followed by a `\n` (never in a name
+    /// fragment the search looks for), so one SIMD substring search runs over all of them.
+    lower: String,
+    /// Where each entry's lower-cased name starts in `lower`.
+    starts: Vec<usize>,
     position: HashMap<Id, usize>,
 }
 
 impl NameIndex {
+    fn new(version: i64, mut entries: Vec<(Box<str>, Id)>) -> NameIndex {
+        entries.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut lower = String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum());
+        let mut starts = Vec::with_capacity(entries.len());
+        for (name, _) in &entries {
+            starts.push(lower.len());
+            // A name never holds a line break (names are one line), but be sure.
+            lower.extend(name.chars().flat_map(char::to_lowercase).map(|c| if c == '\n' { ' ' } else { c }));
+            lower.push('\n');
+        }
+        let position = entries.iter().enumerate().map(|(i, e)| (e.1, i)).collect();
+        NameIndex { version, entries, lower, starts, position }
+    }
+
     /// The `people` data version this index was built at.
     pub fn version(&self) -> i64 {
         self.version
@@ -47,20 +66,35 @@ impl NameIndex {
     /// order, after the person `after` = (name, id) when given. The cursor's person need not
     /// still exist: its place in the order is found from its name and id.
     pub fn find(&self, fragment: &str, after: Option<(&str, Id)>, limit: usize) -> Vec<Id> {
-        let needle = fragment.trim().to_lowercase();
-        let start = match after {
+        let needle: String = fragment.trim().chars().flat_map(char::to_lowercase).collect();
+        let first = match after {
             None => 0,
             Some((name, id)) => match self.position.get(&id) {
-                Some(&i) if &*self.entries[i].1 == name => i + 1,
-                _ => self.entries.partition_point(|(_, n, i)| (&**n, *i) <= (name, id)),
+                Some(&i) if &*self.entries[i].0 == name => i + 1,
+                _ => self.entries.partition_point(|(n, i)| (&**n, *i) <= (name, id)),
             },
         };
-        self.entries[start..]
-            .iter()
-            .filter(|(lower, _, _)| lower.contains(needle.as_str()))
-            .take(limit)
-            .map(|(_, _, id)| *id)
-            .collect()
+        let mut out = Vec::new();
+        if first >= self.entries.len() || needle.contains('\n') || limit == 0 {
+            return out;
+        }
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut from = self.starts[first];
+        while let Some(hit) = finder.find(&self.lower.as_bytes()[from..]) {
+            let at = from + hit;
+            // The entry holding the hit: the last one starting at or before it.
+            let i = self.starts.partition_point(|&s| s <= at) - 1;
+            out.push(self.entries[i].1);
+            if out.len() == limit {
+                break;
+            }
+            // Go on at the next entry: one hit per person.
+            match self.starts.get(i + 1) {
+                Some(&next) => from = next,
+                None => break,
+            }
+        }
+        out
     }
 }
 
@@ -82,13 +116,11 @@ impl Store {
             &[],
             &mut |r| {
                 if let (Some(id), Some(name)) = (id_of(&r[0]), text(&r[1])) {
-                    entries.push((name.to_lowercase().into_boxed_str(), name.into_boxed_str(), id));
+                    entries.push((name.into_boxed_str(), id));
                 }
             },
         )?;
-        entries.sort_unstable_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
-        let position = entries.iter().enumerate().map(|(i, e)| (e.2, i)).collect();
-        Ok(NameIndex { version, entries, position })
+        Ok(NameIndex::new(version, entries))
     }
 }
 
@@ -97,21 +129,13 @@ mod tests {
     use super::*;
 
     fn index(names: &[&str]) -> NameIndex {
-        let mut entries: Vec<_> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let id = Id::from_uuid(uuid::Uuid::from_u128(i as u128 + 1));
-                (n.to_lowercase().into_boxed_str(), (*n).into(), id)
-            })
-            .collect();
-        entries.sort_unstable_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
-        let position = entries.iter().enumerate().map(|(i, e)| (e.2, i)).collect();
-        NameIndex { version: 1, entries, position }
+        let entries =
+            names.iter().enumerate().map(|(i, n)| ((*n).into(), Id::from_uuid(uuid::Uuid::from_u128(i as u128 + 1))));
+        NameIndex::new(1, entries.collect())
     }
 
     fn names(ix: &NameIndex, ids: &[Id]) -> Vec<String> {
-        ids.iter().map(|id| ix.entries[ix.position[id]].1.to_string()).collect()
+        ids.iter().map(|id| ix.entries[ix.position[id]].0.to_string()).collect()
     }
 
     #[test]
@@ -124,6 +148,11 @@ mod tests {
         assert_eq!(names(&ix, &ix.find("%", None, 10)), ["Carl 50%"]);
         assert!(ix.find("_", None, 10).is_empty());
         assert_eq!(names(&ix, &ix.find("ANN", None, 2)), ["Anna Berg", "Bob Hoffmann"]);
+        // One hit per person, even with the fragment twice in a name; none across two names.
+        let ix = index(&["Ann Annsdottir", "Bo Xan", "Nils"]);
+        assert_eq!(names(&ix, &ix.find("ann", None, 10)), ["Ann Annsdottir"]);
+        assert!(ix.find("xann", None, 10).is_empty() && ix.find("an\nn", None, 10).is_empty());
+        assert_eq!(names(&ix, &ix.find("", None, 10)), ["Ann Annsdottir", "Bo Xan", "Nils"]);
     }
 
     #[test]
