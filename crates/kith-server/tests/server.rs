@@ -1,209 +1,17 @@
 //! The server as clients see it: a real server on 127.0.0.1:0 and a real HTTP client, on a fresh
 //! SQLite file and on a fresh PostgreSQL schema.
 
-#[path = "../../kith-store/tests/common/mod.rs"]
-mod common;
+#[macro_use]
+mod support;
 
 use std::collections::BTreeSet;
 
 use kith_server::access::{Action, Resource, Rule};
 use kith_server::api::routes;
-use kith_server::{AppState, Config, auth};
+use kith_server::auth;
 use kith_store::accounts::Role;
-use kith_store::{Location, Store};
 use serde_json::{Value, json};
-
-struct Server {
-    base: String,
-    location: Location,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    agent: ureq::Agent,
-    _db: Box<dyn std::any::Any>,
-}
-
-/// A response, read whole.
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn cookies(&self) -> Vec<&str> {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
-    }
-    /// The value a `Set-Cookie` header gives cookie `name`.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies().into_iter().find_map(|c| {
-            let first = c.split(';').next()?;
-            let (k, v) = first.split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
-    }
-    /// An error in the API's stable format, with this status and code.
-    fn assert_error(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{}", self.body);
-        let v = self.json();
-        assert_eq!(v["error"]["status"], json!(status), "{}", self.body);
-        assert_eq!(v["error"]["code"], json!(code), "{}", self.body);
-        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
-    }
-}
-
-/// How a request proves who sends it.
-#[derive(Clone, Debug, Default)]
-enum Who {
-    #[default]
-    Anonymous,
-    Token(String),
-    Session {
-        cookie: String,
-        csrf: Option<String>,
-    },
-}
-
-impl Server {
-    fn start(location: Location, keep: Box<dyn std::any::Any>, config: Config) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("address");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let state = AppState::new(location.clone(), config).expect("open the database");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                kith_server::serve(listener, state, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build(),
-        );
-        Server { base: format!("http://{addr}"), location, stop: Some(stop), thread: Some(thread), agent, _db: keep }
-    }
-
-    fn sqlite_with(config: Config) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let location = Location::Sqlite(dir.path().join("kith.db"));
-        Server::start(location, Box::new(dir), config)
-    }
-
-    fn postgres_with(config: Config) -> Option<Server> {
-        let db = common::postgres()?;
-        let location = db.location.clone();
-        Some(Server::start(location, Box::new(db), config))
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.location).unwrap()
-    }
-
-    /// Add an account with a role; returns its password.
-    fn user(&self, email: &str, role: Role) -> String {
-        let password = format!("pw-{email}-long-enough");
-        let hash = auth::hash_password(&password).unwrap();
-        self.store().add_user(email, email.split('@').next().unwrap(), Some(&hash), role, 0).unwrap();
-        password
-    }
-
-    /// An API token for an account.
-    fn token(&self, email: &str, read_only: bool) -> String {
-        let mut s = self.store();
-        let (u, _) = s.user_by_email(email).unwrap().unwrap();
-        let t = auth::new_api_token().unwrap();
-        s.create_api_token(&auth::token_hash(&t), u.id, None, read_only, 0).unwrap();
-        t
-    }
-
-    fn op_count(&self) -> usize {
-        self.store().ops().unwrap().len()
-    }
-
-    fn send(&self, method: &str, path: &str, who: &Who, body: Option<(&str, String)>) -> Resp {
-        let mut b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
-        match who {
-            Who::Anonymous => {}
-            Who::Token(t) => b = b.header("Authorization", format!("Bearer {t}")),
-            Who::Session { cookie, csrf } => {
-                b = b.header("Cookie", format!("{}={cookie}", auth::SESSION_COOKIE));
-                if let Some(c) = csrf {
-                    b = b.header(auth::CSRF_HEADER, c);
-                }
-            }
-        }
-        let result = match body {
-            Some((content_type, text)) => {
-                self.agent.run(b.header("Content-Type", content_type).body(text).expect("request"))
-            }
-            None => self.agent.run(b.body(()).expect("request")),
-        };
-        let mut r = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
-            .collect();
-        Resp { status: r.status().as_u16(), headers, body: r.body_mut().read_to_string().unwrap_or_default() }
-    }
-
-    fn get(&self, path: &str, who: &Who) -> Resp {
-        self.send("GET", path, who, None)
-    }
-
-    fn post(&self, path: &str, who: &Who, body: Value) -> Resp {
-        self.send("POST", path, who, Some(("application/json", body.to_string())))
-    }
-
-    fn sign_in(&self, email: &str, password: &str) -> Resp {
-        self.post("/api/v1/session", &Who::Anonymous, json!({ "email": email, "password": password }))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Server::sqlite_with(super::config())); })*
-        }
-        mod postgres {
-            $(#[test] fn $name() {
-                if let Some(s) = super::Server::postgres_with(super::config()) { super::$name(s); }
-            })*
-        }
-    };
-}
-
-fn config() -> Config {
-    Config {
-        body_limit: 64 * 1024,
-        sign_in_attempts_per_account: 3,
-        sign_in_attempts_per_address: 6,
-        ..Config::default()
-    }
-}
+use support::{Resp, Server, Who, browser, concrete, config, form};
 
 both!(
     health_headers_and_unknown_routes,
@@ -266,24 +74,6 @@ fn sign_in_with_cookie_and_csrf(s: Server) {
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(r.cookie(auth::SESSION_COOKIE).as_deref(), Some(""), "the cookie is cleared");
     s.get("/api/v1/me", &ok).assert_error(401, "unauthorized");
-}
-
-/// Form fields, URL-encoded.
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let enc: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={enc}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn sign_in_form_and_sign_out_form(s: Server) {
@@ -400,11 +190,6 @@ fn own_tokens_and_password_change(s: Server) {
     assert_eq!(s.get("/api/v1/me", &token).status, 200, "tokens are revoked one by one, not by a password change");
 }
 
-/// A path for a route, with a well-formed id that names nothing.
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "01900000-0000-7000-8000-000000000000")
-}
-
 fn every_route_holds_to_the_access_matrix(s: Server) {
     for (email, role) in [
         ("owner@t.example", Role::Owner),
@@ -417,6 +202,8 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
     // Something to read, so that reads that may happen have something to leak.
     let owner = Who::Token(s.token("owner@t.example", false));
     assert_eq!(s.post("/api/v1/people", &owner, json!({ "name": "Secret Person" })).status, 201);
+    let r = s.post("/api/v1/tasks", &owner, json!({ "title": "Secret Task", "project": "Secret Project" }));
+    assert_eq!(r.status, 201, "{}", r.body);
     let member = Who::Token(s.token("member@t.example", false));
     let viewer = Who::Token(s.token("viewer@t.example", false));
     let guest = Who::Token(s.token("guest@t.example", false));
@@ -451,10 +238,18 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
             }
             continue;
         }
-        // A guest sees nothing: project sharing is not modelled yet.
+        // A guest with nothing shared sees nothing: refused, or (where sharing decides per
+        // project) an empty list or "no such record".
         let g = call(m, path, &guest);
-        g.assert_error(403, "forbidden");
-        assert!(!g.body.contains("Secret Person"), "{m} {path}");
+        if resource == Resource::ProjectTasks {
+            assert!([200, 404, 422].contains(&g.status), "guest {m} {path}: {}", g.body);
+            if g.status == 200 {
+                assert_eq!(g.json()["items"], json!([]), "guest {m} {path}");
+            }
+        } else {
+            g.assert_error(403, "forbidden");
+        }
+        assert!(!g.body.contains("Secret"), "{m} {path}");
         let v = call(m, path, &viewer);
         let ro = call(m, path, &read_only_owner);
         let mem = call(m, path, &member);
@@ -675,15 +470,6 @@ fn shutdown_returns_and_frees_the_port() {
     drop(s);
     let addr = base.trim_start_matches("http://");
     assert!(std::net::TcpStream::connect(addr).is_err(), "nothing listens after shutdown");
-}
-
-/// A signed-in browser: the session cookie, and the CSRF token its forms carry.
-fn browser(s: &Server, email: &str, password: &str) -> (Who, String) {
-    let r = s.sign_in(email, password);
-    assert_eq!(r.status, 200, "{}", r.body);
-    let cookie = r.cookie(auth::SESSION_COOKIE).unwrap();
-    let csrf = auth::csrf_for_session(&cookie);
-    (Who::Session { cookie, csrf: None }, csrf)
 }
 
 fn people_pages_and_quick_forms(s: Server) {

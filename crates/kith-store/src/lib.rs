@@ -8,6 +8,7 @@
 //! always writes the op log in the same transaction.
 
 pub mod accounts;
+pub mod activity;
 pub mod agenda;
 mod apply;
 mod backend;
@@ -18,6 +19,7 @@ mod intel;
 mod migrate;
 mod query;
 mod search;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 

@@ -600,6 +600,7 @@ fn task_input(ctx: &mut Ctx, f: TaskFields) -> Result<TaskInput> {
         reminders: f.reminders,
         notes: f.notes,
         hook: false,
+        assignee: f.assign.map(Some),
     })
 }
 
@@ -641,7 +642,7 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
             ctx.commit(cs)?;
             done(ctx, id, message)
         }
-        TaskCmd::Edit { task, title, status, no_due, fields } => {
+        TaskCmd::Edit { task, title, status, no_due, unassign, fields } => {
             let id = ctx.store.resolve_task(&task)?;
             let mut cs = ChangeSet::new();
             if let Some(t) = title {
@@ -658,7 +659,10 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
                 cs.set(Kind::Task, id, "due_date", Value::Null);
                 cs.set(Kind::Task, id, "due_at", Value::Null);
             }
-            let input = task_input(ctx, fields)?;
+            let mut input = task_input(ctx, fields)?;
+            if unassign {
+                input.assignee = Some(None);
+            }
             edit::task_fields(&mut ctx.store, &ctx.now, &mut cs, id, &input)?;
             if cs.is_empty() {
                 return Err(usage("nothing to change: give at least one flag (see `kith task edit --help`)"));
