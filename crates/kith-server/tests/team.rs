@@ -162,6 +162,17 @@ fn activity_feed_pages_by_change(s: Server) {
     let bob = Who::Token(s.token("bob@team.example", false));
     let vic = Who::Token(s.token("vic@team.example", false));
     let gus = Who::Token(s.token("gus@team.example", false));
+    // Two bulk changes (imports) by one actor, a few milliseconds apart, long ago: each is one
+    // entry, described from its newest operations, with its exact operation count.
+    for (batch, wall_ms) in [(0, 1_000_000u64), (1, 1_000_005)] {
+        let mut cs = kith_core::ChangeSet::new();
+        for i in 0..1_100 {
+            let id = kith_core::Id::v7(wall_ms, [batch, (i % 256) as u8, (i / 256) as u8, 0, 0, 0, 0, 0, 0, 1]);
+            cs.set(kith_core::Kind::Person, id, "display_name", format!("Imported {batch}-{i}"));
+            cs.set(kith_core::Kind::Person, id, "tier", "C");
+        }
+        s.store().commit(cs, "import@team.example", wall_ms).unwrap();
+    }
     // Each step by the other user, so that no two changes could share an entry.
     let r = s.post(
         "/api/v1/people",
@@ -191,15 +202,23 @@ fn activity_feed_pages_by_change(s: Server) {
             (ann_s.clone(), "added task “ship the beta” and 1 more record".to_string()),
             (bob_s.clone(), "changed person “Priya Raman” (tier)".to_string()),
             (ann_s.clone(), "added person “Priya Raman”".to_string()),
+            ("import@team.example".to_string(), "added person “Imported 1-1099” and more records".to_string()),
+            ("import@team.example".to_string(), "added person “Imported 0-1099” and more records".to_string()),
         ]
     );
+    for bulk in &feed[5..] {
+        assert_eq!((bulk["ops"].clone(), bulk["partial"].clone()), (json!(2_200), json!(true)), "{bulk}");
+        assert_eq!(bulk["records"].as_array().unwrap().len(), 10, "ten records shown");
+        assert!(bulk["record_count"].as_u64().unwrap() >= 1_000, "{}", bulk["record_count"]);
+    }
+    assert_eq!(feed[4]["partial"], json!(false));
     // One entry per change: the person's emails and tags are part of adding the person.
     let added = &feed[4];
     assert_eq!((added["record_count"].clone(), added["records"][0]["kind"].clone()), (json!(1), json!("person")));
     assert!(added["ops"].as_u64().unwrap() > 4, "{added}");
     let kinds: Vec<&str> = feed[2]["records"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"task") && kinds.contains(&"project"), "{kinds:?}");
-    let times: Vec<&str> = feed.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let times: Vec<jiff::Timestamp> = feed.iter().map(|e| e["at"].as_str().unwrap().parse().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
 
     // A project's feed: the project and its tasks only, by either route.

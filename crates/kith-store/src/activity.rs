@@ -27,6 +27,8 @@ use crate::{Result, Store};
 const RECORDS_SHOWN: usize = 10;
 /// Operations read per query.
 const BATCH: usize = 2_000;
+/// A change set with more operations is described from its newest this many (see `run_start`).
+const DETAIL_OPS: usize = 2_000;
 
 /// What to read.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +55,9 @@ pub struct ActivityEntry {
     pub record_count: usize,
     /// How many operations it wrote.
     pub ops: usize,
+    /// A large change (an import), described from its newest 2,000 operations: it touched more
+    /// records than `record_count`.
+    pub partial: bool,
 }
 
 /// A record a change set touched.
@@ -95,6 +100,7 @@ struct Group {
     first: i64,
     last: i64,
     ops: usize,
+    truncated: bool,
     /// Per record (kind, id): fields, whether it was deleted or brought back, the oldest HLC.
     records: BTreeMap<(Kind, Id), Touch>,
     /// Order records were first seen (newest first).
@@ -117,6 +123,7 @@ impl Group {
             first: r.hlc,
             last: r.hlc,
             ops: 0,
+            truncated: false,
             records: BTreeMap::new(),
             order: Vec::new(),
             pending: Vec::new(),
@@ -199,14 +206,28 @@ impl Store {
         let mut groups: Vec<Group> = Vec::new();
         // Read until one more change set than asked for has started (so the last one asked for
         // is complete), or the log ends.
-        let mut exhausted = false;
-        while groups.len() <= limit && !exhausted {
+        let filtered = q.project.is_some();
+        while groups.len() <= limit {
             let rows = self.activity_rows(q.project, before, BATCH)?;
-            exhausted = rows.len() < BATCH;
+            let full = rows.len() == BATCH;
+            let mut skipped = false;
             for r in rows {
                 before = r.hlc;
                 match groups.last_mut() {
-                    Some(g) if g.takes(&r, q.project.is_some()) => g.add(r),
+                    Some(g) if g.takes(&r, filtered) => {
+                        g.add(r);
+                        if !filtered && !g.truncated && g.ops >= DETAIL_OPS {
+                            // A bulk change (an import): describe it from its newest operations
+                            // and jump to its start instead of reading all of it.
+                            let start = self.run_start(g.node, &g.actor, g.last)?;
+                            g.ops = usize::try_from(g.first - start + 1).unwrap_or(g.ops);
+                            g.last = start;
+                            g.truncated = true;
+                            before = start;
+                            skipped = true;
+                            break;
+                        }
+                    }
                     _ => {
                         if groups.len() == limit {
                             // Entry `limit + 1` starts here: everything asked for is read.
@@ -218,6 +239,9 @@ impl Store {
                         groups.push(g);
                     }
                 }
+            }
+            if !full && !skipped {
+                break;
             }
         }
         let next_cursor = if groups.len() > limit {
@@ -232,6 +256,36 @@ impl Store {
             items.push(self.entry(g)?);
         }
         Ok(ActivityPage { items, next_cursor })
+    }
+
+    /// Whether the operation stamped `hlc` was made by this node and actor.
+    fn stamped_by(&mut self, hlc: i64, node: i64, actor: &str) -> Result<bool> {
+        let rows = self.db().query("SELECT node, actor FROM ops WHERE hlc = ?", &[Val::Int(hlc)])?;
+        Ok(rows.iter().any(|r| r[0].int() == Some(node) && r[1].text() == Some(actor)))
+    }
+
+    /// The first HLC of the run of consecutive HLCs by `node` and `actor` that holds `known`: one
+    /// commit's operations (see the module comment). Found by probing further back in doubling
+    /// steps and then bisecting, a few dozen index lookups however long the run.
+    fn run_start(&mut self, node: i64, actor: &str, known: i64) -> Result<i64> {
+        let (mut inside, mut step) = (known, 1i64);
+        let mut outside = loop {
+            let probe = known.saturating_sub(step);
+            if probe <= 0 || !self.stamped_by(probe, node, actor)? {
+                break probe.max(0);
+            }
+            inside = probe;
+            step = step.saturating_mul(2);
+        };
+        while inside - outside > 1 {
+            let mid = outside + (inside - outside) / 2;
+            if self.stamped_by(mid, node, actor)? {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+        }
+        Ok(inside)
     }
 
     fn activity_rows(&mut self, project: Option<Id>, before: i64, n: usize) -> Result<Vec<Row>> {
@@ -317,6 +371,7 @@ impl Store {
                 let name = r.label.as_deref().map(|l| format!(" “{l}”")).unwrap_or_default();
                 let what = if r.fields.is_empty() { String::new() } else { format!(" ({})", r.fields.join(", ")) };
                 let more = match g.records.len() - 1 {
+                    _ if g.truncated => " and more records".to_string(),
                     0 => String::new(),
                     1 => " and 1 more record".to_string(),
                     n => format!(" and {n} more records"),
@@ -331,6 +386,7 @@ impl Store {
             records,
             record_count: g.records.len(),
             ops: g.ops,
+            partial: g.truncated,
         })
     }
 }
