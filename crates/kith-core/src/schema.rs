@@ -101,6 +101,9 @@ kinds! {
         "title": Text, "notes": Text, "status": Text, "due_date": Text, "due_at": Int,
         "priority": Int, "project": Ref(Kind::Project), "recurrence": Text, "reminders": Json,
         "hook": Bool, "interaction": Ref(Kind::Interaction), "done_at": Int,
+        // The coworker it is assigned to: a team server user's id (see ARCHITECTURE.md, "Task
+        // assignment"). Not a `Ref`: users are server-local accounts, not records.
+        "assignee": Text,
     }
     TaskPerson = "task_person" in "task_people" {
         "task": Ref(Kind::Task), "person": Ref(Kind::Person),

@@ -9,6 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use kith_core::Id;
 use kith_store::accounts::{Role, User};
+use kith_store::team::ProjectRights;
+use kith_store::{Store, TaskView};
 
 use crate::auth;
 use crate::error::ApiError;
@@ -49,13 +51,16 @@ pub enum Action {
     Manage,
 }
 
-/// What a route touches. All records of the workspace are one resource class for now; the
-/// split is here so that per-project sharing (guests) and private people can refine [`can`].
+/// What a route touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Resource {
     People,
     Interactions,
+    /// Tasks as a whole (hooks on people…): the workspace's roles only.
     Tasks,
+    /// Projects and their tasks: the whole workspace for its members, and for a guest the
+    /// projects shared with them, decided per record by [`Reach`].
+    ProjectTasks,
     /// Search and agenda: reads across kinds.
     Workspace,
     /// Users, memberships, everyone's tokens.
@@ -64,8 +69,8 @@ pub enum Resource {
     OwnAccount,
 }
 
-/// The access matrix. Guests see only the projects shared with them; project sharing is not
-/// modelled yet, so a guest may do nothing (safe by default).
+/// The access matrix, by route. A guest passes it only for [`Resource::ProjectTasks`] (and their
+/// own account); which projects and tasks they then reach is decided per record by [`Reach`].
 pub fn can(p: &Principal, action: Action, resource: Resource) -> bool {
     if p.user.disabled || (p.read_only && action != Action::Read) {
         return false;
@@ -73,11 +78,79 @@ pub fn can(p: &Principal, action: Action, resource: Resource) -> bool {
     match (p.role, action, resource) {
         // Everyone manages their own sign-in, guests too (but not through a read-only token).
         (_, _, Resource::OwnAccount) => true,
+        (Role::Guest, Action::Read | Action::Write, Resource::ProjectTasks) => true,
         (Role::Guest, _, _) => false,
         (_, Action::Manage, _) | (_, _, Resource::Accounts) => matches!(p.role, Role::Owner | Role::Admin),
         (_, Action::Read, _) => true,
         (Role::Viewer, Action::Write, _) => false,
         (Role::Member | Role::Admin | Role::Owner, Action::Write, _) => true,
+    }
+}
+
+/// Which projects and tasks a principal reaches: the refinement of [`can`] by record. Members of
+/// the workspace (owner, admin, member, viewer) reach every project with their role's rights; a
+/// guest reaches only the projects on whose member list they are, with the rights given there.
+/// Outside its reach a record does not exist for the principal (404, not 403, so that its
+/// existence does not leak).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    Workspace,
+    Projects(Vec<(Id, ProjectRights)>),
+}
+
+impl Reach {
+    pub fn of(store: &mut Store, p: &Principal) -> Result<Reach, ApiError> {
+        Ok(match p.role {
+            Role::Guest => Reach::Projects(store.shared_projects(p.user.id)?),
+            _ => Reach::Workspace,
+        })
+    }
+
+    /// The projects to list tasks from: `None` for all.
+    pub fn projects(&self) -> Option<Vec<Id>> {
+        match self {
+            Reach::Workspace => None,
+            Reach::Projects(list) => Some(list.iter().map(|(id, _)| *id).collect()),
+        }
+    }
+
+    /// Whether `p` may do `action` on a project (or a task in it; `None` for a task in none).
+    pub fn allows(&self, p: &Principal, action: Action, project: Option<Id>) -> bool {
+        if !can(p, action, Resource::ProjectTasks) {
+            return false;
+        }
+        match self {
+            Reach::Workspace => true,
+            Reach::Projects(list) => {
+                let rights = project.and_then(|id| list.iter().find(|(pid, _)| *pid == id).map(|(_, r)| *r));
+                matches!((action, rights), (Action::Read, Some(_)) | (Action::Write, Some(ProjectRights::Edit)))
+            }
+        }
+    }
+
+    /// 404 when the project (or task) is outside the principal's reach, 403 when they may see it
+    /// but not do `action`.
+    pub fn check(&self, p: &Principal, action: Action, project: Option<Id>, what: &str) -> Result<(), ApiError> {
+        if !self.allows(p, Action::Read, project) {
+            return Err(ApiError::not_found(format!("no {what}")));
+        }
+        if !self.allows(p, action, project) {
+            return Err(ApiError::forbidden(format!("you may view but not change this {what}")));
+        }
+        Ok(())
+    }
+
+    /// What of a task a principal sees: a guest does not see the workspace's people it is linked to.
+    pub fn task_view(&self, mut t: TaskView) -> TaskView {
+        if matches!(self, Reach::Projects(_)) {
+            t.people.clear();
+        }
+        t
+    }
+
+    /// Whether the principal may see the workspace's people (a guest may not).
+    pub fn sees_people(&self) -> bool {
+        matches!(self, Reach::Workspace)
     }
 }
 
@@ -216,13 +289,17 @@ mod tests {
     fn the_matrix() {
         use Action::*;
         use Resource::*;
-        for r in [People, Interactions, Tasks, Workspace] {
+        for r in [People, Interactions, Tasks, ProjectTasks, Workspace] {
             for role in [Role::Owner, Role::Admin, Role::Member] {
                 assert!(can(&p(role, false), Read, r) && can(&p(role, false), Write, r));
                 assert!(can(&p(role, true), Read, r) && !can(&p(role, true), Write, r));
             }
             assert!(can(&p(Role::Viewer, false), Read, r) && !can(&p(Role::Viewer, false), Write, r));
-            assert!(!can(&p(Role::Guest, false), Read, r) && !can(&p(Role::Guest, false), Write, r));
+            // A guest passes the route's rule only where `Reach` then decides per project.
+            let guest = r == ProjectTasks;
+            assert_eq!(can(&p(Role::Guest, false), Read, r), guest, "{r:?}");
+            assert_eq!(can(&p(Role::Guest, false), Write, r), guest, "{r:?}");
+            assert!(!can(&p(Role::Guest, true), Write, r));
         }
         for role in Role::ALL {
             let admin = matches!(role, Role::Owner | Role::Admin);
@@ -236,5 +313,30 @@ mod tests {
         let mut off = p(Role::Owner, false);
         off.user.disabled = true;
         assert!(!can(&off, Read, People));
+    }
+
+    #[test]
+    fn reach_by_project() {
+        use Action::*;
+        let id = |n: u128| Id::from_uuid(uuid::Uuid::from_u128(n));
+        let (viewed, edited, other) = (id(1), id(2), id(3));
+        let guest = Reach::Projects(vec![(viewed, ProjectRights::View), (edited, ProjectRights::Edit)]);
+        let g = p(Role::Guest, false);
+        assert!(guest.allows(&g, Read, Some(viewed)) && !guest.allows(&g, Write, Some(viewed)));
+        assert!(guest.allows(&g, Read, Some(edited)) && guest.allows(&g, Write, Some(edited)));
+        assert!(!guest.allows(&g, Read, Some(other)) && !guest.allows(&g, Read, None));
+        assert!(!guest.allows(&p(Role::Guest, true), Write, Some(edited)), "a read-only token stays read-only");
+        assert_eq!(guest.check(&g, Write, Some(other), "task").unwrap_err().code, "not_found");
+        assert_eq!(guest.check(&g, Write, Some(viewed), "task").unwrap_err().code, "forbidden");
+        assert!(guest.check(&g, Write, Some(edited), "task").is_ok());
+        assert_eq!(guest.projects(), Some(vec![viewed, edited]));
+        assert!(!guest.sees_people());
+        let all = Reach::Workspace;
+        assert!(
+            all.allows(&p(Role::Member, false), Write, Some(other)) && all.allows(&p(Role::Member, false), Write, None)
+        );
+        assert!(all.allows(&p(Role::Viewer, false), Read, None) && !all.allows(&p(Role::Viewer, false), Write, None));
+        assert_eq!(all.check(&p(Role::Viewer, false), Write, None, "task").unwrap_err().code, "forbidden");
+        assert_eq!(all.projects(), None);
     }
 }

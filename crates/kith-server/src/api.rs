@@ -16,16 +16,16 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use kith_core::model::{Email, NetType, Tier, tag};
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
-use kith_store::{PersonFilter, Store, TaskFilter};
+use kith_store::{PersonFilter, Store, TaskFilter, TaskView};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::access::{Access, Action, Principal, Resource, Via};
+use crate::access::{Access, Action, Principal, Reach, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::{api_intel as intel, api_interop as interop, api_records as rec, pages, web};
+use crate::{api_intel as intel, api_interop as interop, api_records as rec, pages, team, web};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -58,9 +58,19 @@ pub fn routes() -> Vec<Route> {
         route(Method::DELETE, "/api/v1/people/{id}", can(Write, People), delete(person_delete)),
         route(Method::GET, "/api/v1/interactions", can(Read, Interactions), get(interactions_list)),
         route(Method::POST, "/api/v1/interactions", can(Write, Interactions), post(interaction_create)),
-        route(Method::GET, "/api/v1/tasks", can(Read, Tasks), get(tasks_list)),
-        route(Method::POST, "/api/v1/tasks", can(Write, Tasks), post(task_create)),
-        route(Method::POST, "/api/v1/tasks/{id}/done", can(Write, Tasks), post(task_done)),
+        route(Method::GET, "/api/v1/tasks", can(Read, ProjectTasks), get(tasks_list)),
+        route(Method::POST, "/api/v1/tasks", can(Write, ProjectTasks), post(task_create)),
+        route(Method::PATCH, "/api/v1/tasks/{id}", can(Write, ProjectTasks), patch(task_patch)),
+        route(Method::POST, "/api/v1/tasks/{id}/done", can(Write, ProjectTasks), post(task_done)),
+        route(Method::GET, "/api/v1/activity", can(Read, Workspace), get(team::activity)),
+        route(Method::GET, "/api/v1/projects/{id}/activity", can(Read, ProjectTasks), get(team::project_activity)),
+        route(Method::GET, "/api/v1/projects/{id}/members", can(Read, ProjectTasks), get(team::project_members)),
+        route(
+            Method::POST,
+            "/api/v1/projects/{id}/members",
+            can(Action::Manage, Accounts),
+            post(team::project_member_set),
+        ),
         route(Method::GET, "/api/v1/search", can(Read, Workspace), get(search)),
         route(Method::GET, "/api/v1/agenda", can(Read, Workspace), get(agenda)),
         route(Method::GET, "/api/v1/tokens", can(Action::Manage, Accounts), get(tokens_list)),
@@ -105,7 +115,6 @@ pub fn routes() -> Vec<Route> {
             delete(rec::exchange_delete),
         ),
         route(Method::GET, "/api/v1/tasks/{id}", can(Read, Tasks), get(rec::task_get)),
-        route(Method::PATCH, "/api/v1/tasks/{id}", can(Write, Tasks), patch(rec::task_patch)),
         route(Method::DELETE, "/api/v1/tasks/{id}", can(Write, Tasks), delete(rec::task_delete)),
         route(Method::GET, "/api/v1/projects", can(Read, Tasks), get(rec::projects_list)),
         route(Method::POST, "/api/v1/projects", can(Write, Tasks), post(rec::project_create)),
@@ -280,7 +289,7 @@ async fn me(Extension(p): Extension<Principal>) -> impl IntoResponse {
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
 
-fn limit(l: Option<usize>) -> Result<usize, ApiError> {
+pub(crate) fn limit(l: Option<usize>) -> Result<usize, ApiError> {
     match l {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
@@ -550,7 +559,7 @@ pub struct InteractionsQuery {
     pub limit: Option<usize>,
 }
 
-fn query_id(s: &str) -> Result<Id, ApiError> {
+pub(crate) fn query_id(s: &str) -> Result<Id, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request("bad_id", format!("`{s}` is not a record id (a UUID)")))
 }
 
@@ -643,15 +652,32 @@ pub struct TasksQuery {
     pub status: Option<String>,
     /// Only tasks concerning this person (id)
     pub person: Option<String>,
+    /// Only tasks of this project (id)
+    pub project: Option<String>,
+    /// Only tasks assigned to `me`, to no one (`none`), or to the member with this email
+    pub assignee: Option<String>,
     /// Only follow-up hooks
     pub hooks: Option<bool>,
     /// 1 to 500, default 50
     pub limit: Option<usize>,
 }
 
+/// Who `assignee` in a query names: `me`, `none`, or a member's email.
+fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
+    match q.trim().to_ascii_lowercase().as_str() {
+        "me" => Ok(Some(p.user.id)),
+        "none" => Ok(None),
+        _ => Ok(Some(edit::assignee(s, q)?)),
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TasksQuery),
-    responses((status = 200, description = "Tasks in due order", body = Object)))]
-async fn tasks_list(State(state): State<AppState>, Query(q): Query<TasksQuery>) -> Result<impl IntoResponse, ApiError> {
+    responses((status = 200, description = "Tasks in due order (a guest: those of the projects shared with them)", body = Object)))]
+async fn tasks_list(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<TasksQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     let n = limit(q.limit)?;
     let status = match q.status.as_deref().unwrap_or("open") {
         "all" => None,
@@ -661,9 +687,28 @@ async fn tasks_list(State(state): State<AppState>, Query(q): Query<TasksQuery>) 
         }
     };
     let person = q.person.as_deref().map(query_id).transpose()?;
-    let filter =
-        TaskFilter { status, person, hooks_only: q.hooks.unwrap_or(false), limit: Some(n), ..Default::default() };
-    let items = state.pool.run(move |s| Ok(s.tasks(&filter)?)).await?;
+    let project = q.project.as_deref().map(query_id).transpose()?;
+    let items = state
+        .pool
+        .run(move |s| {
+            let reach = Reach::of(s, &p)?;
+            if person.is_some() && !reach.sees_people() {
+                return Err(ApiError::forbidden("a guest sees no people"));
+            }
+            let assignee = q.assignee.as_deref().map(|a| assignee_filter(s, &p, a)).transpose()?;
+            let filter = TaskFilter {
+                status,
+                person,
+                project,
+                assignee,
+                projects: reach.projects(),
+                hooks_only: q.hooks.unwrap_or(false),
+                limit: Some(n),
+                ..Default::default()
+            };
+            Ok(s.tasks(&filter)?.into_iter().map(|t| reach.task_view(t)).collect::<Vec<_>>())
+        })
+        .await?;
     Ok(axum::Json(json!({ "items": items })))
 }
 
@@ -674,7 +719,7 @@ pub struct TaskBody {
     pub title: String,
     /// fri, in 3d, 2026-12-03 09:00…
     pub due: Option<String>,
-    /// Project name, created if new
+    /// Project name, created if new (a guest: a project shared with them to edit)
     pub project: Option<String>,
     /// 0 to 3
     pub priority: Option<i64>,
@@ -686,11 +731,21 @@ pub struct TaskBody {
     pub notes: Option<String>,
     #[serde(default)]
     pub hook: bool,
+    /// The email of the workspace member it is assigned to
+    pub assignee: Option<String>,
+}
+
+/// The project a guest's task goes in: one shared with them, found by exact name; a guest never
+/// creates projects. `None` when no such project is in their reach.
+fn project_in_reach(s: &mut Store, reach: &Reach, name: &str) -> Result<Option<Id>, ApiError> {
+    let Some(id) = s.find_by_name(Kind::Project, name)? else { return Ok(None) };
+    Ok(reach.projects().is_none_or(|ps| ps.contains(&id)).then_some(id))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = TaskBody,
     responses((status = 201, description = "The task added", body = Object),
-              (status = 422, description = "A value or reference is not valid; nothing was written", body = Object)))]
+              (status = 403, description = "A guest may add tasks only to a project shared with them to edit", body = Object),
+              (status = 422, description = "A value or reference is not valid (an assignee who is not a member); nothing was written", body = Object)))]
 async fn task_create(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -703,6 +758,18 @@ async fn task_create(
     let view = state
         .pool
         .run(move |s| {
+            let reach = Reach::of(s, &p)?;
+            if !reach.sees_people() {
+                let project = match &b.project {
+                    Some(name) => project_in_reach(s, &reach, name)?,
+                    None => None,
+                };
+                if !b.people.is_empty() || !reach.allows(&p, Action::Write, project) {
+                    return Err(ApiError::forbidden(
+                        "a guest adds tasks, without people, only to a project shared with them to edit",
+                    ));
+                }
+            }
             let people = resolve_people(s, &b.people)?;
             let input = TaskInput {
                 due: b.due,
@@ -712,15 +779,104 @@ async fn task_create(
                 recurrence: b.recurrence,
                 notes: b.notes,
                 hook: b.hook,
+                assignee: b.assignee.map(Some),
                 ..Default::default()
             };
             let id = s.new_id(now.timestamp().as_millisecond().max(0) as u64);
             let cs = edit::add_task(s, &now, id, &b.title, &input)?;
             commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
-            s.task(id)?.ok_or_else(|| ApiError::internal("a task just added cannot be read"))
+            let t = s.task(id)?.ok_or_else(|| ApiError::internal("a task just added cannot be read"))?;
+            Ok(reach.task_view(t))
         })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
+}
+
+/// `Some(None)` for an explicit `null`, `None` for a field left out.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Changes to a task: only the fields given change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    /// open or done
+    pub status: Option<String>,
+    /// fri, in 3d, 2026-12-03 09:00…
+    pub due: Option<String>,
+    /// Clear the due date
+    #[serde(default)]
+    pub no_due: bool,
+    /// Project name, created if new (not for guests)
+    pub project: Option<String>,
+    /// 0 to 3
+    pub priority: Option<i64>,
+    /// People it also concerns (email, id or name)
+    #[serde(default)]
+    pub people: Vec<String>,
+    /// daily, weekly, monthly, yearly, every-N-days
+    pub recurrence: Option<String>,
+    /// Reminders before the due time: 15m, 1h, 1d…
+    #[serde(default)]
+    pub reminders: Vec<String>,
+    pub notes: Option<String>,
+    /// The email of the workspace member it is assigned to; `null` to assign it to no one
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub assignee: Option<Option<String>>,
+}
+
+/// A task in the principal's reach, or 404; 403 when they may see it but not do `action`.
+fn task_in_reach(s: &mut Store, p: &Principal, reach: &Reach, id: Id, action: Action) -> Result<TaskView, ApiError> {
+    let t = s.task(id)?.ok_or_else(|| ApiError::not_found(format!("no task {id}")))?;
+    reach.check(p, action, t.project_id, &format!("task {id}"))?;
+    Ok(t)
+}
+
+#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = TaskPatch,
+    params(("id" = String, Path, description = "The task's id")),
+    responses((status = 200, description = "The task after the change", body = Object),
+              (status = 404, description = "No such task (or not one shared with a guest)", body = Object),
+              (status = 422, description = "A value is not valid, or nothing to change; nothing was written", body = Object)))]
+async fn task_patch(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+    Body(b): Body<TaskPatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    let now = state.now();
+    let view = state
+        .pool
+        .run(move |s| {
+            let reach = Reach::of(s, &p)?;
+            task_in_reach(s, &p, &reach, id, Action::Write)?;
+            if !reach.sees_people() && (b.project.is_some() || !b.people.is_empty()) {
+                return Err(ApiError::forbidden("a guest may not move tasks between projects or link people"));
+            }
+            let mut cs = ChangeSet::new();
+            let input = TaskInput {
+                due: b.due,
+                project: b.project,
+                priority: b.priority,
+                people: resolve_people(s, &b.people)?,
+                recurrence: b.recurrence,
+                reminders: b.reminders,
+                notes: b.notes,
+                assignee: b.assignee,
+                ..Default::default()
+            };
+            edit::task_edit(s, &now, &mut cs, id, b.title.as_deref(), b.status.as_deref(), b.no_due, &input)?;
+            if cs.is_empty() {
+                return Err(ApiError::invalid("nothing to change: give at least one field"));
+            }
+            commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
+            let t = s.task(id)?.ok_or_else(|| ApiError::internal("a task just changed cannot be read"))?;
+            Ok(reach.task_view(t))
+        })
+        .await?;
+    Ok(axum::Json(view))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/done", tag = "tasks",
@@ -736,10 +892,12 @@ async fn task_done(
     let view = state
         .pool
         .run(move |s| {
-            let Some(t) = s.task(id)? else { return Err(ApiError::not_found(format!("no task {id}"))) };
+            let reach = Reach::of(s, &p)?;
+            let t = task_in_reach(s, &p, &reach, id, Action::Write)?;
             let (cs, _) = edit::task_done(&now, &t)?;
             commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
-            s.task(id)?.ok_or_else(|| ApiError::internal("a task just done cannot be read"))
+            let t = s.task(id)?.ok_or_else(|| ApiError::internal("a task just done cannot be read"))?;
+            Ok(reach.task_view(t))
         })
         .await?;
     Ok(axum::Json(view))
@@ -782,8 +940,12 @@ pub struct AgendaQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/agenda", tag = "agenda", params(AgendaQuery),
-    responses((status = 200, description = "Due, overdue and scheduled items, day by day", body = Object)))]
-async fn agenda(State(state): State<AppState>, Query(q): Query<AgendaQuery>) -> Result<impl IntoResponse, ApiError> {
+    responses((status = 200, description = "Due, overdue and scheduled items, day by day: the tasks assigned to the caller or to no one, events and birthdays", body = Object)))]
+async fn agenda(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<AgendaQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     let days = q.days.unwrap_or(7);
     if !(1..=366).contains(&days) {
         return Err(ApiError::bad_request("invalid_query", "days must be from 1 to 366"));
@@ -801,7 +963,9 @@ async fn agenda(State(state): State<AppState>, Query(q): Query<AgendaQuery>) -> 
         Some(s) => kith_core::when::parse_when(s, &now).map_err(edit::EditError::from)?.date(),
         None => now.date(),
     };
-    let out = state.pool.run(move |s| Ok(kith_store::agenda::agenda(s, &now, first, days, keep)?)).await?;
+    let user = p.user.id;
+    let out =
+        state.pool.run(move |s| Ok(kith_store::agenda::agenda_for(s, &now, first, days, keep, Some(user))?)).await?;
     Ok(axum::Json(out))
 }
 
@@ -932,12 +1096,13 @@ impl utoipa::Modify for Security {
     info(title = "kith", description = "kith's team server: people, interactions, tasks, search and agenda over one shared store. Errors are `{\"error\": {\"status\", \"code\", \"message\"}}`."),
     paths(
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
-        person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
+        person_delete, interactions_list, interaction_create, tasks_list, task_create, task_patch, task_done, search, agenda,
+        team::activity, team::project_activity, team::project_members, team::project_member_set,
         tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet,
         pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form,
         rec::orgs_list, rec::org_create, rec::org_get, rec::org_patch, rec::org_delete, rec::ties_list,
         rec::tie_create, rec::tie_delete, rec::interaction_get, rec::interaction_patch, rec::interaction_delete,
-        rec::exchange_create, rec::exchange_delete, rec::task_get, rec::task_patch, rec::task_delete,
+        rec::exchange_create, rec::exchange_delete, rec::task_get, rec::task_delete,
         rec::projects_list, rec::project_create, rec::project_get, rec::project_patch, rec::events_list,
         rec::event_create, rec::event_get, rec::event_patch, rec::event_delete, rec::attendees_add,
         rec::attendee_remove, intel::plan, intel::reconnect, intel::path, intel::rank, intel::ledger,
@@ -946,8 +1111,8 @@ impl utoipa::Modify for Security {
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
-        rec::InteractionPatch, rec::ExchangeBody, rec::TaskPatch, rec::ProjectBody, rec::EventBody,
-        rec::AttendeesBody
+        rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
+        rec::AttendeesBody, TaskPatch, team::MemberBody
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use kith_core::{ChangeSet, Id, Kind};
-use kith_store::edit::{self, EventInput, InteractionEdit, OrgInput, TaskInput, TieInput};
+use kith_store::edit::{self, EventInput, InteractionEdit, OrgInput, TieInput};
 use kith_store::{Store, TaskFilter};
 use serde::Deserialize;
 use serde_json::json;
@@ -527,70 +527,6 @@ fn no_task(id: Id) -> ApiError {
 pub(crate) async fn task_get(State(state): State<AppState>, PathId(id): PathId) -> Result<impl IntoResponse, ApiError> {
     let t = state.pool.run(move |s| Ok(s.task(id)?)).await?;
     t.map(axum::Json).ok_or_else(|| no_task(id))
-}
-
-/// What to change on a task; `people` are added.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TaskPatch {
-    pub title: Option<String>,
-    /// open or done
-    pub status: Option<String>,
-    /// fri, in 3d, 2026-12-03 09:00…
-    pub due: Option<String>,
-    /// Clear the due date
-    #[serde(default)]
-    pub no_due: bool,
-    /// Project name, created if new
-    pub project: Option<String>,
-    /// 0 to 3
-    pub priority: Option<i64>,
-    #[serde(default)]
-    pub people: Vec<String>,
-    /// daily, weekly, monthly, yearly, every-N-days
-    pub recurrence: Option<String>,
-    /// Reminders before the due time: 15m, 1h, 1d…
-    #[serde(default)]
-    pub reminders: Vec<String>,
-    pub notes: Option<String>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = TaskPatch,
-    params(("id" = String, Path, description = "The task's id")),
-    responses((status = 200, description = "The task after the change", body = Object),
-              (status = 404, description = "No such task", body = Object),
-              (status = 422, description = "A value or reference is not valid, or nothing to change; nothing was written", body = Object)))]
-pub(crate) async fn task_patch(
-    State(state): State<AppState>,
-    Extension(p): Extension<Principal>,
-    PathId(id): PathId,
-    Body(b): Body<TaskPatch>,
-) -> Result<impl IntoResponse, ApiError> {
-    let now = state.now();
-    let view = state
-        .pool
-        .run(move |s| {
-            if s.task(id)?.is_none() {
-                return Err(no_task(id));
-            }
-            let input = TaskInput {
-                due: b.due,
-                project: b.project,
-                priority: b.priority,
-                people: people_refs(s, &b.people)?,
-                recurrence: b.recurrence,
-                reminders: b.reminders,
-                notes: b.notes,
-                ..Default::default()
-            };
-            let mut cs = ChangeSet::new();
-            edit::task_edit(s, &now, &mut cs, id, b.title.as_deref(), b.status.as_deref(), b.no_due, &input)?;
-            no_changes(&cs)?;
-            save(s, cs, &p, now.timestamp().as_millisecond())?;
-            s.task(id)?.ok_or_else(|| ApiError::internal("a task just changed cannot be read"))
-        })
-        .await?;
-    Ok(axum::Json(view))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",

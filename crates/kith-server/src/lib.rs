@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod pages;
 pub mod state;
+pub mod team;
 pub mod web;
 
 use std::future::Future;

@@ -599,6 +599,7 @@ pub async fn add_hook_form(
             reminders: vec![],
             notes: None,
             hook: true,
+            assignee: None,
         };
         Ok(edit::add_task(s, now, new_id, f.title.as_deref().unwrap_or(""), &input)?)
     })

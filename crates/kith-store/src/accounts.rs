@@ -177,6 +177,17 @@ impl Store {
         Ok(())
     }
 
+    /// An enabled user with a membership in the team workspace, and their role, by normalized
+    /// email: who may be assigned a task or added to a project.
+    pub fn member_by_email(&mut self, email: &str) -> Result<Option<(User, Role)>> {
+        let rows = self.db().query(
+            "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE u.email = ? AND u.disabled = 0 ORDER BY m.workspace LIMIT 1",
+            &[Val::from(email)],
+        )?;
+        Ok(rows.first().and_then(|r| Some((user_of(r)?, r[4].text()?.parse().ok()?))))
+    }
+
     /// The user's membership in the team workspace, if any.
     pub fn membership(&mut self, user: Id) -> Result<Option<Membership>> {
         let rows = self.db().query(

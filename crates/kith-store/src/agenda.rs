@@ -8,7 +8,7 @@ use kith_core::model::Birthday;
 use serde::Serialize;
 
 use crate::edit::EditError;
-use crate::{PersonRef, Store, TaskFilter};
+use crate::{Assignee, PersonRef, Store, TaskFilter};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgendaItem {
@@ -23,6 +23,9 @@ pub struct AgendaItem {
     pub at: Option<jiff::Timestamp>,
     pub overdue: bool,
     pub people: Vec<PersonRef>,
+    /// The coworker a task is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
     #[serde(skip)]
     sort: (String, String),
 }
@@ -36,13 +39,27 @@ pub struct Agenda {
 }
 
 /// Days `first ..= first + days - 1` seen from `now` (whose zone is the user's); at most
-/// `keep_overdue` overdue tasks are listed (the most recently due), the rest counted.
+/// `keep_overdue` overdue tasks are listed (the most recently due), the rest counted. Every open
+/// task is listed: the agenda of a single user (`kith agenda`).
 pub fn agenda(
     store: &mut Store,
     now: &ZonedDateTime,
     first: Date,
     days: u32,
     keep_overdue: Option<usize>,
+) -> Result<Agenda, EditError> {
+    agenda_for(store, now, first, days, keep_overdue, None)
+}
+
+/// [`agenda`] as one team member sees it when `user` is given: the tasks assigned to them and
+/// those assigned to no one, not those assigned to a coworker (events and birthdays are shared).
+pub fn agenda_for(
+    store: &mut Store,
+    now: &ZonedDateTime,
+    first: Date,
+    days: u32,
+    keep_overdue: Option<usize>,
+    user: Option<Id>,
 ) -> Result<Agenda, EditError> {
     let err = |e: jiff::Error| EditError::Invalid(format!("cannot show those days: {e}"));
     let store_err = EditError::Store;
@@ -59,6 +76,7 @@ pub fn agenda(
             status: Some("open".into()),
             due_before: Some((last.to_string(), to_ms)),
             without_people: true,
+            for_user: user,
             ..Default::default()
         })
         .map_err(store_err)?;
@@ -82,6 +100,7 @@ pub fn agenda(
             at: t.due_at,
             overdue,
             people: t.people,
+            assignee: t.assignee,
         });
     }
     for e in store.events(Some(from_ms), Some(to_ms)).map_err(store_err)? {
@@ -98,6 +117,7 @@ pub fn agenda(
             at: Some(start),
             overdue: false,
             people: e.attendees,
+            assignee: None,
         });
     }
     let md = |d: Date| d.strftime("%m-%d").to_string();
@@ -125,6 +145,7 @@ pub fn agenda(
             at: None,
             overdue: false,
             people: vec![PersonRef { id: b.id, name: b.name }],
+            assignee: None,
         });
     }
     items.sort_by(|x, y| x.sort.cmp(&y.sort).then_with(|| x.title.cmp(&y.title)));

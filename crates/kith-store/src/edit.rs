@@ -368,6 +368,9 @@ pub struct TaskInput {
     pub notes: Option<String>,
     /// A hook: a promise to follow up with someone, rather than a plain task.
     pub hook: bool,
+    /// `Some(Some(email))`: assign it to the workspace member with this email;
+    /// `Some(None)`: assign it to no one; `None`: leave the assignment as it is.
+    pub assignee: Option<Option<String>>,
 }
 
 /// Due as a day or an instant, as the user wrote it.
@@ -443,6 +446,12 @@ pub fn task_fields(store: &mut Store, now: &ZonedDateTime, cs: &mut ChangeSet, i
     if let Some(r) = &f.recurrence {
         cs.set(Kind::Task, id, "recurrence", Recurrence::parse(r)?.to_string());
     }
+    if let Some(a) = &f.assignee {
+        match a {
+            Some(email) => cs.set(Kind::Task, id, "assignee", assignee(store, email)?.to_string()),
+            None => cs.set(Kind::Task, id, "assignee", Value::Null),
+        }
+    }
     cs.set_opt(Kind::Task, id, "reminders", reminders(&f.reminders)?);
     cs.set_opt(Kind::Task, id, "notes", f.notes.as_deref());
     for pid in &f.people {
@@ -452,6 +461,19 @@ pub fn task_fields(store: &mut Store, now: &ZonedDateTime, cs: &mut ChangeSet, i
         cs.delete(Kind::TaskPerson, tp, false);
     }
     Ok(())
+}
+
+/// The user a task may be assigned to, by email: an enabled member of the workspace (any role).
+/// Anyone else is refused, so a task never points at a stranger or a typo.
+pub fn assignee(store: &mut Store, email: &str) -> Result<Id> {
+    let email = Email::parse(email)?;
+    match store.member_by_email(email.as_str())? {
+        Some((user, _)) => Ok(user.id),
+        None => Err(invalid(format!(
+            "{} is not a member of this workspace: only users with an account here (`kith user add`) can be given work",
+            email.as_str()
+        ))),
+    }
 }
 
 /// The day a task is due, in `tz` for a task due at an instant.

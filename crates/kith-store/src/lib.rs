@@ -8,6 +8,7 @@
 //! always writes the op log in the same transaction.
 
 pub mod accounts;
+pub mod activity;
 pub mod agenda;
 mod api_reads;
 mod apply;
@@ -23,6 +24,7 @@ mod names;
 mod query;
 pub mod reports;
 mod search;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 

@@ -59,10 +59,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0006_derived.sqlite.sql"),
         postgres: include_str!("../migrations/0006_derived.pg.sql"),
     },
+    Migration {
+        version: 8,
+        name: "team",
+        shared: include_str!("../migrations/0008_team.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 8;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();

@@ -139,6 +139,17 @@ pub struct TaskView {
     pub hook: bool,
     pub people: Vec<PersonRef>,
     pub done_at: Option<Timestamp>,
+    /// The coworker it is assigned to, if any.
+    pub assignee: Option<Assignee>,
+}
+
+/// A task's assignee: a team server user. `email` and `name` are absent when this database does
+/// not know the user (a replica that only has the task's operations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignee {
+    pub id: Id,
+    pub email: Option<String>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -269,6 +280,13 @@ pub struct TaskFilter {
     pub limit: Option<usize>,
     /// Leave `people` empty; fetch them for the tasks shown with `task_people`.
     pub without_people: bool,
+    /// `Some(Some(user))`: only tasks assigned to this user; `Some(None)`: only unassigned ones.
+    pub assignee: Option<Option<Id>>,
+    /// One user's share of the work: tasks assigned to them and tasks assigned to no one (not
+    /// those assigned to a coworker). The agenda and plan of a team server user.
+    pub for_user: Option<Id>,
+    /// Only tasks in these projects (what a guest may see); an empty list matches nothing.
+    pub projects: Option<Vec<Id>>,
 }
 
 /// A person with a birthday, for the agenda.
@@ -818,8 +836,9 @@ impl Store {
     pub fn tasks(&mut self, f: &TaskFilter) -> Result<Vec<TaskView>> {
         let mut sql = String::from(
             "SELECT t.id, t.title, t.notes, t.status, t.due_date, t.due_at, t.priority, t.project, pr.name,
-                    t.recurrence, t.reminders, t.hook, t.done_at
-             FROM tasks t LEFT JOIN projects pr ON pr.id = t.project WHERE t.deleted = 0 AND t.title IS NOT NULL",
+                    t.recurrence, t.reminders, t.hook, t.done_at, t.assignee, u.email, u.name
+             FROM tasks t LEFT JOIN projects pr ON pr.id = t.project LEFT JOIN users u ON u.id = t.assignee
+             WHERE t.deleted = 0 AND t.title IS NOT NULL",
         );
         let mut params = Vec::new();
         if let Some(s) = &f.status {
@@ -840,6 +859,26 @@ impl Store {
         }
         if f.hooks_only {
             sql.push_str(" AND t.hook = 1");
+        }
+        match f.assignee {
+            Some(Some(u)) => {
+                sql.push_str(" AND t.assignee = ?");
+                params.push(u.into());
+            }
+            Some(None) => sql.push_str(" AND t.assignee IS NULL"),
+            None => {}
+        }
+        if let Some(u) = f.for_user {
+            sql.push_str(" AND (t.assignee IS NULL OR t.assignee = ?)");
+            params.push(u.into());
+        }
+        if let Some(projects) = &f.projects {
+            if projects.is_empty() {
+                sql.push_str(" AND 1 = 0");
+            } else {
+                sql.push_str(&format!(" AND t.project IN ({})", marks(projects.len())));
+                params.extend(projects.iter().map(|&p| Val::from(p)));
+            }
         }
         if let Some((day, ms)) = &f.due_before {
             sql.push_str(" AND (t.due_date <= ? OR t.due_at < ?)");
@@ -870,6 +909,7 @@ impl Store {
                     hook: r[11].int() == Some(1),
                     people: vec![],
                     done_at: ts(&r[12]),
+                    assignee: id_of(&r[13]).map(|id| Assignee { id, email: text(&r[14]), name: text(&r[15]) }),
                 })
             })
             .collect();

@@ -393,6 +393,9 @@ pub struct TaskFields {
     pub reminders: Vec<String>,
     #[arg(long = "note", value_name = "TEXT")]
     pub notes: Option<String>,
+    /// Assign it to a coworker: the email of a user of this database (`kith user add`)
+    #[arg(long = "assign", value_name = "EMAIL")]
+    pub assign: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -434,6 +437,9 @@ pub enum TaskCmd {
         /// Remove the due date
         #[arg(long, conflicts_with = "due")]
         no_due: bool,
+        /// Assign it to no one
+        #[arg(long, conflicts_with = "assign")]
+        unassign: bool,
         #[command(flatten)]
         fields: TaskFields,
     },

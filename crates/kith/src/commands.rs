@@ -541,6 +541,7 @@ fn task_input(ctx: &mut Ctx, f: TaskFields) -> Result<TaskInput> {
         reminders: f.reminders,
         notes: f.notes,
         hook: false,
+        assignee: f.assign.map(Some),
     })
 }
 
@@ -582,10 +583,13 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
             ctx.commit(cs)?;
             done(ctx, id, message)
         }
-        TaskCmd::Edit { task, title, status, no_due, fields } => {
+        TaskCmd::Edit { task, title, status, no_due, unassign, fields } => {
             let id = ctx.store.resolve_task(&task)?;
             let mut cs = ChangeSet::new();
-            let input = task_input(ctx, fields)?;
+            let mut input = task_input(ctx, fields)?;
+            if unassign {
+                input.assignee = Some(None);
+            }
             edit::task_edit(
                 &mut ctx.store,
                 &ctx.now,

@@ -122,3 +122,39 @@ fn accounts_tokens_and_serving_until_sigterm(db: &str, engine: &str) {
     assert!(log.contains("/healthz") && log.contains("stopping"), "{log}");
     assert!(!log.contains(&token) && !log.contains(&token[5..]), "no token in the log: {log}");
 }
+
+#[test]
+fn tasks_assigned_from_the_command_line_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    tasks_assigned_from_the_command_line(&dir.path().join("kith.db").display().to_string());
+}
+
+#[test]
+fn tasks_assigned_from_the_command_line_on_postgres() {
+    let Some(db) = common::postgres() else { return };
+    let kith_store::Location::Postgres(url) = &db.location else { unreachable!() };
+    tasks_assigned_from_the_command_line(url);
+}
+
+/// `kith task add|edit --assign EMAIL`: a user of the database; anyone else is refused.
+fn tasks_assigned_from_the_command_line(db: &str) {
+    let (code, _, err) = kith(db, &["task", "add", "call Bo", "--due", "today", "--assign", "bo@team.example"], "");
+    assert_eq!(code, 2, "no such user yet: {err}");
+    assert!(err.contains("bo@team.example is not a member"), "{err}");
+    let (code, _, err) =
+        kith(db, &["user", "add", "bo@team.example", "--name", "Bo", "--password-stdin"], "a long enough secret\n");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = kith(db, &["task", "add", "call Bo", "--due", "today", "--assign", "Bo@team.example"], "");
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = kith(db, &["task", "list", "--json"], "");
+    let tasks: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(tasks[0]["assignee"]["email"], "bo@team.example", "{out}");
+    // A single user's agenda lists every task, assigned or not.
+    let (_, out, _) = kith(db, &["agenda", "--json"], "");
+    assert!(out.contains("call Bo"), "{out}");
+    let (code, _, err) = kith(db, &["task", "edit", "call Bo", "--unassign"], "");
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = kith(db, &["task", "list", "--json"], "");
+    let tasks: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(tasks[0]["assignee"], serde_json::Value::Null, "{out}");
+}

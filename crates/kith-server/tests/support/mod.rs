@@ -204,7 +204,34 @@ pub fn config() -> Config {
     }
 }
 
+/// Form fields, URL-encoded.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A path for a route, with a well-formed id that names nothing.
 pub fn concrete(path: &str) -> String {
     path.replace("{id}", "01900000-0000-7000-8000-000000000000")
+}
+
+/// A signed-in browser: the session cookie, and the CSRF token its forms carry.
+pub fn browser(s: &Server, email: &str, password: &str) -> (Who, String) {
+    let r = s.sign_in(email, password);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.cookie(auth::SESSION_COOKIE).unwrap();
+    let csrf = auth::csrf_for_session(&cookie);
+    (Who::Session { cookie, csrf: None }, csrf)
 }
