@@ -25,7 +25,7 @@ use crate::access::{Access, Action, Principal, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::{pages, web};
+use crate::{network, pages, pages_events, pages_tasks, pages_today, web};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -69,8 +69,10 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/signin", Access::PUBLIC.html(), get(web::sign_in_page)),
         route(Method::POST, "/signin", Access::PUBLIC.html(), post(web::sign_in_form)),
         route(Method::POST, "/signout", Access::SIGNED.html(), post(web::sign_out_form)),
-        route(Method::GET, "/", Access::can(Read, Workspace).html(), get(web::home)),
+        route(Method::GET, "/", Access::can(Read, Workspace).html(), get(pages_today::today)),
         route(Method::GET, "/people", can(Read, People).html(), get(pages::people_page)),
+        route(Method::GET, "/people/new", can(Write, People).html(), get(pages::new_person_page)),
+        route(Method::POST, "/people", can(Write, People).html(), post(pages::add_person_form)),
         route(Method::GET, "/people/{id}", can(Read, People).html(), get(pages::person_page)),
         route(
             Method::POST,
@@ -79,6 +81,12 @@ pub fn routes() -> Vec<Route> {
             post(pages::log_interaction_form),
         ),
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
+        route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
+        route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
+        route(Method::GET, "/events", can(Read, Workspace).html(), get(pages_events::events_page)),
+        route(Method::GET, "/events/{id}", can(Read, Workspace).html(), get(pages_events::event_page)),
+        route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
+        route(Method::GET, "/network", can(Read, People).html(), get(network::network_page)),
         route(Method::GET, "/static/kith.css", Access::PUBLIC, get(web::stylesheet)),
     ]
 }
@@ -861,8 +869,11 @@ impl utoipa::Modify for Security {
     paths(
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
-        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet,
-        pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form
+        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::stylesheet,
+        pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form,
+        pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
+        pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
+        network::network_page,
     ),
     components(schemas(SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange)),
     modifiers(&Security),

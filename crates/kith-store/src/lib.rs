@@ -12,6 +12,8 @@ pub mod agenda;
 mod apply;
 mod backend;
 mod bulk;
+pub mod day;
+pub mod debrief;
 mod derived;
 pub mod edit;
 mod intel;

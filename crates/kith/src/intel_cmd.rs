@@ -17,7 +17,7 @@ use kith_core::intel::brief::{BriefInput, brief_text};
 use kith_core::intel::cadence::{self, Cadence, Contact};
 use kith_core::intel::ledger::{ledger, person_ledger};
 use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
-use kith_core::intel::plan::{Anniversary, Busy, DayPlan, PlanTask, plan_day, plan_week};
+use kith_core::intel::plan::DayPlan;
 use kith_core::intel::rank::{self, RankInput};
 use kith_core::intel::warmth::{Warmth, warmth_score};
 use kith_core::intel::{PersonRef, Settings};
@@ -167,52 +167,11 @@ pub struct ReconnectArgs {
     pub limit: usize,
 }
 
-/// The reconnect list at "now", most urgent first.
-///
-/// On 100,000 people most are not due, and the order depends only on the cadence and the last
-/// contact. So the list is chosen first from those facts alone, among the people who can be
-/// due (the same rule as `cadence::reconnect`); only then are the open hooks and needs of the
-/// chosen people read, for their suggested next step.
+/// The reconnect list at "now", most urgent first (kith-store's `day::reconnect_list`, shared
+/// with the web app's today page).
 fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
-    let now = now(ctx);
     let cfg = load_settings()?;
-    let stats = ctx.store.last_contacts(now)?;
-    let mut contacts: Vec<Contact> = stats
-        .into_iter()
-        .filter(|s| !s.is_me)
-        .map(|s| {
-            let mut c = Contact::new(s.id, s.name, s.created_at.unwrap_or(now));
-            c.tier = tier_of(&s.tier);
-            c.net_type = type_of(&s.net_type);
-            c.cadence_days = cadence_override(s.cadence_days);
-            c.last_contact = s.last_contact;
-            c.interactions_365d = s.interactions_365d;
-            c
-        })
-        .filter(|c| {
-            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
-            // exact test stays with `cadence::reconnect`.
-            let (days, _) = cfg.cadence_days(c.tier, c.net_type, c.cadence_days);
-            let anchor = c.last_contact.unwrap_or(c.first_seen);
-            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
-            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
-        })
-        .collect();
-    let chosen: HashSet<Id> = cadence::reconnect(&contacts, &cfg, now, limit).into_iter().map(|c| c.id).collect();
-    contacts.retain(|c| chosen.contains(&c.id));
-    let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();
-    let mut tags = ctx.store.person_tags_of(&ids)?;
-    let mut hooks: HashMap<Id, String> = HashMap::new();
-    for h in ctx.store.open_hooks(None)? {
-        if chosen.contains(&h.person) {
-            hooks.entry(h.person).or_insert(h.title);
-        }
-    }
-    for c in &mut contacts {
-        c.open_hook = hooks.remove(&c.id);
-        c.needs = tags.remove(&c.id).map(|t| t.needs).unwrap_or_default();
-    }
-    Ok(cadence::reconnect(&contacts, &cfg, now, limit))
+    Ok(kith_store::day::reconnect_list(&mut ctx.store, &cfg, now(ctx), limit)?)
 }
 
 pub fn reconnect(ctx: &mut Ctx, a: ReconnectArgs) -> Result<()> {
@@ -1211,67 +1170,15 @@ pub struct PlanArgs {
     pub week: bool,
 }
 
-fn day_start_ms(ctx: &Ctx, d: Date) -> Result<i64> {
-    Ok(d.to_zoned_datetime(ctx.tz().clone()).map_err(|e| Failure::Internal(e.into()))?.timestamp().as_millisecond())
-}
-
 pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
     let first = match &a.date {
         Some(s) => ctx.when(s)?.date(),
         None => ctx.now.date(),
     };
-    let days: i64 = if a.week { 7 } else { 1 };
-    let last = first.checked_add(jiff::Span::new().days(days - 1)).map_err(|e| usage(format!("bad date: {e}")))?;
-    let end_day = last.tomorrow().map_err(|e| usage(format!("bad date: {e}")))?;
-    let (from_ms, to_ms) = (day_start_ms(ctx, first)?, day_start_ms(ctx, end_day)?);
-    let events: Vec<Busy> = ctx
-        .store
-        .events(Some(from_ms), Some(to_ms))?
-        .into_iter()
-        .filter_map(|e| {
-            let start = e.start?;
-            Some(Busy { id: e.id, title: e.title, start, end: e.end.unwrap_or(start) })
-        })
-        .collect();
-    let tasks: Vec<PlanTask> = ctx
-        .store
-        .tasks(&TaskFilter {
-            status: Some("open".into()),
-            due_before: Some((last.to_string(), to_ms)),
-            ..Default::default()
-        })?
-        .into_iter()
-        .map(|t| PlanTask {
-            id: t.id,
-            title: t.title,
-            due_date: t.due_date.as_deref().and_then(|d| d.parse().ok()),
-            due_at: t.due_at,
-            hook: t.hook,
-            people: t.people.into_iter().map(|p| p.name).collect(),
-        })
-        .collect();
-    let md = |d: Date| d.strftime("%m-%d").to_string();
-    let dates: Vec<Anniversary> = ctx
-        .store
-        .birthdays(&md(first), &md(last))?
-        .into_iter()
-        .filter_map(|b| {
-            Some(Anniversary {
-                person: b.id,
-                name: b.name,
-                date: Birthday::parse(&b.birthday).ok()?,
-                label: "birthday".into(),
-            })
-        })
-        .collect();
-    let candidates = reconnect_list(ctx, 50)?;
     let cfg = load_settings()?;
     let tz = ctx.tz().clone();
-    let plans: Vec<DayPlan> = if a.week {
-        plan_week(first, &tz, &cfg, &events, &tasks, &dates, &candidates)
-    } else {
-        vec![plan_day(first, &tz, &cfg, &events, &tasks, &dates, &candidates)]
-    };
+    let now = now(ctx);
+    let plans: Vec<DayPlan> = kith_store::day::plan(&mut ctx.store, &cfg, &tz, now, first, a.week)?;
     if ctx.json {
         return if a.week { out::json(&plans) } else { out::json(&plans[0]) }.map_err(Failure::from);
     }
@@ -1403,7 +1310,7 @@ fn prompt(question: &str) -> Result<String> {
 
 pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
     let kind = a.kind.parse::<InteractionKind>()?;
-    let span = parse_span(&a.within)?;
+    parse_span(&a.within)?; // refused before any prompt
     let eid = ctx.store.resolve_event(&a.event)?;
     let Some(event) = ctx.store.event(eid)? else {
         return Err(Failure::Lookup(format!("no event with id {eid}")));
@@ -1440,54 +1347,16 @@ pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
             people.push(id);
         }
     }
-    let hooks: Vec<String> = a.hooks.iter().map(|h| h.trim().to_string()).collect();
-    if hooks.iter().any(String::is_empty) {
-        return Err(usage("a hook's text cannot be empty"));
-    }
-    // The meeting happened at the event (its end), or now if the event has not ended yet.
-    let now = now(ctx);
-    let at = event.end.or(event.start).filter(|t| *t <= now).unwrap_or(now);
-    let due = ctx.now.checked_add(span).map_err(|e| usage(format!("cannot use --within {}: {e}", a.within)))?.date();
-
-    let mut cs = ChangeSet::new();
-    let mut interactions = Vec::new();
-    let mut hook_ids = Vec::new();
-    for &p in &people {
-        let iid = ctx.new_id();
-        cs.set(Kind::Interaction, iid, "kind", kind.as_str());
-        cs.set(Kind::Interaction, iid, "occurred_at", at.as_millisecond());
-        cs.set(Kind::Interaction, iid, "summary", format!("met at {}", event.title));
-        cs.set_opt(Kind::Interaction, iid, "notes", a.note.clone());
-        let pt = Id::derive(iid, "participant", &p.to_string());
-        cs.set(Kind::Participant, pt, "interaction", iid.to_string());
-        cs.set(Kind::Participant, pt, "person", p.to_string());
-        // Whoever was met was there.
-        let att = Id::derive(eid, "attendee", &p.to_string());
-        cs.set(Kind::Attendee, att, "event", eid.to_string());
-        cs.set(Kind::Attendee, att, "person", p.to_string());
-        cs.delete(Kind::Attendee, att, false);
-        interactions.push(iid);
-        for h in &hooks {
-            let tid = ctx.new_id();
-            cs.set(Kind::Task, tid, "title", h.as_str());
-            cs.set(Kind::Task, tid, "status", TaskStatus::Open.as_str());
-            cs.set(Kind::Task, tid, "hook", true);
-            cs.set(Kind::Task, tid, "due_date", due.to_string());
-            cs.set(Kind::Task, tid, "interaction", iid.to_string());
-            let tp = Id::derive(tid, "task_person", &p.to_string());
-            cs.set(Kind::TaskPerson, tp, "task", tid.to_string());
-            cs.set(Kind::TaskPerson, tp, "person", p.to_string());
-            hook_ids.push(tid);
-        }
-    }
-    if let Some(n) = &a.note {
-        let debrief = match &event.debrief {
-            Some(old) if !old.trim().is_empty() => format!("{old}\n{n}"),
-            _ => n.clone(),
-        };
-        cs.set(Kind::Event, eid, "debrief", debrief);
-    }
-    ctx.commit(cs)?;
+    let input = kith_store::debrief::DebriefInput {
+        people: people.clone(),
+        note: a.note.clone(),
+        hooks: a.hooks.clone(),
+        within: a.within.clone(),
+        kind: a.kind.clone(),
+    };
+    let d = kith_store::debrief::debrief(&ctx.store, &ctx.now, &event, &input)?;
+    let (interactions, hook_ids, due) = (d.interactions, d.hooks, d.due);
+    ctx.commit(d.changes)?;
     if ctx.json {
         return out::json(&json!({ "event": eid, "interactions": interactions, "hooks": hook_ids }))
             .map_err(Failure::from);
@@ -1498,7 +1367,11 @@ pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
     }
     let hooks_text = match hook_ids.len() {
         0 => String::new(),
-        n => format!("; {n} hook{} due {due}", if n == 1 { "" } else { "s" }),
+        n => format!(
+            "; {n} hook{} due {}",
+            if n == 1 { "" } else { "s" },
+            due.map(|d| d.to_string()).unwrap_or_default()
+        ),
     };
     out::line(format!("{OK}logged {kind} with {} at {}{hooks_text}{OK:#}", names.join(", "), event.title))?;
     Ok(())
