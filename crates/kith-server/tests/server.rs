@@ -949,7 +949,7 @@ fn today_tasks_events_and_network_pages(s: Server) {
     tie(me, bob, 4);
     tie(bob, ann, 3);
     // Ann, tier A, last seen 60 days ago: due for a reconnect.
-    let now = jiff::Zoned::now();
+    let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system());
     let long_ago = now.date().checked_sub(jiff::Span::new().days(60)).unwrap().to_string();
     let r = s.post(
         "/api/v1/interactions",
