@@ -25,7 +25,7 @@ use crate::access::{Access, Action, Principal, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::{network, pages, pages_events, pages_tasks, pages_today, web};
+use crate::{api_intel as intel, api_records as rec, network, pages, pages_events, pages_tasks, pages_today, web};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -83,11 +83,63 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
         route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
         route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
-        route(Method::GET, "/events", can(Read, Workspace).html(), get(pages_events::events_page)),
-        route(Method::GET, "/events/{id}", can(Read, Workspace).html(), get(pages_events::event_page)),
+        route(Method::GET, "/events", can(Read, Interactions).html(), get(pages_events::events_page)),
+        route(Method::GET, "/events/{id}", can(Read, Interactions).html(), get(pages_events::event_page)),
         route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
         route(Method::GET, "/network", can(Read, People).html(), get(network::network_page)),
         route(Method::GET, "/static/kith.css", Access::PUBLIC, get(web::stylesheet)),
+        // Organizations, ties, one interaction or task, exchanges, projects, events.
+        route(Method::GET, "/api/v1/orgs", can(Read, People), get(rec::orgs_list)),
+        route(Method::POST, "/api/v1/orgs", can(Write, People), post(rec::org_create)),
+        route(Method::GET, "/api/v1/orgs/{id}", can(Read, People), get(rec::org_get)),
+        route(Method::PATCH, "/api/v1/orgs/{id}", can(Write, People), patch(rec::org_patch)),
+        route(Method::DELETE, "/api/v1/orgs/{id}", can(Write, People), delete(rec::org_delete)),
+        route(Method::GET, "/api/v1/people/{id}/ties", can(Read, People), get(rec::ties_list)),
+        route(Method::POST, "/api/v1/ties", can(Write, People), post(rec::tie_create)),
+        route(Method::DELETE, "/api/v1/ties/{id}", can(Write, People), delete(rec::tie_delete)),
+        route(Method::GET, "/api/v1/interactions/{id}", can(Read, Interactions), get(rec::interaction_get)),
+        route(Method::PATCH, "/api/v1/interactions/{id}", can(Write, Interactions), patch(rec::interaction_patch)),
+        route(Method::DELETE, "/api/v1/interactions/{id}", can(Write, Interactions), delete(rec::interaction_delete)),
+        route(
+            Method::POST,
+            "/api/v1/interactions/{id}/exchanges",
+            can(Write, Interactions),
+            post(rec::exchange_create),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/interactions/{id}/exchanges/{exchange}",
+            can(Write, Interactions),
+            delete(rec::exchange_delete),
+        ),
+        route(Method::GET, "/api/v1/tasks/{id}", can(Read, Tasks), get(rec::task_get)),
+        route(Method::PATCH, "/api/v1/tasks/{id}", can(Write, Tasks), patch(rec::task_patch)),
+        route(Method::DELETE, "/api/v1/tasks/{id}", can(Write, Tasks), delete(rec::task_delete)),
+        route(Method::GET, "/api/v1/projects", can(Read, Tasks), get(rec::projects_list)),
+        route(Method::POST, "/api/v1/projects", can(Write, Tasks), post(rec::project_create)),
+        route(Method::GET, "/api/v1/projects/{id}", can(Read, Tasks), get(rec::project_get)),
+        route(Method::PATCH, "/api/v1/projects/{id}", can(Write, Tasks), patch(rec::project_patch)),
+        route(Method::GET, "/api/v1/events", can(Read, Interactions), get(rec::events_list)),
+        route(Method::POST, "/api/v1/events", can(Write, Interactions), post(rec::event_create)),
+        route(Method::GET, "/api/v1/events/{id}", can(Read, Interactions), get(rec::event_get)),
+        route(Method::PATCH, "/api/v1/events/{id}", can(Write, Interactions), patch(rec::event_patch)),
+        route(Method::DELETE, "/api/v1/events/{id}", can(Write, Interactions), delete(rec::event_delete)),
+        route(Method::POST, "/api/v1/events/{id}/attendees", can(Write, Interactions), post(rec::attendees_add)),
+        route(
+            Method::DELETE,
+            "/api/v1/events/{id}/attendees/{person}",
+            can(Write, Interactions),
+            delete(rec::attendee_remove),
+        ),
+        // Relationship intelligence.
+        route(Method::GET, "/api/v1/plan", can(Read, Workspace), get(intel::plan)),
+        route(Method::GET, "/api/v1/reconnect", can(Read, Workspace), get(intel::reconnect)),
+        route(Method::GET, "/api/v1/path", can(Read, Workspace), get(intel::path)),
+        route(Method::GET, "/api/v1/rank", can(Read, Workspace), get(intel::rank)),
+        route(Method::GET, "/api/v1/ledger", can(Read, Workspace), get(intel::ledger)),
+        route(Method::GET, "/api/v1/people/{id}/ledger", can(Read, Workspace), get(intel::person_ledger)),
+        route(Method::GET, "/api/v1/people/{id}/brief", can(Read, Workspace), get(intel::person_brief)),
+        route(Method::GET, "/api/v1/events/{id}/brief", can(Read, Workspace), get(intel::event_brief)),
     ]
 }
 
@@ -871,11 +923,22 @@ impl utoipa::Modify for Security {
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_done, search, agenda,
         tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::stylesheet,
         pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form,
+        rec::orgs_list, rec::org_create, rec::org_get, rec::org_patch, rec::org_delete, rec::ties_list,
+        rec::tie_create, rec::tie_delete, rec::interaction_get, rec::interaction_patch, rec::interaction_delete,
+        rec::exchange_create, rec::exchange_delete, rec::task_get, rec::task_patch, rec::task_delete,
+        rec::projects_list, rec::project_create, rec::project_get, rec::project_patch, rec::events_list,
+        rec::event_create, rec::event_get, rec::event_patch, rec::event_delete, rec::attendees_add,
+        rec::attendee_remove, intel::plan, intel::reconnect, intel::path, intel::rank, intel::ledger,
+        intel::person_ledger, intel::person_brief, intel::event_brief,
         pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
         pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
     ),
-    components(schemas(SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange)),
+    components(schemas(
+        SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
+        rec::InteractionPatch, rec::ExchangeBody, rec::TaskPatch, rec::ProjectBody, rec::EventBody,
+        rec::AttendeesBody
+    )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))
 )]

@@ -13,6 +13,8 @@
 pub mod access;
 pub mod admin;
 pub mod api;
+mod api_intel;
+mod api_records;
 pub mod auth;
 pub mod config;
 pub mod error;

@@ -265,7 +265,7 @@ const KINDS: [&str; 10] =
 async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms) -> Result<String, ApiError> {
     let now = state.now();
     let ts = now.timestamp();
-    let (v, warmth, timeline, ledger, path) = state
+    let (v, warmth, timeline, ledger, path, brief) = state
         .pool
         .run(move |s| {
             let Some(v) = s.person(id)? else { return Err(ApiError::not_found(format!("no person {id}"))) };
@@ -273,7 +273,13 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
             let timeline = s.interactions(Some(id), 50)?;
             let ledger = person_ledger(id, &v.name, &s.exchange_facts(Some(id))?, ts);
             let path = if v.is_me { None } else { intro_path(s, id, ts)? };
-            Ok((v, warmth, timeline, ledger, path))
+            let brief = if v.is_me {
+                None
+            } else {
+                let me = s.me()?;
+                Some(kith_store::reports::person_brief(s, &Settings::default(), id, me, ts)?)
+            };
+            Ok((v, warmth, timeline, ledger, path, brief))
         })
         .await?;
     let tz = now.time_zone().clone();
@@ -369,6 +375,7 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
             }
             None => format!("<p>No chain of ties from you to them within {DEFAULT_MAX_HOPS} hops.</p>"),
         });
+        b.push_str(&format!("<p><a href=\"/network?to={id}\">See it on the network picture</a></p>"));
         b.push_str("</section>");
 
         let l = &ledger.person;
@@ -392,6 +399,29 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
                 ));
             }
             b.push_str("</ul>");
+        }
+        b.push_str("</section>");
+    }
+
+    if let Some(brief) = &brief {
+        b.push_str("<section aria-labelledby=\"brief\"><h2 id=\"brief\">Brief</h2>");
+        let list = |b: &mut String, title: &str, items: &[String]| {
+            if !items.is_empty() {
+                b.push_str(&format!("<h3>{title}</h3><ul>"));
+                for i in items {
+                    b.push_str(&format!("<li>{}</li>", escape(i)));
+                }
+                b.push_str("</ul>");
+            }
+        };
+        list(&mut b, "Talking points", &brief.talking_points);
+        list(&mut b, "Questions to ask", &brief.questions);
+        let offers: Vec<String> = brief.i_can_offer.iter().map(|o| format!("{} for {}", o.offer, o.need)).collect();
+        list(&mut b, "You can offer", &offers);
+        if !brief.mutual.is_empty() {
+            let names: Vec<String> =
+                brief.mutual.iter().map(|m| format!("<a href=\"/people/{}\">{}</a>", m.id, escape(&m.name))).collect();
+            b.push_str(&format!("<h3>Mutual connections</h3><p>{}</p>", names.join(", ")));
         }
         b.push_str("</section>");
     }

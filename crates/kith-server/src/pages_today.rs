@@ -45,8 +45,8 @@ pub async fn today(
         .run(move |s| {
             let cfg = Settings::default();
             let ts = zoned.timestamp();
-            let candidates = kith_store::day::reconnect_list(s, &cfg, ts, kith_store::day::PLAN_CANDIDATES)?;
-            let plan = kith_store::day::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates)?
+            let candidates = kith_store::reports::reconnect(s, &cfg, ts, kith_store::reports::PLAN_CANDIDATES)?;
+            let plan = kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates)?
                 .pop()
                 .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
             let logged: Vec<_> = s

@@ -1,209 +1,17 @@
 //! The server as clients see it: a real server on 127.0.0.1:0 and a real HTTP client, on a fresh
 //! SQLite file and on a fresh PostgreSQL schema.
 
-#[path = "../../kith-store/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 
 use kith_server::access::{Action, Resource, Rule};
 use kith_server::api::routes;
-use kith_server::{AppState, Config, auth};
+use kith_server::auth;
 use kith_store::accounts::Role;
-use kith_store::{Location, Store};
 use serde_json::{Value, json};
 
-struct Server {
-    base: String,
-    location: Location,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    agent: ureq::Agent,
-    _db: Box<dyn std::any::Any>,
-}
-
-/// A response, read whole.
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn cookies(&self) -> Vec<&str> {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
-    }
-    /// The value a `Set-Cookie` header gives cookie `name`.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies().into_iter().find_map(|c| {
-            let first = c.split(';').next()?;
-            let (k, v) = first.split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
-    }
-    /// An error in the API's stable format, with this status and code.
-    fn assert_error(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{}", self.body);
-        let v = self.json();
-        assert_eq!(v["error"]["status"], json!(status), "{}", self.body);
-        assert_eq!(v["error"]["code"], json!(code), "{}", self.body);
-        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
-    }
-}
-
-/// How a request proves who sends it.
-#[derive(Clone, Debug, Default)]
-enum Who {
-    #[default]
-    Anonymous,
-    Token(String),
-    Session {
-        cookie: String,
-        csrf: Option<String>,
-    },
-}
-
-impl Server {
-    fn start(location: Location, keep: Box<dyn std::any::Any>, config: Config) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("address");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let state = AppState::new(location.clone(), config).expect("open the database");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                kith_server::serve(listener, state, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build(),
-        );
-        Server { base: format!("http://{addr}"), location, stop: Some(stop), thread: Some(thread), agent, _db: keep }
-    }
-
-    fn sqlite_with(config: Config) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let location = Location::Sqlite(dir.path().join("kith.db"));
-        Server::start(location, Box::new(dir), config)
-    }
-
-    fn postgres_with(config: Config) -> Option<Server> {
-        let db = common::postgres()?;
-        let location = db.location.clone();
-        Some(Server::start(location, Box::new(db), config))
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.location).unwrap()
-    }
-
-    /// Add an account with a role; returns its password.
-    fn user(&self, email: &str, role: Role) -> String {
-        let password = format!("pw-{email}-long-enough");
-        let hash = auth::hash_password(&password).unwrap();
-        self.store().add_user(email, email.split('@').next().unwrap(), Some(&hash), role, 0).unwrap();
-        password
-    }
-
-    /// An API token for an account.
-    fn token(&self, email: &str, read_only: bool) -> String {
-        let mut s = self.store();
-        let (u, _) = s.user_by_email(email).unwrap().unwrap();
-        let t = auth::new_api_token().unwrap();
-        s.create_api_token(&auth::token_hash(&t), u.id, None, read_only, 0).unwrap();
-        t
-    }
-
-    fn op_count(&self) -> usize {
-        self.store().ops().unwrap().len()
-    }
-
-    fn send(&self, method: &str, path: &str, who: &Who, body: Option<(&str, String)>) -> Resp {
-        let mut b = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
-        match who {
-            Who::Anonymous => {}
-            Who::Token(t) => b = b.header("Authorization", format!("Bearer {t}")),
-            Who::Session { cookie, csrf } => {
-                b = b.header("Cookie", format!("{}={cookie}", auth::SESSION_COOKIE));
-                if let Some(c) = csrf {
-                    b = b.header(auth::CSRF_HEADER, c);
-                }
-            }
-        }
-        let result = match body {
-            Some((content_type, text)) => {
-                self.agent.run(b.header("Content-Type", content_type).body(text).expect("request"))
-            }
-            None => self.agent.run(b.body(()).expect("request")),
-        };
-        let mut r = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
-            .collect();
-        Resp { status: r.status().as_u16(), headers, body: r.body_mut().read_to_string().unwrap_or_default() }
-    }
-
-    fn get(&self, path: &str, who: &Who) -> Resp {
-        self.send("GET", path, who, None)
-    }
-
-    fn post(&self, path: &str, who: &Who, body: Value) -> Resp {
-        self.send("POST", path, who, Some(("application/json", body.to_string())))
-    }
-
-    fn sign_in(&self, email: &str, password: &str) -> Resp {
-        self.post("/api/v1/session", &Who::Anonymous, json!({ "email": email, "password": password }))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Server::sqlite_with(super::config())); })*
-        }
-        mod postgres {
-            $(#[test] fn $name() {
-                if let Some(s) = super::Server::postgres_with(super::config()) { super::$name(s); }
-            })*
-        }
-    };
-}
-
-fn config() -> Config {
-    Config {
-        body_limit: 64 * 1024,
-        sign_in_attempts_per_account: 3,
-        sign_in_attempts_per_address: 6,
-        ..Config::default()
-    }
-}
+use support::{Resp, Server, Who, concrete, config};
 
 both!(
     health_headers_and_unknown_routes,
@@ -400,11 +208,6 @@ fn own_tokens_and_password_change(s: Server) {
     assert_eq!(s.get("/api/v1/me", &session).status, 200, "the session that changed it goes on");
     s.get("/api/v1/me", &old_session).assert_error(401, "unauthorized");
     assert_eq!(s.get("/api/v1/me", &token).status, 200, "tokens are revoked one by one, not by a password change");
-}
-
-/// A path for a route, with a well-formed id that names nothing.
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "01900000-0000-7000-8000-000000000000")
 }
 
 fn every_route_holds_to_the_access_matrix(s: Server) {

@@ -8,8 +8,8 @@
 
 use jiff::{Unit, ZonedDateTime};
 use kith_core::model::{
-    Birthday, Direction, Email, ExchangeKind, InteractionKind, Link, NetType, Phone, Priority, ProjectStatus,
-    Recurrence, TaskStatus, Tier, Weight, split_name, tag,
+    Birthday, Direction, Email, EventKind, ExchangeKind, InteractionKind, Link, NetType, Phone, Priority,
+    ProjectStatus, Recurrence, Strength, TaskStatus, TieKind, Tier, Weight, split_name, tag,
 };
 use kith_core::when::{When, parse_span, parse_when};
 use kith_core::{ChangeSet, Id, Kind};
@@ -495,4 +495,328 @@ pub fn task_done(now: &ZonedDateTime, t: &TaskView) -> Result<(ChangeSet, Option
     }
     cs.set(Kind::Task, id, "status", TaskStatus::Done.as_str());
     Ok((cs, None))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations, ties, events and projects
+
+/// What can be set on an organization (lists add; `untag` removes).
+#[derive(Debug, Clone, Default)]
+pub struct OrgInput {
+    pub domain: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Vec<String>,
+    pub untag: Vec<String>,
+}
+
+/// The changes that add organization `id` named `name`; a name in use is refused.
+pub fn add_org(store: &mut Store, id: Id, name: &str, f: &OrgInput) -> Result<ChangeSet> {
+    let name = nonempty(name, "an organization name")?;
+    if let Some(existing) = store.find_by_name(Kind::Org, &name)? {
+        return Err(invalid(format!("an organization named `{name}` exists already [{}]", existing.short())));
+    }
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, id, "name", name.as_str());
+    org_fields(&mut cs, id, f, true)?;
+    Ok(cs)
+}
+
+/// The changes that set `f` on organization `id` (new or existing).
+pub fn org_fields(cs: &mut ChangeSet, id: Id, f: &OrgInput, is_new: bool) -> Result<()> {
+    if let Some(d) = &f.domain {
+        let d =
+            d.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_lowercase();
+        if !d.contains('.') || d.contains(char::is_whitespace) {
+            return Err(invalid(format!("domain `{d}` is not valid: write it like acme.example")));
+        }
+        cs.set(Kind::Org, id, "domain", d);
+    }
+    cs.set_opt(Kind::Org, id, "notes", f.notes.as_deref());
+    for t in &f.tags {
+        let t = tag(t)?;
+        let item = Id::derive(id, "tag", &t);
+        cs.set(Kind::OrgItem, item, "parent", id.to_string());
+        cs.set(Kind::OrgItem, item, "kind", "tag");
+        cs.set(Kind::OrgItem, item, "value", t);
+        if !is_new {
+            cs.delete(Kind::OrgItem, item, false);
+        }
+    }
+    for t in &f.untag {
+        cs.delete(Kind::OrgItem, Id::derive(id, "tag", &tag(t)?), true);
+    }
+    Ok(())
+}
+
+/// One tie per pair of people, whichever way round it is named: its id is derived from the
+/// pair, so re-adding updates it and two devices adding it make one tie.
+pub fn tie_id(a: Id, b: Id) -> Id {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    Id::derive(lo, "tie", &hi.to_string())
+}
+
+/// A tie between two people.
+#[derive(Debug, Clone)]
+pub struct TieInput {
+    /// colleague, friend, family… (`TieKind`)
+    pub kind: String,
+    /// 1 to 5
+    pub strength: i64,
+    pub since: Option<String>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The changes that tie `a` and `b` (or update their tie), and the tie's id.
+pub fn add_tie(now: &ZonedDateTime, a: Id, b: Id, f: &TieInput) -> Result<(Id, ChangeSet)> {
+    if a == b {
+        return Err(invalid("a tie needs two different people"));
+    }
+    let kind = f.kind.parse::<TieKind>()?;
+    let strength = Strength::new(f.strength)?;
+    let id = tie_id(a, b);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Tie, id, "a", a.to_string());
+    cs.set(Kind::Tie, id, "b", b.to_string());
+    cs.set(Kind::Tie, id, "kind", kind.as_str());
+    cs.set(Kind::Tie, id, "strength", i64::from(strength.get()));
+    if let Some(s) = &f.since {
+        cs.set(Kind::Tie, id, "since", day(now, s)?);
+    }
+    cs.set_opt(Kind::Tie, id, "source", f.source.as_deref());
+    cs.set_opt(Kind::Tie, id, "note", f.note.as_deref());
+    cs.delete(Kind::Tie, id, false);
+    Ok((id, cs))
+}
+
+/// What can be set on an event; `attendees` are resolved people, added.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub kind: Option<String>,
+    /// When it starts, read in the event's time zone
+    pub at: Option<String>,
+    /// When it ends [default on a new event: an hour after the start]
+    pub until: Option<String>,
+    /// IANA time zone [default: the existing event's, else `now`'s]
+    pub tz: Option<String>,
+    pub place: Option<String>,
+    pub link: Option<String>,
+    pub goals: Option<String>,
+    pub prep: Option<String>,
+    pub debrief: Option<String>,
+    pub attendees: Vec<Id>,
+}
+
+/// The changes that add event `id` titled `title`; it needs a start.
+pub fn add_event(now: &ZonedDateTime, id: Id, title: &str, f: &EventInput) -> Result<ChangeSet> {
+    if f.at.is_none() {
+        return Err(invalid("an event needs a start (at): when does it start?"));
+    }
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Event, id, "title", nonempty(title, "an event's title")?);
+    if f.kind.is_none() {
+        cs.set(Kind::Event, id, "kind", EventKind::Other.as_str());
+    }
+    event_fields(now, &mut cs, id, f, None)?;
+    Ok(cs)
+}
+
+/// The changes that set `f` on event `id`; `existing` is the event before the change (`None`
+/// for a new one). Times are read in the event's zone: "09:00" at a conference abroad is 09:00
+/// there.
+pub fn event_fields(
+    now: &ZonedDateTime,
+    cs: &mut ChangeSet,
+    id: Id,
+    f: &EventInput,
+    existing: Option<&crate::EventView>,
+) -> Result<()> {
+    let tz = match &f.tz {
+        Some(name) => jiff::tz::TimeZone::get(name)
+            .map_err(|_| invalid(format!("time zone `{name}` is not known: use an IANA name like Europe/Prague")))?,
+        None => match existing.and_then(|e| e.tz.as_deref()) {
+            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or_else(|_| now.time_zone().clone()),
+            None => now.time_zone().clone(),
+        },
+    };
+    let now_there = now.with_time_zone(tz.clone());
+    let instant = |s: &str| -> Result<ZonedDateTime> { Ok(parse_when(s, &now_there)?.start(&tz)?) };
+    if let Some(k) = &f.kind {
+        cs.set(Kind::Event, id, "kind", k.parse::<EventKind>()?.as_str());
+    }
+    let start = match &f.at {
+        Some(s) => {
+            let z = instant(s)?;
+            cs.set(Kind::Event, id, "start_at", z.timestamp().as_millisecond());
+            Some(z.timestamp())
+        }
+        None => existing.and_then(|e| e.start),
+    };
+    match (&f.until, start) {
+        (Some(u), Some(start)) => {
+            let end = instant(u)?.timestamp();
+            if end < start {
+                return Err(invalid(format!("the event ends ({u}) before it starts")));
+            }
+            cs.set(Kind::Event, id, "end_at", end.as_millisecond());
+        }
+        (Some(_), None) => return Err(invalid("an end (until) needs a start (at): when does the event start?")),
+        (None, Some(start)) if existing.is_none() => {
+            cs.set(Kind::Event, id, "end_at", start.as_millisecond() + 3_600_000);
+        }
+        _ => {}
+    }
+    if f.tz.is_some() || existing.is_none() {
+        cs.set_opt(Kind::Event, id, "tz", tz.iana_name());
+    }
+    cs.set_opt(Kind::Event, id, "place", f.place.as_deref());
+    if let Some(l) = &f.link {
+        cs.set(Kind::Event, id, "link", Link::parse(l)?.url);
+    }
+    cs.set_opt(Kind::Event, id, "goals", f.goals.as_deref());
+    cs.set_opt(Kind::Event, id, "prep", f.prep.as_deref());
+    cs.set_opt(Kind::Event, id, "debrief", f.debrief.as_deref());
+    for pid in &f.attendees {
+        let at = Id::derive(id, "attendee", &pid.to_string());
+        cs.set(Kind::Attendee, at, "event", id.to_string());
+        cs.set(Kind::Attendee, at, "person", pid.to_string());
+        cs.delete(Kind::Attendee, at, false);
+    }
+    Ok(())
+}
+
+/// The change that removes person `person` from event `event`'s attendees.
+pub fn remove_attendee(cs: &mut ChangeSet, event: Id, person: Id) {
+    cs.delete(Kind::Attendee, Id::derive(event, "attendee", &person.to_string()), true);
+}
+
+/// The changes that add project `id` named `name` (active); a name in use is refused.
+pub fn add_project(store: &mut Store, id: Id, name: &str, description: Option<&str>) -> Result<ChangeSet> {
+    let name = nonempty(name, "a project name")?;
+    if let Some(existing) = store.find_by_name(Kind::Project, &name)? {
+        return Err(invalid(format!("a project named `{name}` exists already [{}]", existing.short())));
+    }
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Project, id, "name", name.as_str());
+    cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
+    cs.set_opt(Kind::Project, id, "description", description);
+    Ok(cs)
+}
+
+/// The changes that edit project `id`: a new name (not one in use by another project), a
+/// description, a status (`ProjectStatus`).
+pub fn project_fields(
+    store: &mut Store,
+    cs: &mut ChangeSet,
+    id: Id,
+    name: Option<&str>,
+    description: Option<&str>,
+    status: Option<&str>,
+) -> Result<()> {
+    if let Some(n) = name {
+        let n = nonempty(n, "a project name")?;
+        if let Some(other) = store.find_by_name(Kind::Project, &n)?.filter(|&o| o != id) {
+            return Err(invalid(format!("a project named `{n}` exists already [{}]", other.short())));
+        }
+        cs.set(Kind::Project, id, "name", n);
+    }
+    cs.set_opt(Kind::Project, id, "description", description);
+    if let Some(s) = status {
+        cs.set(Kind::Project, id, "status", s.parse::<ProjectStatus>()?.as_str());
+    }
+    Ok(())
+}
+
+/// One side of an exchange on an interaction: `gave` or `got`, what (`"advice: pricing"`), its
+/// weight (1 to 3) and the person it was with (a participant). Its id is new: the same text twice
+/// is two exchanges, as when logged together.
+pub fn add_exchange(
+    cs: &mut ChangeSet,
+    id: Id,
+    interaction: Id,
+    direction: &str,
+    text: &str,
+    weight: i64,
+    person: Id,
+) -> Result<()> {
+    let direction = direction.parse::<Direction>()?;
+    let (kind, what) = exchange(text)?;
+    let weight = Weight::new(weight)?;
+    cs.set(Kind::Exchange, id, "interaction", interaction.to_string());
+    cs.set(Kind::Exchange, id, "person", person.to_string());
+    cs.set(Kind::Exchange, id, "direction", direction.as_str());
+    cs.set(Kind::Exchange, id, "kind", kind.as_str());
+    cs.set(Kind::Exchange, id, "what", what);
+    cs.set(Kind::Exchange, id, "weight", i64::from(weight.get()));
+    Ok(())
+}
+
+/// What can be changed on a logged interaction; `people` are added, `remove_people` removed.
+#[derive(Debug, Clone, Default)]
+pub struct InteractionEdit {
+    pub kind: Option<String>,
+    pub at: Option<String>,
+    pub summary: Option<String>,
+    pub notes: Option<String>,
+    pub people: Vec<Id>,
+    pub remove_people: Vec<Id>,
+}
+
+/// The changes that edit interaction `id`.
+pub fn interaction_fields(now: &ZonedDateTime, cs: &mut ChangeSet, id: Id, f: &InteractionEdit) -> Result<()> {
+    if let Some(k) = &f.kind {
+        cs.set(Kind::Interaction, id, "kind", k.parse::<InteractionKind>()?.as_str());
+    }
+    if let Some(s) = &f.at {
+        let at = parse_when(s, now)?.start(now.time_zone())?;
+        cs.set(Kind::Interaction, id, "occurred_at", at.timestamp().as_millisecond());
+    }
+    cs.set_opt(Kind::Interaction, id, "summary", f.summary.as_deref().map(str::trim));
+    cs.set_opt(Kind::Interaction, id, "notes", f.notes.as_deref());
+    for p in &f.people {
+        let pt = Id::derive(id, "participant", &p.to_string());
+        cs.set(Kind::Participant, pt, "interaction", id.to_string());
+        cs.set(Kind::Participant, pt, "person", p.to_string());
+        cs.delete(Kind::Participant, pt, false);
+    }
+    for p in &f.remove_people {
+        if f.people.contains(p) {
+            return Err(invalid("a person cannot be both added to and removed from an interaction"));
+        }
+        cs.delete(Kind::Participant, Id::derive(id, "participant", &p.to_string()), true);
+    }
+    Ok(())
+}
+
+/// The changes that edit task `id`: a new title, a status (`done` stamps the time), clearing
+/// the due date (`no_due`), and the fields of `f`.
+#[allow(clippy::too_many_arguments)]
+pub fn task_edit(
+    store: &mut Store,
+    now: &ZonedDateTime,
+    cs: &mut ChangeSet,
+    id: Id,
+    title: Option<&str>,
+    status: Option<&str>,
+    no_due: bool,
+    f: &TaskInput,
+) -> Result<()> {
+    if let Some(t) = title {
+        cs.set(Kind::Task, id, "title", nonempty(t, "a task's title")?);
+    }
+    if let Some(s) = status {
+        let s = s.parse::<TaskStatus>()?;
+        cs.set(Kind::Task, id, "status", s.as_str());
+        if s == TaskStatus::Done {
+            cs.set(Kind::Task, id, "done_at", now.timestamp().as_millisecond());
+        }
+    }
+    if no_due {
+        if f.due.is_some() {
+            return Err(invalid("give a new due date or clear it, not both"));
+        }
+        cs.set(Kind::Task, id, "due_date", Value::Null);
+        cs.set(Kind::Task, id, "due_at", Value::Null);
+    }
+    task_fields(store, now, cs, id, f)
 }

@@ -9,16 +9,17 @@
 
 pub mod accounts;
 pub mod agenda;
+mod api_reads;
 mod apply;
 mod backend;
 mod bulk;
-pub mod day;
 pub mod debrief;
 mod derived;
 pub mod edit;
 mod intel;
 mod migrate;
 mod query;
+pub mod reports;
 mod search;
 
 use std::path::{Path, PathBuf};

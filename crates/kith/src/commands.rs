@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use kith_core::model::{
-    Email, EventKind, Link, NetType, Phone, ProjectStatus, Strength, TaskStatus, TieKind, Tier, tag,
-};
+use kith_core::model::{Email, NetType, Phone, TieKind, Tier, tag};
 use kith_core::when::When;
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput, nonempty, set_name};
@@ -340,16 +338,11 @@ fn print_person(ctx: &Ctx, p: &PersonView) -> Result<()> {
 fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
     match c {
         OrgCmd::Add { name, domain, notes, tags } => {
-            let name = nonempty(&name, "an organization name")?;
-            if let Some(existing) = ctx.store.find_by_name(Kind::Org, &name)? {
-                return Err(usage(format!("an organization named `{name}` exists already [{}]", existing.short())));
-            }
             let id = ctx.new_id();
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Org, id, "name", name.as_str());
-            org_fields(&mut cs, id, domain, notes, &tags, &[], true)?;
+            let input = edit::OrgInput { domain, notes, tags, untag: vec![] };
+            let cs = edit::add_org(&mut ctx.store, id, &name, &input)?;
             ctx.commit(cs)?;
-            done(ctx, id, format!("added {name}"))
+            done(ctx, id, format!("added {}", name.trim()))
         }
         OrgCmd::List => {
             let orgs = ctx.store.orgs()?;
@@ -407,7 +400,7 @@ fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
             if let Some(n) = name {
                 cs.set(Kind::Org, id, "name", nonempty(&n, "an organization name")?);
             }
-            org_fields(&mut cs, id, domain, notes, &tags, &untag, false)?;
+            edit::org_fields(&mut cs, id, &edit::OrgInput { domain, notes, tags, untag }, false)?;
             if cs.is_empty() {
                 return Err(usage("nothing to change: give at least one flag (see `kith org edit --help`)"));
             }
@@ -424,75 +417,23 @@ fn org(ctx: &mut Ctx, c: OrgCmd) -> Result<()> {
     }
 }
 
-fn org_fields(
-    cs: &mut ChangeSet,
-    id: Id,
-    domain: Option<String>,
-    notes: Option<String>,
-    tags: &[String],
-    untag: &[String],
-    is_new: bool,
-) -> Result<()> {
-    if let Some(d) = domain {
-        let d =
-            d.trim().trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_lowercase();
-        if !d.contains('.') || d.contains(char::is_whitespace) {
-            return Err(usage(format!("domain `{d}` is not valid: write it like acme.example")));
-        }
-        cs.set(Kind::Org, id, "domain", d);
-    }
-    if let Some(n) = notes {
-        cs.set(Kind::Org, id, "notes", n);
-    }
-    for t in tags {
-        let t = tag(t)?;
-        let item = Id::derive(id, "tag", &t);
-        cs.set(Kind::OrgItem, item, "parent", id.to_string());
-        cs.set(Kind::OrgItem, item, "kind", "tag");
-        cs.set(Kind::OrgItem, item, "value", t);
-        if !is_new {
-            cs.delete(Kind::OrgItem, item, false);
-        }
-    }
-    for t in untag {
-        cs.delete(Kind::OrgItem, Id::derive(id, "tag", &tag(t)?), true);
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Ties
 
-/// One tie per pair of people, whichever way round it is named: its id is derived from the
-/// pair, so re-adding updates it and two devices adding it make one tie.
+/// One tie per pair of people (`kith_store::edit::tie_id`).
 pub(crate) fn tie_id(a: Id, b: Id) -> Id {
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    Id::derive(lo, "tie", &hi.to_string())
+    edit::tie_id(a, b)
 }
 
 fn tie(ctx: &mut Ctx, c: TieCmd) -> Result<()> {
     match c {
         TieCmd::Add { a, b, kind, strength, since, source, note } => {
             let (pa, pb) = (ctx.store.resolve_person(&a)?, ctx.store.resolve_person(&b)?);
-            if pa == pb {
-                return Err(usage("a tie needs two different people"));
-            }
-            let kind = kind.parse::<TieKind>()?;
-            let strength = Strength::new(strength)?;
-            let id = tie_id(pa, pb);
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Tie, id, "a", pa.to_string());
-            cs.set(Kind::Tie, id, "b", pb.to_string());
-            cs.set(Kind::Tie, id, "kind", kind.as_str());
-            cs.set(Kind::Tie, id, "strength", i64::from(strength.get()));
-            if let Some(s) = since {
-                cs.set(Kind::Tie, id, "since", edit::day(&ctx.now, &s)?);
-            }
-            cs.set_opt(Kind::Tie, id, "source", source);
-            cs.set_opt(Kind::Tie, id, "note", note);
-            cs.delete(Kind::Tie, id, false);
+            let input = edit::TieInput { kind, strength, since, source, note };
+            let (id, cs) = edit::add_tie(&ctx.now, pa, pb, &input)?;
             ctx.commit(cs)?;
-            done(ctx, id, format!("tied {a} and {b} ({kind}, strength {})", strength.get()))
+            let kind = input.kind.parse::<TieKind>()?;
+            done(ctx, id, format!("tied {a} and {b} ({kind}, strength {})", input.strength))
         }
         TieCmd::List { person } => {
             let p = person.as_deref().map(|p| ctx.store.resolve_person(p)).transpose()?;
@@ -644,22 +585,17 @@ fn task(ctx: &mut Ctx, c: TaskCmd) -> Result<()> {
         TaskCmd::Edit { task, title, status, no_due, fields } => {
             let id = ctx.store.resolve_task(&task)?;
             let mut cs = ChangeSet::new();
-            if let Some(t) = title {
-                cs.set(Kind::Task, id, "title", nonempty(&t, "a task's title")?);
-            }
-            if let Some(s) = status {
-                let s = s.parse::<TaskStatus>()?;
-                cs.set(Kind::Task, id, "status", s.as_str());
-                if s == TaskStatus::Done {
-                    cs.set(Kind::Task, id, "done_at", ctx.now.timestamp().as_millisecond());
-                }
-            }
-            if no_due {
-                cs.set(Kind::Task, id, "due_date", Value::Null);
-                cs.set(Kind::Task, id, "due_at", Value::Null);
-            }
             let input = task_input(ctx, fields)?;
-            edit::task_fields(&mut ctx.store, &ctx.now, &mut cs, id, &input)?;
+            edit::task_edit(
+                &mut ctx.store,
+                &ctx.now,
+                &mut cs,
+                id,
+                title.as_deref(),
+                status.as_deref(),
+                no_due,
+                &input,
+            )?;
             if cs.is_empty() {
                 return Err(usage("nothing to change: give at least one flag (see `kith task edit --help`)"));
             }
@@ -710,17 +646,10 @@ fn task_table(ctx: &Ctx, tasks: &[TaskView]) -> Result<()> {
 fn project(ctx: &mut Ctx, c: ProjectCmd) -> Result<()> {
     match c {
         ProjectCmd::Add { name, description } => {
-            let name = nonempty(&name, "a project name")?;
-            if let Some(existing) = ctx.store.find_by_name(Kind::Project, &name)? {
-                return Err(usage(format!("a project named `{name}` exists already [{}]", existing.short())));
-            }
             let id = ctx.new_id();
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Project, id, "name", name.as_str());
-            cs.set(Kind::Project, id, "status", ProjectStatus::Active.as_str());
-            cs.set_opt(Kind::Project, id, "description", description);
+            let cs = edit::add_project(&mut ctx.store, id, &name, description.as_deref())?;
             ctx.commit(cs)?;
-            done(ctx, id, format!("added project {name}"))
+            done(ctx, id, format!("added project {}", name.trim()))
         }
         ProjectCmd::List => {
             let projects = ctx.store.projects()?;
@@ -766,68 +695,20 @@ fn project(ctx: &mut Ctx, c: ProjectCmd) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-fn event_fields(
-    ctx: &mut Ctx,
-    cs: &mut ChangeSet,
-    id: Id,
-    f: &EventFields,
-    existing: Option<&kith_store::EventView>,
-) -> Result<()> {
-    let tz = match &f.tz {
-        Some(name) => jiff::tz::TimeZone::get(name)
-            .map_err(|_| usage(format!("time zone `{name}` is not known: use an IANA name like Europe/Prague")))?,
-        None => match existing.and_then(|e| e.tz.as_deref()) {
-            Some(name) => jiff::tz::TimeZone::get(name).unwrap_or_else(|_| ctx.tz().clone()),
-            None => ctx.tz().clone(),
-        },
-    };
-    // Times are read in the event's zone: "09:00" at a conference abroad is 09:00 there.
-    let now_there = ctx.now.with_time_zone(tz.clone());
-    let instant =
-        |s: &str| -> Result<jiff::ZonedDateTime> { Ok(kith_core::when::parse_when(s, &now_there)?.start(&tz)?) };
-    if let Some(k) = &f.kind {
-        cs.set(Kind::Event, id, "kind", k.parse::<EventKind>()?.as_str());
-    }
-    let start = match &f.at {
-        Some(s) => {
-            let z = instant(s)?;
-            cs.set(Kind::Event, id, "start_at", z.timestamp().as_millisecond());
-            Some(z.timestamp())
-        }
-        None => existing.and_then(|e| e.start),
-    };
-    match (&f.until, start) {
-        (Some(u), Some(start)) => {
-            let end = instant(u)?.timestamp();
-            if end < start {
-                return Err(usage(format!("the event ends ({u}) before it starts")));
-            }
-            cs.set(Kind::Event, id, "end_at", end.as_millisecond());
-        }
-        (Some(_), None) => return Err(usage("--until needs --at: when does the event start?")),
-        (None, Some(start)) if existing.is_none() => {
-            cs.set(Kind::Event, id, "end_at", start.as_millisecond() + 3_600_000);
-        }
-        _ => {}
-    }
-    if f.tz.is_some() || existing.is_none() {
-        cs.set_opt(Kind::Event, id, "tz", tz.iana_name());
-    }
-    cs.set_opt(Kind::Event, id, "place", f.place.as_deref());
-    if let Some(l) = &f.link {
-        cs.set(Kind::Event, id, "link", Link::parse(l)?.url);
-    }
-    cs.set_opt(Kind::Event, id, "goals", f.goals.as_deref());
-    cs.set_opt(Kind::Event, id, "prep", f.prep.as_deref());
-    cs.set_opt(Kind::Event, id, "debrief", f.debrief.as_deref());
-    for p in &f.attendees {
-        let pid = ctx.store.resolve_person(p)?;
-        let at = Id::derive(id, "attendee", &pid.to_string());
-        cs.set(Kind::Attendee, at, "event", id.to_string());
-        cs.set(Kind::Attendee, at, "person", pid.to_string());
-        cs.delete(Kind::Attendee, at, false);
-    }
-    Ok(())
+/// The event's fields from the command line, as kith-store's shared edit rules take them.
+fn event_input(ctx: &mut Ctx, f: &EventFields) -> Result<edit::EventInput> {
+    Ok(edit::EventInput {
+        kind: f.kind.clone(),
+        at: f.at.clone(),
+        until: f.until.clone(),
+        tz: f.tz.clone(),
+        place: f.place.clone(),
+        link: f.link.clone(),
+        goals: f.goals.clone(),
+        prep: f.prep.clone(),
+        debrief: f.debrief.clone(),
+        attendees: resolve_people(ctx, &f.attendees)?,
+    })
 }
 
 fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
@@ -837,12 +718,8 @@ fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
                 return Err(usage("an event needs --at: when does it start?"));
             }
             let id = ctx.new_id();
-            let mut cs = ChangeSet::new();
-            cs.set(Kind::Event, id, "title", nonempty(&title, "an event's title")?);
-            if fields.kind.is_none() {
-                cs.set(Kind::Event, id, "kind", EventKind::Other.as_str());
-            }
-            event_fields(ctx, &mut cs, id, &fields, None)?;
+            let input = event_input(ctx, &fields)?;
+            let cs = edit::add_event(&ctx.now, id, &title, &input)?;
             ctx.commit(cs)?;
             done(ctx, id, format!("added event {}", title.trim()))
         }
@@ -903,10 +780,11 @@ fn event(ctx: &mut Ctx, c: EventCmd) -> Result<()> {
             if let Some(t) = title {
                 cs.set(Kind::Event, id, "title", nonempty(&t, "an event's title")?);
             }
-            event_fields(ctx, &mut cs, id, &fields, existing.as_ref())?;
+            let input = event_input(ctx, &fields)?;
+            edit::event_fields(&ctx.now, &mut cs, id, &input, existing.as_ref())?;
             for p in &remove_attendees {
                 let pid = ctx.store.resolve_person(p)?;
-                cs.delete(Kind::Attendee, Id::derive(id, "attendee", &pid.to_string()), true);
+                edit::remove_attendee(&mut cs, id, pid);
             }
             if cs.is_empty() {
                 return Err(usage("nothing to change: give at least one flag (see `kith event edit --help`)"));

@@ -7,25 +7,23 @@
 //! `--json` (field names in docs/cli-json.md). Settings are `kith_core::intel::Settings`:
 //! the values in `settings.toml` over the defaults (`load_settings`; both documented in the README).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kith_core::intel::brief::{BriefInput, brief_text};
-use kith_core::intel::cadence::{self, Cadence, Contact};
-use kith_core::intel::ledger::{ledger, person_ledger};
+use kith_core::intel::cadence::Cadence;
 use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
 use kith_core::intel::plan::DayPlan;
-use kith_core::intel::rank::{self, RankInput};
-use kith_core::intel::warmth::{Warmth, warmth_score};
+use kith_core::intel::warmth::Warmth;
 use kith_core::intel::{PersonRef, Settings};
-use kith_core::model::{Birthday, InteractionKind, NetType, TaskStatus, Tier};
-use kith_core::paths::{By, DEFAULT_MAX_HOPS, Path};
+use kith_core::model::{Birthday, InteractionKind, Tier};
+use kith_core::paths::{By, DEFAULT_MAX_HOPS};
 use kith_core::when::parse_span;
-use kith_core::{ChangeSet, Id, Kind};
-use kith_store::{PersonView, TaskFilter, warmth_input};
+use kith_core::Id;
+use kith_store::reports::{self, PersonBrief};
+use kith_store::{PersonView, TaskFilter};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -95,42 +93,13 @@ fn tier_of(s: &Option<String>) -> Option<Tier> {
     s.as_deref().and_then(|t| t.parse().ok())
 }
 
-fn type_of(s: &Option<String>) -> Option<NetType> {
-    s.as_deref().and_then(|t| t.parse().ok())
-}
-
-fn cadence_override(d: Option<i64>) -> Option<u32> {
-    d.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32)
-}
-
 /// "12 days ago", "today", "in 3 days".
 fn ago(now: Timestamp, t: Timestamp) -> String {
-    let days = (now.as_millisecond() - t.as_millisecond()) as f64 / DAY_MS as f64;
-    if days.abs() < 1.0 {
-        "today".to_string()
-    } else if days > 0.0 {
-        let d = days.floor() as i64;
-        if d == 1 { "1 day ago".into() } else { format!("{d} days ago") }
-    } else {
-        let d = (-days).ceil() as i64;
-        if d == 1 { "in 1 day".into() } else { format!("in {d} days") }
-    }
+    reports::ago(now, t)
 }
 
 fn me_required(ctx: &mut Ctx) -> Result<Id> {
     ctx.store.me()?.ok_or_else(|| usage("your profile is not set up yet: run `kith me edit --name \"Your Name\"`"))
-}
-
-/// Strength of my tie with each person.
-fn my_tie_strengths(ctx: &mut Ctx, me: Option<Id>) -> Result<HashMap<Id, u8>> {
-    let Some(me) = me else { return Ok(HashMap::new()) };
-    Ok(ctx
-        .store
-        .ties(Some(me))?
-        .into_iter()
-        .filter(|t| t.from_id == me)
-        .map(|t| (t.to_id, t.strength.unwrap_or(3).clamp(1, 5) as u8))
-        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,11 +136,11 @@ pub struct ReconnectArgs {
     pub limit: usize,
 }
 
-/// The reconnect list at "now", most urgent first (kith-store's `day::reconnect_list`, shared
-/// with the web app's today page).
+/// The reconnect list at "now", most urgent first (`kith_store::reports::reconnect`).
 fn reconnect_list(ctx: &mut Ctx, limit: usize) -> Result<Vec<Cadence>> {
+    let now = now(ctx);
     let cfg = load_settings()?;
-    Ok(kith_store::day::reconnect_list(&mut ctx.store, &cfg, now(ctx), limit)?)
+    Ok(reports::reconnect(&mut ctx.store, &cfg, now, limit)?)
 }
 
 pub fn reconnect(ctx: &mut Ctx, a: ReconnectArgs) -> Result<()> {
@@ -222,9 +191,7 @@ pub fn ledger_cmd(ctx: &mut Ctx, a: LedgerArgs) -> Result<()> {
         if ctx.store.me()? == Some(id) {
             return Err(usage("the ledger is between you and others: name someone else"));
         }
-        let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
-        let facts = ctx.store.exchange_facts(Some(id))?;
-        let l = person_ledger(id, &name, &facts, now);
+        let l = reports::ledger_of(&mut ctx.store, id, now)?;
         if ctx.json {
             return out::json(&l).map_err(Failure::from);
         }
@@ -255,24 +222,12 @@ pub fn ledger_cmd(ctx: &mut Ctx, a: LedgerArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let facts = ctx.store.exchange_facts(None)?;
-    let mut l = ledger(&facts, now);
-    let total_people = l.people.len();
-    l.people.truncate(a.limit);
-    l.taking_without_giving.truncate(a.limit);
-    l.gave_recently.truncate(a.limit);
+    let l = reports::ledger_report(&mut ctx.store, now, a.limit)?;
+    let total_people = l.people_total;
     if ctx.json {
-        return out::json(&json!({
-            "overall": l.overall,
-            "by_kind": l.by_kind,
-            "people": l.people,
-            "people_total": total_people,
-            "taking_without_giving": l.taking_without_giving,
-            "gave_recently": l.gave_recently,
-        }))
-        .map_err(Failure::from);
+        return out::json(&l).map_err(Failure::from);
     }
-    if facts.is_empty() {
+    if l.empty {
         out::line("no exchanges yet: log what you gave and got with `kith log PERSON --gave … --got …`")?;
         return Ok(());
     }
@@ -477,87 +432,6 @@ pub struct PathArgs {
     pub from: Option<String>,
 }
 
-#[derive(Serialize)]
-struct PathTarget {
-    /// `person` or `org`.
-    kind: &'static str,
-    id: Id,
-    name: String,
-}
-
-#[derive(Serialize)]
-struct Step {
-    from: PersonRef,
-    to: PersonRef,
-    kind: Option<String>,
-    strength: u8,
-    last_contact: Option<Timestamp>,
-    text: String,
-}
-
-#[derive(Serialize)]
-struct Chain {
-    hops: u32,
-    /// Product of the hops' success probabilities, 0–1.
-    warmth: f64,
-    people: Vec<PersonRef>,
-    steps: Vec<Step>,
-}
-
-#[derive(Serialize)]
-struct NearestOut {
-    person: PersonRef,
-    hops_from_source: u32,
-    hops_to_target: u32,
-    chain: Vec<PersonRef>,
-}
-
-/// A person or organization named by the user.
-fn resolve_person_or_org(ctx: &mut Ctx, q: &str, org_only: bool) -> Result<PathTarget> {
-    let org = |ctx: &mut Ctx| -> Result<PathTarget> {
-        let id = ctx.store.resolve_org(q)?;
-        let name = ctx.store.org(id)?.map(|o| o.name).unwrap_or_default();
-        Ok(PathTarget { kind: "org", id, name })
-    };
-    if org_only {
-        return org(ctx);
-    }
-    let person = ctx.store.resolve_person(q);
-    let organization = ctx.store.resolve_org(q);
-    match one_of(q, ("person", person), ("organization", organization), "--org for the organization")? {
-        (true, id) => {
-            let name = ctx.store.person(id)?.map(|p| p.name).unwrap_or_default();
-            Ok(PathTarget { kind: "person", id, name })
-        }
-        (false, _) => org(ctx),
-    }
-}
-
-/// A reference that may name a record of two kinds: `(true, id)` for the first kind,
-/// `(false, id)` for the second. A unique match of one kind wins over a lookup failure of the
-/// other; matches of both kinds are ambiguous; both missing is "no X or Y matches".
-fn one_of(
-    q: &str,
-    first: (&str, kith_store::Result<Id>),
-    second: (&str, kith_store::Result<Id>),
-    hint: &str,
-) -> Result<(bool, Id)> {
-    use kith_store::Error::NotFound;
-    match (first.1, second.1) {
-        (Ok(_), Ok(_)) => Err(Failure::Lookup(format!(
-            "`{q}` matches a {} and an {}: add {hint}, or name the {} by email or id",
-            first.0, second.0, first.0
-        ))),
-        (Ok(a), Err(e)) if e.is_lookup() => Ok((true, a)),
-        (Err(e), Ok(b)) if e.is_lookup() => Ok((false, b)),
-        (Err(NotFound { .. }), Err(NotFound { .. })) => {
-            Err(Failure::Lookup(format!("no {} or {} matches `{q}`", first.0, second.0)))
-        }
-        (Err(NotFound { .. }), Err(e)) => Err(e.into()),
-        (Err(e), _) | (_, Err(e)) => Err(e.into()),
-    }
-}
-
 pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
     let by = match a.by.to_lowercase().as_str() {
         "strength" | "strongest" | "warmth" => By::Strength,
@@ -570,106 +444,25 @@ pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
     if a.k == 0 || a.k > 20 {
         return Err(usage("--k must be from 1 to 20"));
     }
-    let me = ctx.store.me()?;
     let source = match &a.from {
         Some(f) => ctx.store.resolve_person(f)?,
         None => me_required(ctx)?,
     };
-    let target = resolve_person_or_org(ctx, &a.target, a.org)?;
+    let target = reports::path_target(&mut ctx.store, &a.target, a.org)?;
     let now = now(ctx);
-    let g = ctx.store.tie_graph(me, now)?;
-    let Some(from) = g.node(source) else {
-        return Err(Failure::Lookup("the starting person has no name or was removed".into()));
-    };
-    let target_ids: Vec<Id> = match target.kind {
-        "org" => ctx.store.org_people(target.id)?,
-        _ => vec![target.id],
-    };
-    let targets: Vec<u32> = target_ids.iter().filter_map(|id| g.node(*id)).filter(|&n| n != from).collect();
-    let name_of = |ctx: &mut Ctx, n: u32| -> Result<PersonRef> {
-        let id = g.ids[n as usize];
-        let name = if Some(id) == me { "you".to_string() } else { ctx.store.label(id)?.unwrap_or_default() };
-        Ok(PersonRef { id, name })
-    };
-    if targets.is_empty() {
-        let msg = if target_ids.contains(&source) && target.kind == "person" {
-            "that is the starting person".to_string()
-        } else {
-            format!("nobody is currently at {} in your contacts", target.name)
-        };
-        if ctx.json {
-            return out::json(&json!({ "target": target, "paths": [], "nearest": null, "message": msg }))
-                .map_err(Failure::from);
-        }
-        out::line(msg)?;
-        return Ok(());
-    }
-    let paths = g.graph.k_paths(from, &targets, a.k, by, a.max_hops);
-    let mut chains = Vec::new();
-    for p in &paths {
-        let mut chain = explain_chain(ctx, &g, p, me, now, &name_of)?;
-        if target.kind == "org"
-            && let Some(last) = chain.steps.last_mut()
-        {
-            last.text.push_str(&format!(" (at {})", target.name));
-        }
-        chains.push(chain);
-    }
-    let mut nearest = None;
-    let mut message = None;
-    if paths.is_empty() {
-        match g.graph.nearest(from, &targets, a.max_hops) {
-            Some(n) => {
-                let person = name_of(ctx, n.node)?;
-                let mut chain = Vec::new();
-                for &v in &n.from_source.nodes {
-                    chain.push(name_of(ctx, v)?);
-                }
-                let from_who = if a.from.is_some() { "the start" } else { "you" };
-                message = Some(format!(
-                    "no chain within {}; nearest: {} ({} from {from_who}, {} from {})",
-                    hops_text(a.max_hops),
-                    person.name,
-                    hops_text(n.from_source.hops()),
-                    hops_text(n.to_target.hops()),
-                    target.name
-                ));
-                nearest = Some(NearestOut {
-                    person,
-                    hops_from_source: n.from_source.hops(),
-                    hops_to_target: n.to_target.hops(),
-                    chain,
-                });
-            }
-            None => {
-                message = Some(format!(
-                    "no chain within {}; nearest: nobody — {} is not connected to anyone you can reach",
-                    hops_text(a.max_hops),
-                    target.name
-                ));
-            }
-        }
-    }
+    let r = reports::paths(&mut ctx.store, source, a.from.is_none(), target, a.k, by, a.max_hops, now)?;
     if ctx.json {
-        return out::json(&json!({
-            "target": target,
-            "by": match by { By::Hops => "hops", By::Strength => "strength" },
-            "max_hops": a.max_hops,
-            "paths": chains,
-            "nearest": nearest,
-            "message": message,
-        }))
-        .map_err(Failure::from);
+        return out::json(&r).map_err(Failure::from);
     }
-    if let Some(m) = message {
+    if let Some(m) = &r.message {
         out::line(m)?;
-        if let Some(n) = nearest {
+        if let Some(n) = &r.nearest {
             let names: Vec<&str> = n.chain.iter().map(|p| p.name.as_str()).collect();
             out::line(format!("{DIM}  closest chain: {}{DIM:#}", names.join(" → ")))?;
         }
         return Ok(());
     }
-    for (i, c) in chains.iter().enumerate() {
+    for (i, c) in r.paths.iter().enumerate() {
         let names: Vec<&str> = c.people.iter().map(|p| p.name.as_str()).collect();
         out::line(format!(
             "{}{}. {}{:#}  {DIM}({} hop{}, chain warmth {}){DIM:#}",
@@ -688,53 +481,6 @@ pub fn path(ctx: &mut Ctx, a: PathArgs) -> Result<()> {
     Ok(())
 }
 
-fn hops_text(n: u32) -> String {
-    if n == 1 { "1 hop".into() } else { format!("{n} hops") }
-}
-
-fn explain_chain(
-    ctx: &mut Ctx,
-    g: &kith_store::TieGraph,
-    p: &Path,
-    me: Option<Id>,
-    now: Timestamp,
-    name_of: &dyn Fn(&mut Ctx, u32) -> Result<PersonRef>,
-) -> Result<Chain> {
-    let mut people = Vec::new();
-    for &v in &p.nodes {
-        people.push(name_of(ctx, v)?);
-    }
-    let mut steps = Vec::new();
-    for w in p.nodes.windows(2) {
-        let (u, v) = (w[0], w[1]);
-        let (a, b) = (g.ids[u as usize], g.ids[v as usize]);
-        let info = g.graph.edge(u, v);
-        let kind = ctx.store.ties(Some(a))?.into_iter().find(|t| t.to_id == b).and_then(|t| t.kind);
-        let last = if Some(a) == me {
-            g.my_last_contact.get(&v).copied()
-        } else if Some(b) == me {
-            g.my_last_contact.get(&u).copied()
-        } else {
-            ctx.store.last_contact_between(a, b)?
-        };
-        let strength = info.map_or(3, |i| i.strength);
-        let (from, to) = (people[steps.len()].clone(), people[steps.len() + 1].clone());
-        let spoke = match last {
-            Some(t) => format!("spoke {}", ago(now, t)),
-            None => "no contact on record".to_string(),
-        };
-        let knows = if Some(a) == me { "know" } else { "knows" };
-        let text = format!(
-            "{} — {}, strength {strength}, {spoke} — {knows} {}",
-            if Some(a) == me { "You".to_string() } else { from.name.clone() },
-            kind.clone().unwrap_or_else(|| "tie".into()),
-            to.name
-        );
-        steps.push(Step { from, to, kind, strength, last_contact: last, text });
-    }
-    Ok(Chain { hops: p.hops(), warmth: (f64::from(p.warmth()) * 1000.0).round() / 1000.0, people, steps })
-}
-
 // ---------------------------------------------------------------------------------------------
 // rank
 
@@ -747,63 +493,8 @@ pub struct RankArgs {
 
 pub fn rank_cmd(ctx: &mut Ctx, a: RankArgs) -> Result<()> {
     let now = now(ctx);
-    let me = ctx.store.me()?;
-    let stats = ctx.store.contact_stats(None, now)?;
-    let totals = ctx.store.exchange_totals()?;
-    let ties = my_tie_strengths(ctx, me)?;
-    let mut hooks: HashMap<Id, u32> = HashMap::new();
-    for h in ctx.store.open_hooks(None)? {
-        *hooks.entry(h.person).or_default() += 1;
-    }
-    let g = ctx.store.tie_graph(me, now)?;
-    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(g.graph.edge_count());
-    for v in 0..g.graph.node_count() {
-        for (u, info) in g.graph.neighbors(v) {
-            if v < u {
-                edges.push((v, u, f32::from(info.strength)));
-            }
-        }
-    }
-    let pr = rank::pagerank(
-        g.graph.node_count() as usize,
-        &edges,
-        rank::DEFAULT_DAMPING,
-        rank::DEFAULT_ITERATIONS,
-        rank::DEFAULT_TOLERANCE,
-    );
     let cfg = load_settings()?;
-    // The stats and the graph's nodes are both in id order: find each person's node by walking
-    // the two lists together rather than by 100,000 hash lookups.
-    let sorted = g.ids.is_sorted();
-    let mut cursor = 0usize;
-    let mut node_of = |id: Id| -> Option<u32> {
-        if !sorted {
-            return g.node(id);
-        }
-        while cursor < g.ids.len() && g.ids[cursor] < id {
-            cursor += 1;
-        }
-        (g.ids.get(cursor) == Some(&id)).then_some(cursor as u32)
-    };
-    let inputs: Vec<RankInput> = stats
-        .iter()
-        .filter(|s| !s.is_me)
-        .map(|s| {
-            let t = totals.get(&s.id).copied().unwrap_or_default();
-            let score = warmth_score(&warmth_input(s, &cfg, t.gave, t.got, ties.get(&s.id).copied()), &cfg, now);
-            RankInput {
-                id: s.id,
-                name: s.name.clone(),
-                tier: tier_of(&s.tier),
-                warmth: score,
-                centrality: node_of(s.id).and_then(|n| pr.get(n as usize).copied()).unwrap_or(0.0),
-                gave: t.gave,
-                got: t.got,
-                open_hooks: hooks.get(&s.id).copied().unwrap_or(0),
-            }
-        })
-        .collect();
-    let ranked = rank::importance(&inputs, a.limit);
+    let ranked = reports::rank(&mut ctx.store, &cfg, now, a.limit)?;
     if ctx.json {
         return out::json(&ranked).map_err(Failure::from);
     }
@@ -853,158 +544,11 @@ pub struct BriefArgs {
     pub event: bool,
 }
 
-#[derive(Serialize)]
-struct InteractionLine {
-    at: Option<Timestamp>,
-    kind: String,
-    summary: String,
-}
-
-#[derive(Serialize)]
-struct PersonBrief {
-    person: PersonRef,
-    works: Vec<String>,
-    tier: Option<String>,
-    net_type: Option<String>,
-    met: Option<String>,
-    warmth: Option<Warmth>,
-    last_contact: Option<Timestamp>,
-    cadence_days: u32,
-    last_interactions: Vec<InteractionLine>,
-    hooks_mine: Vec<String>,
-    ledger: kith_core::intel::ledger::PersonBalance,
-    needs: Vec<String>,
-    offers: Vec<String>,
-    i_can_offer: Vec<Offer>,
-    mutual: Vec<PersonRef>,
-    talking_points: Vec<String>,
-    questions: Vec<String>,
-    my_pitch: Option<String>,
-    my_strengths: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct EventBrief {
-    id: Id,
-    title: String,
-    kind: Option<String>,
-    start: Option<Timestamp>,
-    end: Option<Timestamp>,
-    place: Option<String>,
-    link: Option<String>,
-    goals: Option<String>,
-    prep: Option<String>,
-    people: Vec<PersonBrief>,
-}
-
+/// One person's brief (`kith_store::reports::person_brief`) with the settings in effect.
 fn person_brief(ctx: &mut Ctx, id: Id, me: Option<Id>) -> Result<PersonBrief> {
     let now = now(ctx);
-    let Some(p) = ctx.store.person(id)? else {
-        return Err(Failure::Lookup(format!("no person with id {id}")));
-    };
-    let w = person_warmth(ctx, &p)?;
-    let stats = ctx.store.contact_stats(Some(id), now)?.pop();
-    let facts = ctx.store.exchange_facts(Some(id))?;
-    let ledger = person_ledger(id, &p.name, &facts, now).person;
-    let hooks: Vec<String> = ctx.store.open_hooks(Some(id))?.into_iter().map(|h| h.title).collect();
-    let mine = match me {
-        Some(m) => ctx.store.person(m)?,
-        None => None,
-    };
-    let (my_offers, my_needs, my_strengths, my_pitch) = match &mine {
-        Some(m) => (m.offers.clone(), m.needs.clone(), m.strengths.clone(), m.pitch.clone()),
-        None => (vec![], vec![], vec![], None),
-    };
-    // Mutual connections: tied to both of us.
-    let mut mutual = Vec::new();
-    if let Some(m) = me {
-        let mine: HashSet<Id> = ctx.store.ties(Some(m))?.into_iter().map(|t| t.to_id).collect();
-        for t in &p.ties {
-            if t.to_id != m && mine.contains(&t.to_id) {
-                mutual.push(PersonRef { id: t.to_id, name: t.to.clone() });
-            }
-        }
-    }
-    let last_interactions: Vec<InteractionLine> = p
-        .interactions
-        .iter()
-        .take(5)
-        .map(|i| InteractionLine {
-            at: i.at,
-            kind: i.kind.clone(),
-            summary: [i.summary.clone(), i.notes.clone()].into_iter().flatten().collect::<Vec<_>>().join(" — "),
-        })
-        .collect();
     let cfg = load_settings()?;
-    let (cadence_days, _) = cfg.cadence_days(tier_of(&p.tier), type_of(&p.net_type), cadence_override(p.cadence_days));
-    let met = [p.met_how.clone(), p.met_where.clone(), p.met_on.clone()].into_iter().flatten().collect::<Vec<_>>();
-    let met = (!met.is_empty()).then(|| met.join(", "));
-    let input = BriefInput {
-        name: p.name.clone(),
-        their_needs: p.needs.clone(),
-        their_offers: p.offers.clone(),
-        my_offers: my_offers.iter().chain(&my_strengths).cloned().collect(),
-        my_needs,
-        last_topics: p
-            .interactions
-            .iter()
-            .take(5)
-            .filter_map(|i| i.summary.clone())
-            .filter(|s| !s.trim().is_empty())
-            .collect(),
-        last_contact: stats.as_ref().and_then(|s| s.last_contact),
-        cadence_days: Some(cadence_days),
-        hooks_mine: hooks.clone(),
-        hooks_theirs: vec![],
-        gave: ledger.gave,
-        got: ledger.got,
-        mutual: mutual.iter().map(|m| m.name.clone()).collect(),
-        met_how: met.clone(),
-    };
-    let text = brief_text(&input, now);
-    let target = Profile {
-        id,
-        name: p.name.clone(),
-        needs: p.needs.clone(),
-        offers: p.offers.clone(),
-        is_me: false,
-        tier: tier_of(&p.tier),
-    };
-    let my = MyProfile {
-        id: me.unwrap_or(Id::from_uuid(uuid::Uuid::nil())),
-        name: "you".into(),
-        offers: my_offers,
-        strengths: my_strengths.clone(),
-    };
-    let i_can_offer = offers_for(&target, &[], &my, 5);
-    let works = p
-        .roles
-        .iter()
-        .filter(|r| r.end_on.is_none())
-        .map(kith_store::RoleView::label)
-        .filter(|s| !s.is_empty())
-        .collect();
-    Ok(PersonBrief {
-        person: PersonRef { id, name: p.name.clone() },
-        works,
-        tier: p.tier.clone(),
-        net_type: p.net_type.clone(),
-        met,
-        warmth: w,
-        last_contact: input.last_contact,
-        cadence_days,
-        last_interactions,
-        hooks_mine: hooks,
-        ledger,
-        needs: p.needs,
-        offers: p.offers,
-        i_can_offer,
-        mutual,
-        talking_points: text.talking_points,
-        questions: text.questions,
-        my_pitch,
-        my_strengths,
-    })
+    Ok(reports::person_brief(&mut ctx.store, &cfg, id, me, now)?)
 }
 
 fn markdown_person(ctx: &Ctx, b: &PersonBrief, level: &str, md: &mut String) {
@@ -1089,7 +633,7 @@ pub fn brief(ctx: &mut Ctx, a: BriefArgs) -> Result<()> {
     } else {
         let person = ctx.store.resolve_person(&a.target);
         let event = ctx.store.resolve_event(&a.target);
-        match one_of(&a.target, ("person", person), ("event", event), "--event for the event")? {
+        match reports::one_of(&a.target, ("person", person), ("event", event), "person or event")? {
             (true, _) => None,
             (false, id) => Some(id),
         }
@@ -1108,25 +652,9 @@ pub fn brief(ctx: &mut Ctx, a: BriefArgs) -> Result<()> {
             markdown_person(ctx, &b, "#", &mut md);
         }
         Some(eid) => {
-            let Some(e) = ctx.store.event(eid)? else {
-                return Err(Failure::Lookup(format!("no event with id {eid}")));
-            };
-            let mut people = Vec::new();
-            for att in e.attendees.iter().filter(|p| Some(p.id) != me) {
-                people.push(person_brief(ctx, att.id, me)?);
-            }
-            let eb = EventBrief {
-                id: e.id,
-                title: e.title.clone(),
-                kind: e.kind.clone(),
-                start: e.start,
-                end: e.end,
-                place: e.place.clone(),
-                link: e.link.clone(),
-                goals: e.goals.clone(),
-                prep: e.prep.clone(),
-                people,
-            };
+            let now = now(ctx);
+            let cfg = load_settings()?;
+            let eb = reports::event_brief(&mut ctx.store, &cfg, eid, me, now)?;
             if ctx.json {
                 return out::json(&eb).map_err(Failure::from);
             }
@@ -1178,7 +706,7 @@ pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
     let cfg = load_settings()?;
     let tz = ctx.tz().clone();
     let now = now(ctx);
-    let plans: Vec<DayPlan> = kith_store::day::plan(&mut ctx.store, &cfg, &tz, now, first, a.week)?;
+    let plans = reports::plan(&mut ctx.store, &cfg, &tz, first, a.week, now)?;
     if ctx.json {
         return if a.week { out::json(&plans) } else { out::json(&plans[0]) }.map_err(Failure::from);
     }

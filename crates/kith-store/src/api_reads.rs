@@ -1,0 +1,189 @@
+//! Cursor pages for the API's lists: organizations and projects in name order, events in time
+//! order, a person's ties in name order. Like `Store::people_after`, a page starts after the
+//! last row of the previous one (its sort key and id), so pages stay stable while records are
+//! added or removed, and a page costs the same wherever it is.
+
+use std::collections::HashMap;
+
+use kith_core::Id;
+
+use crate::backend::Val;
+use crate::query::{id_of, marks, text, ts};
+use crate::{EventView, OrgView, ProjectView, Result, Store, TieView};
+
+impl Store {
+    /// Organizations in name order after `(name, id)`, at most `limit` (without their people).
+    pub fn orgs_after(&mut self, after: Option<(&str, Id)>, limit: usize) -> Result<Vec<OrgView>> {
+        let mut sql = String::from(
+            "SELECT o.id, o.name, o.domain, o.notes FROM orgs o WHERE o.deleted = 0 AND o.name IS NOT NULL",
+        );
+        let mut params = Vec::new();
+        if let Some((name, id)) = after {
+            sql.push_str(" AND (o.name > ? OR (o.name = ? AND o.id > ?))");
+            params.extend([Val::from(name), Val::from(name), id.into()]);
+        }
+        sql.push_str(" ORDER BY o.name, o.id LIMIT ?");
+        params.push(Val::Int(limit as i64));
+        let rows = self.db().query(&sql, &params)?;
+        let mut out: Vec<OrgView> = rows
+            .iter()
+            .filter_map(|r| {
+                Some(OrgView {
+                    id: id_of(&r[0])?,
+                    name: text(&r[1])?,
+                    domain: text(&r[2]),
+                    notes: text(&r[3]),
+                    tags: vec![],
+                    people: vec![],
+                })
+            })
+            .collect();
+        let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        let ids: Vec<Val> = out.iter().map(|o| Val::from(o.id)).collect();
+        for chunk in ids.chunks(500) {
+            let tags = self.db().query(
+                &format!(
+                    "SELECT parent, value FROM org_items WHERE parent IN ({}) AND kind = 'tag' AND deleted = 0 ORDER BY value",
+                    marks(chunk.len())
+                ),
+                chunk,
+            )?;
+            for t in tags {
+                if let (Some(&i), Some(tag)) = (id_of(&t[0]).and_then(|id| index.get(&id)), text(&t[1])) {
+                    out[i].tags.push(tag);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Projects in name order after `(name, id)`, at most `limit`, with their task counts.
+    pub fn projects_after(&mut self, after: Option<(&str, Id)>, limit: usize) -> Result<Vec<ProjectView>> {
+        let mut sql = String::from(
+            "SELECT p.id, p.name, p.description, p.status,
+                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
+                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
+             FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL",
+        );
+        let mut params = Vec::new();
+        if let Some((name, id)) = after {
+            sql.push_str(" AND (p.name > ? OR (p.name = ? AND p.id > ?))");
+            params.extend([Val::from(name), Val::from(name), id.into()]);
+        }
+        sql.push_str(" ORDER BY p.name, p.id LIMIT ?");
+        params.push(Val::Int(limit as i64));
+        Ok(self
+            .db()
+            .query(&sql, &params)?
+            .iter()
+            .filter_map(|r| {
+                Some(ProjectView {
+                    id: id_of(&r[0])?,
+                    name: text(&r[1])?,
+                    description: text(&r[2]),
+                    status: text(&r[3]),
+                    open_tasks: r[4].int().unwrap_or(0),
+                    done_tasks: r[5].int().unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    /// One project.
+    pub fn project(&mut self, id: Id) -> Result<Option<ProjectView>> {
+        let rows = self.db().query(
+            "SELECT p.id, p.name, p.description, p.status,
+                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
+                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
+             FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL AND p.id = ?",
+            &[id.into()],
+        )?;
+        Ok(rows.first().and_then(|r| {
+            Some(ProjectView {
+                id: id_of(&r[0])?,
+                name: text(&r[1])?,
+                description: text(&r[2]),
+                status: text(&r[3]),
+                open_tasks: r[4].int().unwrap_or(0),
+                done_tasks: r[5].int().unwrap_or(0),
+            })
+        }))
+    }
+
+    /// Events in start order that end at or after `from_ms` (when given), after the event with
+    /// this (start, id), at most `limit`; events without a start are not listed.
+    pub fn events_after(
+        &mut self,
+        from_ms: Option<i64>,
+        after: Option<(i64, Id)>,
+        limit: usize,
+    ) -> Result<Vec<EventView>> {
+        let mut sql = String::from(
+            "SELECT id, title, kind, start_at, end_at, tz, place, link, goals, prep, debrief FROM events
+             WHERE deleted = 0 AND title IS NOT NULL AND start_at IS NOT NULL AND coalesce(end_at, start_at) >= ?",
+        );
+        let mut params = vec![Val::Int(from_ms.unwrap_or(i64::MIN))];
+        if let Some((start, id)) = after {
+            sql.push_str(" AND (start_at > ? OR (start_at = ? AND id > ?))");
+            params.extend([Val::Int(start), Val::Int(start), id.into()]);
+        }
+        sql.push_str(" ORDER BY start_at, id LIMIT ?");
+        params.push(Val::Int(limit as i64));
+        let rows = self.db().query(&sql, &params)?;
+        let ids: Vec<Id> = rows.iter().filter_map(|r| id_of(&r[0])).collect();
+        let mut out = Vec::with_capacity(ids.len());
+        // The attendees of the page, read like `Store::event`'s.
+        for r in &rows {
+            let Some(id) = id_of(&r[0]) else { continue };
+            out.push(EventView {
+                id,
+                title: text(&r[1]).unwrap_or_default(),
+                kind: text(&r[2]),
+                start: ts(&r[3]),
+                end: ts(&r[4]),
+                tz: text(&r[5]),
+                place: text(&r[6]),
+                link: text(&r[7]),
+                goals: text(&r[8]),
+                prep: text(&r[9]),
+                debrief: text(&r[10]),
+                attendees: vec![],
+            });
+        }
+        let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        let vals: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
+        for chunk in vals.chunks(500) {
+            let people = self.db().query(
+                &format!(
+                    "SELECT a.event, p.id, p.display_name FROM attendees a JOIN people p ON p.id = a.person
+                     WHERE a.event IN ({}) AND a.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
+                    marks(chunk.len())
+                ),
+                chunk,
+            )?;
+            for r in people {
+                let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|e| index.get(&e)), id_of(&r[1])) else { continue };
+                out[i].attendees.push(crate::PersonRef { id, name: text(&r[2]).unwrap_or_default() });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A person's ties ordered by the other end's name, after `(name, tie id)`, at most `limit`.
+    pub fn ties_after(&mut self, person: Id, after: Option<(&str, Id)>, limit: usize) -> Result<Vec<TieView>> {
+        let mut ties = self.ties(Some(person))?;
+        ties.sort_by(|x, y| (x.to.as_str(), x.id).cmp(&(y.to.as_str(), y.id)));
+        Ok(ties
+            .into_iter()
+            .filter(|t| after.is_none_or(|(name, id)| (t.to.as_str(), t.id) > (name, id)))
+            .take(limit)
+            .collect())
+    }
+
+    /// A live tie by its id.
+    pub fn tie(&mut self, id: Id) -> Result<Option<TieView>> {
+        let rows = self.db().query("SELECT a FROM ties WHERE id = ? AND deleted = 0", &[id.into()])?;
+        let Some(a) = rows.first().and_then(|r| id_of(&r[0])) else { return Ok(None) };
+        Ok(self.ties(Some(a))?.into_iter().find(|t| t.id == id))
+    }
+}
