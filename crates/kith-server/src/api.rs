@@ -25,7 +25,10 @@ use crate::access::{Access, Action, Principal, Reach, Resource, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
-use crate::{api_intel as intel, api_interop as interop, api_records as rec, pages, team, web};
+use crate::{
+    api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks, pages_today, team,
+    web,
+};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -79,8 +82,10 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/signin", Access::PUBLIC.html(), get(web::sign_in_page)),
         route(Method::POST, "/signin", Access::PUBLIC.html(), post(web::sign_in_form)),
         route(Method::POST, "/signout", Access::SIGNED.html(), post(web::sign_out_form)),
-        route(Method::GET, "/", Access::can(Read, Workspace).html(), get(web::home)),
+        route(Method::GET, "/", Access::can(Read, Workspace).html(), get(pages_today::today)),
         route(Method::GET, "/people", can(Read, People).html(), get(pages::people_page)),
+        route(Method::GET, "/people/new", can(Write, People).html(), get(pages::new_person_page)),
+        route(Method::POST, "/people", can(Write, People).html(), post(pages::add_person_form)),
         route(Method::GET, "/people/{id}", can(Read, People).html(), get(pages::person_page)),
         route(
             Method::POST,
@@ -89,6 +94,12 @@ pub fn routes() -> Vec<Route> {
             post(pages::log_interaction_form),
         ),
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
+        route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
+        route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
+        route(Method::GET, "/events", can(Read, Interactions).html(), get(pages_events::events_page)),
+        route(Method::GET, "/events/{id}", can(Read, Interactions).html(), get(pages_events::event_page)),
+        route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
+        route(Method::GET, "/network", can(Read, People).html(), get(network::network_page)),
         route(Method::GET, "/static/kith.css", Access::PUBLIC, get(web::stylesheet)),
         // Organizations, ties, one interaction or task, exchanges, projects, events.
         route(Method::GET, "/api/v1/orgs", can(Read, People), get(rec::orgs_list)),
@@ -1098,7 +1109,7 @@ impl utoipa::Modify for Security {
         healthz, openapi_json, sign_in, sign_out, me, people_list, person_create, person_get, person_patch,
         person_delete, interactions_list, interaction_create, tasks_list, task_create, task_patch, task_done, search, agenda,
         team::activity, team::project_activity, team::project_members, team::project_member_set,
-        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::home, web::stylesheet,
+        tokens_list, token_create, password_change, web::sign_in_page, web::sign_in_form, web::sign_out_form, web::stylesheet,
         pages::people_page, pages::person_page, pages::log_interaction_form, pages::add_hook_form,
         rec::orgs_list, rec::org_create, rec::org_get, rec::org_patch, rec::org_delete, rec::ties_list,
         rec::tie_create, rec::tie_delete, rec::interaction_get, rec::interaction_patch, rec::interaction_delete,
@@ -1107,7 +1118,10 @@ impl utoipa::Modify for Security {
         rec::event_create, rec::event_get, rec::event_patch, rec::event_delete, rec::attendees_add,
         rec::attendee_remove, intel::plan, intel::reconnect, intel::path, intel::rank, intel::ledger,
         intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
-        interop::export_json, interop::import_vcard, interop::import_csv
+        interop::export_json, interop::import_vcard, interop::import_csv,
+        pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
+        pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
+        network::network_page,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

@@ -5,7 +5,8 @@
 //! - [`access`]: who is asking and what they may do, decided in one place for every route;
 //! - [`auth`]: password hashing, tokens, CSRF, cookies, the sign-in rate limiter;
 //! - [`state`]: the store pool (synchronous store work on blocking threads), settings, clock;
-//! - [`web`]: the server-rendered HTML pages and forms;
+//! - [`web`]: the page frame, the stylesheet, sign-in and sign-out; [`pages`] (people),
+//!   [`pages_today`], [`pages_tasks`], [`pages_events`] and [`network`]: the other pages;
 //! - [`admin`]: `kith user` and `kith token`, the accounts commands of the CLI;
 //! - [`config`]: defaults, TOML file, `KITH_*` environment.
 
@@ -18,7 +19,11 @@ mod api_records;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod network;
 pub mod pages;
+pub mod pages_events;
+pub mod pages_tasks;
+pub mod pages_today;
 pub mod state;
 pub mod team;
 pub mod web;

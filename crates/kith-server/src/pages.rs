@@ -11,9 +11,11 @@ use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kith_core::intel::Settings;
+use kith_core::intel::ledger::person_ledger;
 use kith_core::model::{Email, NetType, Tier, tag};
+use kith_core::paths::{By, DEFAULT_MAX_HOPS};
 use kith_core::{ChangeSet, Id};
-use kith_store::edit::{self, InteractionInput, TaskInput};
+use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
 use kith_store::{PersonFilter, PersonView};
 use serde::Deserialize;
 
@@ -28,7 +30,7 @@ use crate::web::{escape, form_error, page};
 const PAGE_SIZE: usize = 50;
 
 /// The session's CSRF token for the page's forms; API tokens need none.
-fn csrf_of(p: &Principal) -> String {
+pub(crate) fn csrf_of(p: &Principal) -> String {
     match &p.via {
         Via::Session { token } => auth::csrf_for_session(token),
         Via::Token => String::new(),
@@ -37,7 +39,7 @@ fn csrf_of(p: &Principal) -> String {
 
 /// A form's CSRF field must match the session's token; a request with an API token is not a
 /// browser's, so it has nothing to forge.
-fn check_csrf(p: &Principal, sent: &str) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(p: &Principal, sent: &str) -> Result<(), ApiError> {
     match &p.via {
         Via::Session { token } if !auth::same(sent, &auth::csrf_for_session(token)) => {
             Err(ApiError::forbidden("the form is stale or was not sent from this site; reload it"))
@@ -46,16 +48,18 @@ fn check_csrf(p: &Principal, sent: &str) -> Result<(), ApiError> {
     }
 }
 
-fn nonempty(s: &Option<String>) -> Option<&str> {
+pub(crate) fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn alert(message: &str) -> String {
+pub(crate) fn alert(message: &str) -> String {
     format!("<p role=\"alert\">{}</p>", escape(message))
 }
 
-fn nav() -> &'static str {
-    "<nav><a href=\"/\">Today</a> · <a href=\"/people\">People</a></nav>"
+/// The links at the top of every signed-in page.
+pub(crate) fn nav() -> &'static str {
+    "<nav aria-label=\"Main\"><a href=\"/\">Today</a> · <a href=\"/people\">People</a> · \
+     <a href=\"/tasks\">Tasks</a> · <a href=\"/events\">Events</a> · <a href=\"/network\">Network</a></nav>"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,6 +123,7 @@ struct Row {
               (status = 303, description = "Not signed in: to the sign-in form")))]
 pub async fn people_page(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Query(q): Query<PeoplePageQuery>,
 ) -> Result<Response, ApiError> {
     let filter = filter_of(&q);
@@ -162,6 +167,9 @@ pub async fn people_page(
         }
     };
     let mut body = format!("<header>{}<h1>People</h1></header>", nav());
+    if can(&p, Action::Write, Resource::People) {
+        body.push_str("<p><a href=\"/people/new\">Add a person</a></p>");
+    }
     body.push_str("<form method=\"get\" action=\"/people\" role=\"search\">");
     body.push_str(&format!(
         "<p><label for=\"q\">Name or email</label><br><input id=\"q\" name=\"q\" type=\"search\" value=\"{}\"></p>",
@@ -257,13 +265,21 @@ const KINDS: [&str; 10] =
 async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms) -> Result<String, ApiError> {
     let now = state.now();
     let ts = now.timestamp();
-    let (v, warmth, timeline) = state
+    let (v, warmth, timeline, ledger, path, brief) = state
         .pool
         .run(move |s| {
             let Some(v) = s.person(id)? else { return Err(ApiError::not_found(format!("no person {id}"))) };
             let warmth = s.person_warmth(&v, &Settings::default(), ts)?;
             let timeline = s.interactions(Some(id), 50)?;
-            Ok((v, warmth, timeline))
+            let ledger = person_ledger(id, &v.name, &s.exchange_facts(Some(id))?, ts);
+            let path = if v.is_me { None } else { intro_path(s, id, ts)? };
+            let brief = if v.is_me {
+                None
+            } else {
+                let me = s.me()?;
+                Some(kith_store::reports::person_brief(s, &Settings::default(), id, me, ts)?)
+            };
+            Ok((v, warmth, timeline, ledger, path, brief))
         })
         .await?;
     let tz = now.time_zone().clone();
@@ -329,6 +345,85 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
             ));
         }
         b.push_str("</tbody></table></section>");
+    }
+
+    if !v.is_me {
+        b.push_str("<section aria-labelledby=\"path\"><h2 id=\"path\">Intro path</h2>");
+        b.push_str(&match &path {
+            Some(IntroPath::NoMe) => {
+                "<p>Set up your own profile (<code>kith me edit</code>) to see how you reach people.</p>".to_string()
+            }
+            Some(IntroPath::Chain { people, warmth }) => {
+                let names: Vec<String> = people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (pid, name))| {
+                        if i == 0 {
+                            "You".to_string()
+                        } else {
+                            format!("<a href=\"/people/{pid}\">{}</a>", escape(name))
+                        }
+                    })
+                    .collect();
+                let hops = people.len().saturating_sub(1);
+                format!(
+                    "<p class=\"chain\">{}</p><p class=\"with\">{hops} hop{}, chain warmth {:.0}%</p>",
+                    names.join(" → "),
+                    if hops == 1 { "" } else { "s" },
+                    warmth * 100.0
+                )
+            }
+            None => format!("<p>No chain of ties from you to them within {DEFAULT_MAX_HOPS} hops.</p>"),
+        });
+        b.push_str(&format!("<p><a href=\"/network?to={id}\">See it on the network picture</a></p>"));
+        b.push_str("</section>");
+
+        let l = &ledger.person;
+        b.push_str(&format!(
+            "<section aria-labelledby=\"ledger\"><h2 id=\"ledger\">Reciprocity</h2>\
+             <p>Gave {}, got {}, balance {:+}: {}</p>",
+            l.gave,
+            l.got,
+            l.balance,
+            escape(&l.note)
+        ));
+        if !ledger.exchanges.is_empty() {
+            b.push_str("<ul class=\"ledger\">");
+            for e in ledger.exchanges.iter().take(20) {
+                b.push_str(&format!(
+                    "<li><time>{}</time> <span class=\"kind\">{}</span> {}: {}</li>",
+                    e.at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d"),
+                    e.direction,
+                    e.kind,
+                    escape(&e.what)
+                ));
+            }
+            b.push_str("</ul>");
+        }
+        b.push_str("</section>");
+    }
+
+    if let Some(brief) = &brief {
+        b.push_str("<section aria-labelledby=\"brief\"><h2 id=\"brief\">Brief</h2>");
+        let list = |b: &mut String, title: &str, items: &[String]| {
+            if !items.is_empty() {
+                b.push_str(&format!("<h3>{title}</h3><ul>"));
+                for i in items {
+                    b.push_str(&format!("<li>{}</li>", escape(i)));
+                }
+                b.push_str("</ul>");
+            }
+        };
+        list(&mut b, "Talking points", &brief.talking_points);
+        list(&mut b, "Questions to ask", &brief.questions);
+        let offers: Vec<String> = brief.i_can_offer.iter().map(|o| format!("{} for {}", o.offer, o.need)).collect();
+        list(&mut b, "You can offer", &offers);
+        if !brief.mutual.is_empty() {
+            let names: Vec<String> =
+                brief.mutual.iter().map(|m| format!("<a href=\"/people/{}\">{}</a>", m.id, escape(&m.name))).collect();
+            b.push_str(&format!("<h3>Mutual connections</h3><p>{}</p>", names.join(", ")));
+        }
+        b.push_str("</section>");
     }
 
     let hooks: Vec<_> = v.open_tasks.iter().filter(|t| t.hook).collect();
@@ -452,6 +547,30 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
     }
     b.push_str("</section>");
     Ok(page(&v.name, &b))
+}
+
+/// How I reach a person through ties.
+enum IntroPath {
+    /// My own profile is not set up: there is no "from".
+    NoMe,
+    /// Me first, them last, with the chain's warmth (0–1).
+    Chain { people: Vec<(Id, String)>, warmth: f32 },
+}
+
+/// The warmest chain of ties from me to `id` within the default hops; `None` when there is none.
+fn intro_path(s: &mut kith_store::Store, id: Id, now: jiff::Timestamp) -> Result<Option<IntroPath>, ApiError> {
+    let Some(me) = s.me()? else { return Ok(Some(IntroPath::NoMe)) };
+    let g = s.tie_graph(Some(me), now)?;
+    let (Some(from), Some(to)) = (g.node(me), g.node(id)) else { return Ok(None) };
+    let Some(p) = g.graph.k_paths(from, &[to], 1, By::Strength, DEFAULT_MAX_HOPS).into_iter().next() else {
+        return Ok(None);
+    };
+    let mut people = Vec::with_capacity(p.nodes.len());
+    for &n in &p.nodes {
+        let pid = g.ids[n as usize];
+        people.push((pid, s.label(pid)?.unwrap_or_default()));
+    }
+    Ok(Some(IntroPath::Chain { people, warmth: p.warmth() }))
 }
 
 #[utoipa::path(get, path = "/people/{id}", tag = "web",
@@ -607,5 +726,134 @@ pub async fn add_hook_form(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => Ok(refused(&state, &p, id, e, |m| Forms { hook: Some((sent, m)), ..Default::default() }).await),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /people/new and POST /people
+
+/// The "add a person" form. Lists are typed one to a line (emails, phones) or comma-separated
+/// (tags), the way people type them on a phone.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct NewPersonForm {
+    csrf: String,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    org: Option<String>,
+    title: Option<String>,
+    tier: Option<String>,
+    #[serde(rename = "type")]
+    net_type: Option<String>,
+    tags: Option<String>,
+    met: Option<String>,
+    notes: Option<String>,
+}
+
+fn new_person_html(p: &Principal, f: &NewPersonForm, message: Option<&str>) -> String {
+    let v = |s: &Option<String>| escape(s.as_deref().unwrap_or(""));
+    let mut b = format!("<header>{}<h1>Add a person</h1></header>", nav());
+    if let Some(m) = message {
+        b.push_str(&alert(m));
+    }
+    b.push_str(&format!(
+        "<form method=\"post\" action=\"/people\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <p><label for=\"name\">Name</label><br><input id=\"name\" name=\"name\" required autocomplete=\"off\" value=\"{}\"></p>\
+         <p><label for=\"email\">Email</label><br><input id=\"email\" name=\"email\" type=\"email\" value=\"{}\"></p>\
+         <p><label for=\"phone\">Phone</label><br><input id=\"phone\" name=\"phone\" type=\"tel\" value=\"{}\"></p>\
+         <p><label for=\"org\">Organization</label><br><input id=\"org\" name=\"org\" value=\"{}\"></p>\
+         <p><label for=\"title\">Title</label><br><input id=\"title\" name=\"title\" value=\"{}\"></p>",
+        escape(&csrf_of(p)),
+        v(&f.name),
+        v(&f.email),
+        v(&f.phone),
+        v(&f.org),
+        v(&f.title),
+    ));
+    b.push_str(&select(
+        "tier",
+        "Tier",
+        &[("", "None"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+        nonempty(&f.tier),
+    ));
+    b.push_str(&select(
+        "type",
+        "Type",
+        &[("", "None"), ("operational", "Operational"), ("personal", "Personal"), ("strategic", "Strategic")],
+        nonempty(&f.net_type),
+    ));
+    b.push_str(&format!(
+        "<p><label for=\"tags\">Tags (comma-separated)</label><br><input id=\"tags\" name=\"tags\" value=\"{}\"></p>\
+         <p><label for=\"met\">How we met</label><br><input id=\"met\" name=\"met\" value=\"{}\"></p>\
+         <p><label for=\"notes\">Notes</label><br><textarea id=\"notes\" name=\"notes\" rows=\"3\">{}</textarea></p>\
+         <p><button type=\"submit\">Add the person</button></p></form>",
+        v(&f.tags),
+        v(&f.met),
+        v(&f.notes),
+    ));
+    page("Add a person", &b)
+}
+
+#[utoipa::path(get, path = "/people/new", tag = "web",
+    responses((status = 200, description = "The \"add a person\" form", content_type = "text/html"),
+              (status = 303, description = "Not signed in: to the sign-in form")))]
+pub async fn new_person_page(Extension(p): Extension<Principal>) -> Html<String> {
+    Html(new_person_html(&p, &NewPersonForm::default(), None))
+}
+
+#[utoipa::path(post, path = "/people", tag = "web",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, name, email, phone, org, title, tier, type, tags, met, notes"),
+    responses((status = 303, description = "Added: on to the new person's page"),
+              (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
+              (status = 422, description = "A value is not valid: the form again with the message; nothing was written", content_type = "text/html")))]
+pub async fn add_person_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    form: Result<Form<NewPersonForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    check_csrf(&p, &f.csrf)?;
+    let sent = f.clone();
+    let now = state.now();
+    let actor = p.actor().to_string();
+    let result = state
+        .pool
+        .run(move |s| {
+            let ms = now.timestamp().as_millisecond().max(0) as u64;
+            let id = s.new_id(ms);
+            let input = PersonInput {
+                emails: nonempty(&f.email).map(str::to_string).into_iter().collect(),
+                phones: nonempty(&f.phone).map(str::to_string).into_iter().collect(),
+                tags: f
+                    .tags
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                org: nonempty(&f.org).map(str::to_string),
+                title: nonempty(&f.title).map(str::to_string),
+                tier: nonempty(&f.tier).map(str::to_string),
+                net_type: nonempty(&f.net_type).map(str::to_string),
+                met: nonempty(&f.met).map(str::to_string),
+                notes: nonempty(&f.notes).map(str::to_string),
+                ..Default::default()
+            };
+            let mut cs = ChangeSet::new();
+            edit::set_name(&mut cs, id, f.name.as_deref().unwrap_or(""))?;
+            edit::person_fields(s, &now, &mut cs, id, &input, true)?;
+            s.commit(cs, &actor, ms)?;
+            Ok(id)
+        })
+        .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(new_person_html(&p, &sent, Some(&e.message)))).into_response())
+        }
+        Err(e) => Err(e),
     }
 }

@@ -1,4 +1,4 @@
-//! The HTML side: sign-in and sign-out forms and a first page. Server-rendered, no JavaScript,
+//! The HTML side: the page frame, the stylesheet, and the sign-in and sign-out forms. Server-rendered, no JavaScript,
 //! every form carries a CSRF token, and pages fit a 375 px wide phone screen.
 
 use std::net::SocketAddr;
@@ -155,62 +155,6 @@ pub async fn sign_out_form(
     Ok(([(header::SET_COOKIE, expired_cookie(&state, auth::SESSION_COOKIE))], Redirect::to("/signin")).into_response())
 }
 
-#[utoipa::path(get, path = "/", tag = "web",
-    responses((status = 200, description = "Today: overdue and due tasks and hooks, events and birthdays of the next 7 days", content_type = "text/html"),
-              (status = 303, description = "Not signed in: to the sign-in form")))]
-pub async fn home(State(state): State<AppState>, Extension(p): Extension<Principal>) -> Result<Html<String>, ApiError> {
-    let now = state.now();
-    let first = now.date();
-    let agenda = state.pool.run(move |s| Ok(kith_store::agenda::agenda(s, &now, first, 7, Some(20))?)).await?;
-    let csrf = match &p.via {
-        Via::Session { token } => auth::csrf_for_session(token),
-        Via::Token => String::new(),
-    };
-    let mut body = format!(
-        "<header><h1>Today</h1><p>{} · {}</p></header>",
-        escape(&p.user.name),
-        escape(&first.strftime("%A %-d %B %Y").to_string())
-    );
-    if agenda.overdue_not_shown > 0 {
-        body.push_str(&format!("<p>{} older overdue items not shown.</p>", agenda.overdue_not_shown));
-    }
-    if agenda.items.is_empty() {
-        body.push_str("<p>Nothing due or scheduled in the next 7 days.</p>");
-    }
-    let mut day = String::new();
-    for i in &agenda.items {
-        let heading = if i.overdue { "Overdue".to_string() } else { i.date.clone() };
-        if heading != day {
-            if !day.is_empty() {
-                body.push_str("</ul></section>");
-            }
-            body.push_str(&format!("<section><h2>{}</h2><ul>", escape(&heading)));
-            day = heading;
-        }
-        let with = i.people.iter().map(|x| escape(&x.name)).collect::<Vec<_>>().join(", ");
-        body.push_str(&format!(
-            "<li><span class=\"kind\">{}</span> {}<strong>{}</strong>{}{}</li>",
-            i.kind,
-            i.time.as_deref().map(|t| format!("<time>{}</time> ", escape(t))).unwrap_or_default(),
-            escape(&i.title),
-            if with.is_empty() { String::new() } else { format!(" <span class=\"with\">with {with}</span>") },
-            if i.overdue { format!(" <span class=\"overdue\">due {}</span>", escape(&i.date)) } else { String::new() },
-        ));
-    }
-    if !day.is_empty() {
-        body.push_str("</ul></section>");
-    }
-    body.push_str("<p><a href=\"/people\">People</a></p>");
-    body.push_str(&format!(
-        "<footer><p>{} ({})</p><form method=\"post\" action=\"/signout\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form></footer>",
-        escape(&p.user.email),
-        p.role,
-        escape(&csrf)
-    ));
-    Ok(Html(page("Today", &body)))
-}
-
 /// The one stylesheet: readable on a 375 px phone and on a desktop, no web fonts.
 const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1b1b1b}\
 h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .3rem}\
@@ -223,7 +167,15 @@ nav{margin-bottom:.5rem}nav a,li a{display:inline-block;min-height:44px;line-hei
 .tag{font-size:.8rem;background:#eee;border-radius:.3rem;padding:0 .3rem;margin-left:.2rem}\
 dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem;border-bottom:1px solid #ddd;vertical-align:top}\
-:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}";
+:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}\
+h3{font-size:1rem;margin:.8rem 0 .2rem}fieldset{border:1px solid #ddd;padding:.5rem}.check input{width:auto;min-width:24px;min-height:24px}\
+.text{white-space:pre-wrap}.chain{font-weight:600}\
+.board{display:grid;grid-template-columns:1fr;gap:1rem}\
+@media(min-width:48rem){body:has(.board),body:has(svg.network){max-width:72rem}.board{grid-template-columns:repeat(3,1fr)}}\
+svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#bbb;stroke-width:1.5}\
+.edge.path{stroke:#c64600;stroke-width:5}.node circle{fill:#1a5fb4}.node.centre circle{fill:#26a269}\
+.node.path circle{fill:#c64600}.node text{font-size:15px;fill:#1b1b1b}\
+.node:focus-visible circle{stroke:#000;stroke-width:4}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",
     responses((status = 200, description = "The stylesheet", content_type = "text/css")))]

@@ -24,6 +24,8 @@ both!(
     people_interactions_tasks_search_agenda,
     own_tokens_and_password_change,
     people_pages_and_quick_forms,
+    add_person_form,
+    today_tasks_events_and_network_pages,
 );
 
 fn health_headers_and_unknown_routes(s: Server) {
@@ -621,4 +623,306 @@ fn people_pages_and_quick_forms(s: Server) {
     assert_eq!(s.op_count(), count);
     s.get("/people/not-an-id", &who).assert_error(400, "bad_id");
     s.get(&concrete("/people/{id}"), &who).assert_error(404, "not_found");
+}
+
+fn add_person_form(s: Server) {
+    let pw = s.user("kim@team.example", Role::Member);
+    let viewer_pw = s.user("val@team.example", Role::Viewer);
+    let (who, csrf) = browser(&s, "kim@team.example", &pw);
+    let list = s.get("/people", &who);
+    assert!(list.body.contains("href=\"/people/new\""), "a writer is offered the form: {}", list.body);
+    let page = s.get("/people/new", &who);
+    assert_eq!(page.status, 200, "{}", page.body);
+    for label in ["name", "email", "phone", "org", "title", "tier", "type", "tags", "met", "notes"] {
+        assert!(page.body.contains(&format!("<label for=\"{label}\">")), "{label}: {}", page.body);
+    }
+    assert!(page.body.contains(&format!("value=\"{csrf}\"")), "the form carries the token");
+    let post = |who: &Who, fields: &[(&str, &str)]| {
+        s.send("POST", "/people", who, Some(("application/x-www-form-urlencoded", form(fields))))
+    };
+    let before = s.op_count();
+    post(&who, &[("csrf", "forged"), ("name", "Mallory")]).assert_error(403, "forbidden");
+    post(&who, &[("name", "Mallory")]).assert_error(422, "invalid_form");
+    post(&who, &[("csrf", &csrf), ("name", "Mallory"), ("admin", "1")]).assert_error(422, "invalid_form");
+    // Bad values: the form again, with the message and what was typed; nothing written.
+    let r = post(&who, &[("csrf", &csrf), ("name", "Rae <Ng>"), ("email", "not an email"), ("tags", "x, y")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\"") && r.body.contains("value=\"Rae &lt;Ng&gt;\""), "{}", r.body);
+    assert!(r.body.contains("value=\"x, y\""), "{}", r.body);
+    let r = post(&who, &[("csrf", &csrf), ("name", "  ")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post(&who, &[("csrf", &csrf), ("name", "Rae"), ("tier", "Z")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(s.op_count(), before, "no refused form wrote anything");
+
+    let r = post(
+        &who,
+        &[
+            ("csrf", &csrf),
+            ("name", "Rae <Ng>"),
+            ("email", "RAE@ng.example"),
+            ("phone", "+1 555 0199"),
+            ("org", "Ng & Co"),
+            ("title", "Founder"),
+            ("tier", "B"),
+            ("type", "strategic"),
+            ("tags", "design, rust ,"),
+            ("met", "RustConf"),
+            ("notes", "likes <tea>"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").unwrap().to_string();
+    assert!(to.starts_with("/people/"), "{to}");
+    let page = s.get(&to, &who);
+    for text in [
+        "Rae &lt;Ng&gt;",
+        "Founder at Ng &amp; Co",
+        "rae@ng.example",
+        "+1 555 0199",
+        "design",
+        "rust",
+        "RustConf",
+        "likes &lt;tea&gt;",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "kim@team.example"));
+    // The same email again belongs to Rae: refused, nothing written.
+    let count = s.op_count();
+    let r = post(&who, &[("csrf", &csrf), ("name", "Other"), ("email", "rae@ng.example")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(s.op_count(), count);
+
+    let (viewer, viewer_csrf) = browser(&s, "val@team.example", &viewer_pw);
+    assert!(!s.get("/people", &viewer).body.contains("/people/new"), "no form offered to a viewer");
+    post(&viewer, &[("csrf", &viewer_csrf), ("name", "Vee")]).assert_error(403, "forbidden");
+    assert_eq!(s.op_count(), count);
+}
+
+/// Writes a change set as a user, the way the CLI would.
+fn commit(s: &Server, build: impl FnOnce(&mut kith_core::ChangeSet)) {
+    let mut cs = kith_core::ChangeSet::new();
+    build(&mut cs);
+    s.store().commit(cs, "cli@team.example", 1).unwrap();
+}
+
+fn today_tasks_events_and_network_pages(s: Server) {
+    use kith_core::{Id, Kind};
+    let pw = s.user("max@team.example", Role::Member);
+    let api = Who::Token(s.token("max@team.example", false));
+    let person = |name: &str, extra: Value| {
+        let mut body = json!({ "name": name });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let r = s.post("/api/v1/people", &api, body);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_str().unwrap().parse::<Id>().unwrap()
+    };
+    let me = person("Max Me", json!({}));
+    let ann = person("Ann <A>", json!({ "tier": "A", "needs": ["a designer"] }));
+    let bob = person("Bob", json!({}));
+    let tie = |a: Id, b: Id, strength: i64| {
+        commit(&s, |cs| {
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            let id = Id::derive(lo, "tie", &hi.to_string());
+            cs.set(Kind::Tie, id, "a", a.to_string());
+            cs.set(Kind::Tie, id, "b", b.to_string());
+            cs.set(Kind::Tie, id, "strength", strength);
+            cs.delete(Kind::Tie, id, false);
+        })
+    };
+    commit(&s, |cs| cs.set(Kind::Person, me, "is_me", true));
+    tie(me, bob, 4);
+    tie(bob, ann, 3);
+    // Ann, tier A, last seen 60 days ago: due for a reconnect.
+    let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system());
+    let long_ago = now.date().checked_sub(jiff::Span::new().days(60)).unwrap().to_string();
+    let r = s.post(
+        "/api/v1/interactions",
+        &api,
+        json!({ "people": [ann.to_string()], "kind": "coffee", "at": long_ago, "gave": ["advice: hiring"] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    for (title, due) in [("Send <deck>", "today"), ("Old promise", "yesterday")] {
+        let r = s.post("/api/v1/tasks", &api, json!({ "title": title, "due": due, "people": [bob.to_string()] }));
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = s.post("/api/v1/tasks", &api, json!({ "title": "Plan offsite", "project": "Ops & <Fun>" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let done = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(s.post(&format!("/api/v1/tasks/{done}/done"), &api, json!({})).status, 200);
+    let r = s.post("/api/v1/tasks", &api, json!({ "title": "Book venue", "project": "Ops & <Fun>", "due": "in 3d" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    // An event two days from now with Ann and Bob attending, and one last week.
+    let event = Id::from_uuid(uuid::Uuid::now_v7());
+    let past = Id::from_uuid(uuid::Uuid::now_v7());
+    let start = now.timestamp().as_millisecond() + 2 * 86_400_000;
+    commit(&s, |cs| {
+        cs.set(Kind::Event, event, "title", "Design <meetup>");
+        cs.set(Kind::Event, event, "start_at", start);
+        cs.set(Kind::Event, event, "end_at", start + 3_600_000);
+        cs.set(Kind::Event, event, "place", "Hall & Co");
+        cs.set(Kind::Event, event, "goals", "meet two designers");
+        for p in [ann, bob] {
+            let att = Id::derive(event, "attendee", &p.to_string());
+            cs.set(Kind::Attendee, att, "event", event.to_string());
+            cs.set(Kind::Attendee, att, "person", p.to_string());
+            cs.delete(Kind::Attendee, att, false);
+        }
+        cs.set(Kind::Event, past, "title", "Old summit");
+        cs.set(Kind::Event, past, "start_at", start - 9 * 86_400_000);
+    });
+    let (who, csrf) = browser(&s, "max@team.example", &pw);
+
+    // Today: the plan with the tasks due (the old one overdue), the coming days, reconnects.
+    let today = s.get("/", &who);
+    assert_eq!(today.status, 200, "{}", today.body);
+    for text in [
+        "<h2 id=\"plan\">Plan</h2>",
+        "Send &lt;deck&gt;",
+        "Old promise</strong> <span class=\"with\">with Bob</span> <span class=\"overdue\">",
+        "<h2 id=\"coming\">Coming up</h2>",
+        "Design &lt;meetup&gt;",
+        "Book venue",
+        &format!("<a href=\"/people/{ann}\">Ann &lt;A&gt;</a>"),
+        "<h2 id=\"logged\">Logged today</h2>",
+        "Nothing logged yet today.",
+        "max@team.example",
+    ] {
+        assert!(today.body.contains(text), "{text}: {}", today.body);
+    }
+    assert!(!today.body.contains("<A>") && !today.body.contains("<deck>"), "escaped");
+    // Ann is due: either placed in the plan or on the reconnect list, with the reason.
+    assert!(today.body.contains("tier A"), "{}", today.body);
+    // Something logged today shows under "Logged today".
+    let r = s.post(
+        "/api/v1/interactions",
+        &api,
+        json!({ "people": [bob.to_string()], "kind": "call", "got": ["intro: Cy <C>"] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let today = s.get("/", &who);
+    assert!(!today.body.contains("Nothing logged yet today."), "{}", today.body);
+    assert!(today.body.contains("intro: Cy &lt;C&gt;"), "{}", today.body);
+
+    // The person page: the intro path through Bob, and the reciprocity ledger.
+    let page = s.get(&format!("/people/{ann}"), &who);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "You → <a href=\"/people/{bob}\">Bob</a> → <a href=\"/people/{ann}\">Ann &lt;A&gt;</a>"
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2 hops") && page.body.contains("Gave 1, got 0"), "{}", page.body);
+    assert!(page.body.contains("advice: hiring"), "{}", page.body);
+
+    // Tasks: the list (open by default), other statuses, a project, the board.
+    let list = s.get("/tasks", &who);
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("Send &lt;deck&gt;") && list.body.contains("project Ops &amp; &lt;Fun&gt;"));
+    assert!(!list.body.contains("Plan offsite"), "open tasks only: {}", list.body);
+    assert!(list.body.contains(&format!("<a href=\"/people/{bob}\">Bob</a>")), "{}", list.body);
+    let all = s.get("/tasks?status=all&project=", &who);
+    assert!(all.body.contains("Plan offsite") && all.body.contains("Old promise"), "{}", all.body);
+    let ops = s.get("/tasks?status=all&project=Ops+%26+%3CFun%3E", &who);
+    assert!(ops.body.contains("Plan offsite") && !ops.body.contains("Old promise"), "{}", ops.body);
+    let r = s.get("/tasks?status=someday", &who);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+    assert_eq!(s.get("/tasks?project=No+such", &who).status, 422);
+    s.get("/tasks?colour=red", &who).assert_error(400, "invalid_query");
+    let board = s.get("/tasks/board", &who);
+    assert_eq!(board.status, 200, "{}", board.body);
+    let col = |name: &str| {
+        let start = board.body.find(&format!("id=\"col-{name}\"")).unwrap_or_else(|| panic!("{name}: {}", board.body));
+        let end = board.body[start..].find("</section>").unwrap() + start;
+        board.body[start..end].to_string()
+    };
+    assert!(col("open").contains("Send &lt;deck&gt;") && !col("open").contains("Plan offsite"));
+    assert!(col("done").contains("Plan offsite") && col("done").contains("(1)"));
+    assert!(col("cancelled").contains("(0)"));
+    assert_eq!(s.get("/tasks/board?status=open", &who).status, 422);
+
+    // Events: the list, the event page with attendees, and the debrief form.
+    let events = s.get("/events", &who);
+    assert_eq!(events.status, 200, "{}", events.body);
+    assert!(events.body.contains(&format!("<a href=\"/events/{event}\">Design &lt;meetup&gt;</a>")), "{}", events.body);
+    assert!(events.body.contains("Hall &amp; Co") && events.body.contains("2 attendees"), "{}", events.body);
+    assert!(events.body.contains("Old summit"), "{}", events.body);
+    let path = format!("/events/{event}");
+    let page = s.get(&path, &who);
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "<h1>Design &lt;meetup&gt;</h1>",
+        "meet two designers",
+        &format!("<a href=\"/people/{ann}\">Ann &lt;A&gt;</a>"),
+        &format!("value=\"{ann}\""),
+        "<label for=\"note\">",
+        &format!("value=\"{csrf}\""),
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    let debrief = format!("{path}/debrief");
+    let post = |fields: &[(&str, &str)]| {
+        s.send("POST", &debrief, &who, Some(("application/x-www-form-urlencoded", form(fields))))
+    };
+    let before = s.op_count();
+    post(&[("csrf", "forged"), ("met", &ann.to_string())]).assert_error(403, "forbidden");
+    post(&[("met", &ann.to_string())]).assert_error(422, "invalid_form");
+    post(&[("csrf", &csrf), ("met", "nobody")]).assert_error(422, "invalid_form");
+    post(&[("csrf", &csrf), ("met", &ann.to_string()), ("who", "x")]).assert_error(422, "invalid_form");
+    let r = post(&[("csrf", &csrf), ("note", "kept <note>")]);
+    assert_eq!(r.status, 422, "nobody met: {}", r.body);
+    assert!(r.body.contains("role=\"alert\"") && r.body.contains("kept &lt;note&gt;"), "{}", r.body);
+    let r = post(&[("csrf", &csrf), ("met", &me.to_string()), ("note", "x")]);
+    assert_eq!(r.status, 422, "not an attendee: {}", r.body);
+    let r = post(&[("csrf", &csrf), ("met", &ann.to_string()), ("within", "whenever")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("value=\"whenever\"") && r.body.contains(" checked"), "{}", r.body);
+    assert_eq!(s.op_count(), before, "no refused debrief wrote anything");
+    let r = post(&[
+        ("csrf", &csrf),
+        ("met", &ann.to_string()),
+        ("met", &bob.to_string()),
+        ("note", "talked <portfolio>"),
+        ("hook", "send the brief\n"),
+        ("within", "2d"),
+    ]);
+    assert_eq!((r.status, r.header("location")), (303, Some(path.as_str())), "{}", r.body);
+    let page = s.get(&path, &who);
+    assert!(page.body.contains("talked &lt;portfolio&gt;"), "the debrief is on the event: {}", page.body);
+    let ann_page = s.get(&format!("/people/{ann}"), &who);
+    assert!(ann_page.body.contains("met at Design &lt;meetup&gt;") && ann_page.body.contains("send the brief"));
+    let bob_page = s.get(&format!("/people/{bob}"), &who);
+    assert!(bob_page.body.contains("met at Design &lt;meetup&gt;") && bob_page.body.contains("send the brief"));
+    assert!(
+        s.store()
+            .ops()
+            .unwrap()
+            .iter()
+            .filter(|o| o.actor != "cli@team.example")
+            .all(|o| o.actor == "max@team.example")
+    );
+    s.get("/events/not-an-id", &who).assert_error(400, "bad_id");
+    s.get(&concrete("/events/{id}"), &who).assert_error(404, "not_found");
+
+    // The network picture: me in the middle, Bob one hop, Ann two; the path to Ann marked.
+    let net = s.get("/network", &who);
+    assert_eq!(net.status, 200, "{}", net.body);
+    assert!(net.body.contains("<svg class=\"network\"") && net.body.contains("3 people, 2 ties drawn"), "{}", net.body);
+    for id in [me, ann, bob] {
+        assert!(net.body.contains(&format!("<a href=\"/people/{id}\"")), "{id}: {}", net.body);
+    }
+    assert!(net.body.contains("<title>Ann &lt;A&gt;</title>") && !net.body.contains("<A>"), "{}", net.body);
+    assert!(!net.body.contains("edge path"), "no path asked for");
+    let net = s.get(&format!("/network?to={ann}"), &who);
+    assert_eq!(net.body.matches("class=\"edge path\"").count(), 2, "{}", net.body);
+    assert!(net.body.contains("Intro path: <a href"), "{}", net.body);
+    let net = s.get(&format!("/network?person={ann}&to="), &who);
+    assert!(net.body.contains("class=\"node centre\"><title>Ann &lt;A&gt;</title>"), "{}", net.body);
+    let r = s.get("/network?person=nobody%20at%20all", &who);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\""), "{}", r.body);
 }

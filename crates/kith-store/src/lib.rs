@@ -14,6 +14,7 @@ mod api_reads;
 mod apply;
 mod backend;
 mod bulk;
+pub mod debrief;
 mod derived;
 pub mod edit;
 pub mod export;

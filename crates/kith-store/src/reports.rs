@@ -645,6 +645,23 @@ pub fn plan(
     week: bool,
     now: Timestamp,
 ) -> Result<Vec<DayPlan>, EditError> {
+    let candidates = reconnect(store, cfg, now, PLAN_CANDIDATES)?;
+    plan_from(store, cfg, tz, first, week, &candidates)
+}
+
+/// How many reconnect candidates a plan places from.
+pub const PLAN_CANDIDATES: usize = 50;
+
+/// [`plan`] with the reconnect candidates already read (most urgent first): for the web app's
+/// today page, which lists them too.
+pub fn plan_from(
+    store: &mut Store,
+    cfg: &Settings,
+    tz: &TimeZone,
+    first: Date,
+    week: bool,
+    candidates: &[Cadence],
+) -> Result<Vec<DayPlan>, EditError> {
     let days: i64 = if week { 7 } else { 1 };
     let bad = |e: jiff::Error| EditError::Invalid(format!("bad date: {e}"));
     let last = first.checked_add(jiff::Span::new().days(days - 1)).map_err(bad)?;
@@ -687,10 +704,9 @@ pub fn plan(
             })
         })
         .collect();
-    let candidates = reconnect(store, cfg, now, 50)?;
     Ok(if week {
-        plan_week(first, tz, cfg, &events, &tasks, &dates, &candidates)
+        plan_week(first, tz, cfg, &events, &tasks, &dates, candidates)
     } else {
-        vec![plan_day(first, tz, cfg, &events, &tasks, &dates, &candidates)]
+        vec![plan_day(first, tz, cfg, &events, &tasks, &dates, candidates)]
     })
 }

@@ -13,15 +13,15 @@ use std::io::{BufRead, IsTerminal, Write};
 use clap::Args;
 use jiff::Timestamp;
 use jiff::civil::Date;
+use kith_core::Id;
 use kith_core::intel::cadence::Cadence;
 use kith_core::intel::matching::{MyProfile, Offer, Profile, offers_for, suggest_intros};
 use kith_core::intel::plan::DayPlan;
 use kith_core::intel::warmth::Warmth;
 use kith_core::intel::{PersonRef, Settings};
-use kith_core::model::{Birthday, InteractionKind, TaskStatus, Tier};
+use kith_core::model::{Birthday, InteractionKind, Tier};
 use kith_core::paths::{By, DEFAULT_MAX_HOPS};
 use kith_core::when::parse_span;
-use kith_core::{ChangeSet, Id, Kind};
 use kith_store::reports::{self, PersonBrief};
 use kith_store::{PersonView, TaskFilter};
 use serde::Serialize;
@@ -838,7 +838,7 @@ fn prompt(question: &str) -> Result<String> {
 
 pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
     let kind = a.kind.parse::<InteractionKind>()?;
-    let span = parse_span(&a.within)?;
+    parse_span(&a.within)?; // refused before any prompt
     let eid = ctx.store.resolve_event(&a.event)?;
     let Some(event) = ctx.store.event(eid)? else {
         return Err(Failure::Lookup(format!("no event with id {eid}")));
@@ -875,54 +875,16 @@ pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
             people.push(id);
         }
     }
-    let hooks: Vec<String> = a.hooks.iter().map(|h| h.trim().to_string()).collect();
-    if hooks.iter().any(String::is_empty) {
-        return Err(usage("a hook's text cannot be empty"));
-    }
-    // The meeting happened at the event (its end), or now if the event has not ended yet.
-    let now = now(ctx);
-    let at = event.end.or(event.start).filter(|t| *t <= now).unwrap_or(now);
-    let due = ctx.now.checked_add(span).map_err(|e| usage(format!("cannot use --within {}: {e}", a.within)))?.date();
-
-    let mut cs = ChangeSet::new();
-    let mut interactions = Vec::new();
-    let mut hook_ids = Vec::new();
-    for &p in &people {
-        let iid = ctx.new_id();
-        cs.set(Kind::Interaction, iid, "kind", kind.as_str());
-        cs.set(Kind::Interaction, iid, "occurred_at", at.as_millisecond());
-        cs.set(Kind::Interaction, iid, "summary", format!("met at {}", event.title));
-        cs.set_opt(Kind::Interaction, iid, "notes", a.note.clone());
-        let pt = Id::derive(iid, "participant", &p.to_string());
-        cs.set(Kind::Participant, pt, "interaction", iid.to_string());
-        cs.set(Kind::Participant, pt, "person", p.to_string());
-        // Whoever was met was there.
-        let att = Id::derive(eid, "attendee", &p.to_string());
-        cs.set(Kind::Attendee, att, "event", eid.to_string());
-        cs.set(Kind::Attendee, att, "person", p.to_string());
-        cs.delete(Kind::Attendee, att, false);
-        interactions.push(iid);
-        for h in &hooks {
-            let tid = ctx.new_id();
-            cs.set(Kind::Task, tid, "title", h.as_str());
-            cs.set(Kind::Task, tid, "status", TaskStatus::Open.as_str());
-            cs.set(Kind::Task, tid, "hook", true);
-            cs.set(Kind::Task, tid, "due_date", due.to_string());
-            cs.set(Kind::Task, tid, "interaction", iid.to_string());
-            let tp = Id::derive(tid, "task_person", &p.to_string());
-            cs.set(Kind::TaskPerson, tp, "task", tid.to_string());
-            cs.set(Kind::TaskPerson, tp, "person", p.to_string());
-            hook_ids.push(tid);
-        }
-    }
-    if let Some(n) = &a.note {
-        let debrief = match &event.debrief {
-            Some(old) if !old.trim().is_empty() => format!("{old}\n{n}"),
-            _ => n.clone(),
-        };
-        cs.set(Kind::Event, eid, "debrief", debrief);
-    }
-    ctx.commit(cs)?;
+    let input = kith_store::debrief::DebriefInput {
+        people: people.clone(),
+        note: a.note.clone(),
+        hooks: a.hooks.clone(),
+        within: a.within.clone(),
+        kind: a.kind.clone(),
+    };
+    let d = kith_store::debrief::debrief(&ctx.store, &ctx.now, &event, &input)?;
+    let (interactions, hook_ids, due) = (d.interactions, d.hooks, d.due);
+    ctx.commit(d.changes)?;
     if ctx.json {
         return out::json(&json!({ "event": eid, "interactions": interactions, "hooks": hook_ids }))
             .map_err(Failure::from);
@@ -933,7 +895,11 @@ pub fn debrief(ctx: &mut Ctx, mut a: DebriefArgs) -> Result<()> {
     }
     let hooks_text = match hook_ids.len() {
         0 => String::new(),
-        n => format!("; {n} hook{} due {due}", if n == 1 { "" } else { "s" }),
+        n => format!(
+            "; {n} hook{} due {}",
+            if n == 1 { "" } else { "s" },
+            due.map(|d| d.to_string()).unwrap_or_default()
+        ),
     };
     out::line(format!("{OK}logged {kind} with {} at {}{hooks_text}{OK:#}", names.join(", "), event.title))?;
     Ok(())

@@ -1,0 +1,252 @@
+//! The today page (`/`): the day plan (events, reconnects placed in free slots, tasks due,
+//! birthdays), what was logged today, the agenda of the coming days and the reconnect list. The
+//! same kith-store reads as `kith plan`, `kith agenda` and `kith reconnect`.
+
+use std::collections::HashSet;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::Html;
+use jiff::Timestamp;
+use kith_core::Id;
+use kith_core::intel::Settings;
+use kith_core::intel::plan::DayPlan;
+
+use crate::access::Principal;
+use crate::error::ApiError;
+use crate::pages::{csrf_of, nav};
+use crate::state::AppState;
+use crate::web::{escape, page};
+
+/// Overdue tasks listed on the page; the rest are counted.
+const MAX_OVERDUE_SHOWN: usize = 10;
+/// People on the reconnect list.
+const RECONNECT_SHOWN: usize = 10;
+/// Days the "coming up" list covers after today.
+const COMING_DAYS: u32 = 6;
+
+fn person_link(id: Id, name: &str) -> String {
+    format!("<a href=\"/people/{id}\">{}</a>", escape(name))
+}
+
+#[utoipa::path(get, path = "/", tag = "web",
+    responses((status = 200, description = "Today: the day plan, what was logged today, the coming days and who to reconnect with", content_type = "text/html"),
+              (status = 303, description = "Not signed in: to the sign-in form")))]
+pub async fn today(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Html<String>, ApiError> {
+    let now = state.now();
+    let today = now.date();
+    let tz = now.time_zone().clone();
+    let zoned = now.clone();
+    let user = p.user.id;
+    let (plan, candidates, logged, agenda) = state
+        .pool
+        .run(move |s| {
+            let cfg = Settings::default();
+            let ts = zoned.timestamp();
+            let candidates = kith_store::reports::reconnect(s, &cfg, ts, kith_store::reports::PLAN_CANDIDATES)?;
+            let plan = kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates)?
+                .pop()
+                .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
+            let logged: Vec<_> = s
+                .interactions(None, 20)?
+                .into_iter()
+                .filter(|i| i.at.is_some_and(|at| at.to_zoned_datetime(zoned.time_zone().clone()).date() == today))
+                .collect();
+            let agenda = match today.tomorrow() {
+                Ok(first) => Some(kith_store::agenda::agenda_for(s, &zoned, first, COMING_DAYS, Some(0), Some(user))?),
+                Err(_) => None,
+            };
+            Ok((plan, candidates, logged, agenda))
+        })
+        .await?;
+    let hm = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
+    let today_text = today.to_string();
+
+    let mut b = format!(
+        "<header>{}<h1>Today</h1><p>{} · {}</p></header>",
+        nav(),
+        escape(&p.user.name),
+        escape(&today.strftime("%A %-d %B %Y").to_string())
+    );
+    b.push_str(&plan_html(&plan, &hm));
+
+    b.push_str("<section aria-labelledby=\"logged\"><h2 id=\"logged\">Logged today</h2>");
+    if logged.is_empty() {
+        b.push_str("<p>Nothing logged yet today.</p>");
+    } else {
+        b.push_str("<ul class=\"logged\">");
+        for i in &logged {
+            let with = i.people.iter().map(|x| person_link(x.id, &x.name)).collect::<Vec<_>>().join(", ");
+            b.push_str(&format!(
+                "<li><span class=\"kind\">{}</span> {}{}",
+                escape(&i.kind),
+                i.at.map(|t| format!("<time>{}</time> ", hm(t))).unwrap_or_default(),
+                if with.is_empty() { String::new() } else { format!("with {with}") },
+            ));
+            for t in [&i.summary, &i.notes].into_iter().flatten() {
+                b.push_str(&format!("<br>{}", escape(t)));
+            }
+            for e in &i.exchanges {
+                b.push_str(&format!(
+                    "<br><span class=\"kind\">{}</span> {}: {}",
+                    escape(&e.direction),
+                    escape(&e.kind),
+                    escape(&e.what)
+                ));
+            }
+            b.push_str("</li>");
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+
+    if let Some(agenda) = &agenda {
+        b.push_str("<section aria-labelledby=\"coming\"><h2 id=\"coming\">Coming up</h2>");
+        // Today's and overdue items are in the plan above.
+        let items: Vec<_> = agenda.items.iter().filter(|i| !i.overdue && i.date > today_text).collect();
+        if items.is_empty() {
+            b.push_str(&format!("<p>Nothing due or scheduled in the next {COMING_DAYS} days.</p>"));
+        } else {
+            b.push_str("<ul>");
+            for i in items {
+                let with = i.people.iter().map(|x| person_link(x.id, &x.name)).collect::<Vec<_>>().join(", ");
+                b.push_str(&format!(
+                    "<li><span class=\"kind\">{}</span> <time>{}{}</time> <strong>{}</strong>{}</li>",
+                    i.kind,
+                    escape(&i.date),
+                    i.time.as_deref().map(|t| format!(" {}", escape(t))).unwrap_or_default(),
+                    escape(&i.title),
+                    if with.is_empty() { String::new() } else { format!(" <span class=\"with\">with {with}</span>") },
+                ));
+            }
+            b.push_str("</ul>");
+        }
+        b.push_str("</section>");
+    }
+
+    let placed: HashSet<Id> = plan.suggestions.iter().map(|s| s.person.id).collect();
+    let rest: Vec<_> = candidates.iter().filter(|c| !placed.contains(&c.id)).take(RECONNECT_SHOWN).collect();
+    b.push_str("<section aria-labelledby=\"reconnect\"><h2 id=\"reconnect\">Reconnect</h2>");
+    if candidates.is_empty() {
+        b.push_str("<p>Nobody is going cold: every relationship is within its cadence.</p>");
+    } else if rest.is_empty() {
+        b.push_str("<p>Everyone due is in today's plan.</p>");
+    } else {
+        b.push_str("<ul class=\"reconnect\">");
+        for c in rest {
+            b.push_str(&format!(
+                "<li>{} <span class=\"with\">{}</span><br>{}</li>",
+                person_link(c.id, &c.name),
+                escape(&c.status),
+                escape(&c.suggestion)
+            ));
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+
+    b.push_str(&format!(
+        "<footer><p>{} ({})</p><form method=\"post\" action=\"/signout\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form></footer>",
+        escape(&p.user.email),
+        p.role,
+        escape(&csrf_of(&p))
+    ));
+    Ok(Html(page("Today", &b)))
+}
+
+/// The day plan: events and placed reconnects in one timeline, then the tasks due (overdue
+/// first) and the day's birthdays.
+fn plan_html(plan: &DayPlan, hm: &dyn Fn(Timestamp) -> String) -> String {
+    let mut b = String::from("<section aria-labelledby=\"plan\"><h2 id=\"plan\">Plan</h2>");
+    let mut rows: Vec<(Timestamp, String)> = Vec::new();
+    for e in &plan.events {
+        rows.push((
+            e.start,
+            format!(
+                "<li><span class=\"kind\">event</span> <time>{}–{}</time> <strong>{}</strong></li>",
+                hm(e.start),
+                hm(e.end),
+                escape(&e.title)
+            ),
+        ));
+    }
+    for s in &plan.suggestions {
+        rows.push((
+            s.slot.start,
+            format!(
+                "<li><span class=\"kind\">reconnect</span> <time>{}–{}</time> {}<br><span class=\"with\">{}</span></li>",
+                hm(s.slot.start),
+                hm(s.slot.end),
+                escape(&s.action).replacen(
+                    &escape(&s.person.name),
+                    &person_link(s.person.id, &s.person.name),
+                    1
+                ),
+                escape(&s.why)
+            ),
+        ));
+    }
+    rows.sort_by_key(|r| r.0);
+    if rows.is_empty() && plan.tasks.is_empty() && plan.dates.is_empty() {
+        b.push_str("<p>Nothing planned, nothing due.</p>");
+    }
+    if !rows.is_empty() {
+        b.push_str("<ul class=\"timeline\">");
+        for (_, r) in rows {
+            b.push_str(&r);
+        }
+        b.push_str("</ul>");
+    }
+    if !plan.tasks.is_empty() {
+        b.push_str("<h3>Due</h3><ul class=\"due\">");
+        let overdue = plan.tasks.iter().filter(|t| t.overdue).count();
+        let hidden = overdue.saturating_sub(MAX_OVERDUE_SHOWN);
+        // Overdue sort first, oldest first: skip the oldest beyond the ones shown.
+        for t in plan.tasks.iter().skip(hidden) {
+            let due = match (t.due_date, t.due_at) {
+                (Some(d), _) => d.to_string(),
+                (None, Some(at)) => hm(at),
+                _ => String::new(),
+            };
+            b.push_str(&format!(
+                "<li><span class=\"kind\">{}</span> <strong>{}</strong>{}{}</li>",
+                if t.hook { "hook" } else { "task" },
+                escape(&t.title),
+                if t.people.is_empty() {
+                    String::new()
+                } else {
+                    format!(" <span class=\"with\">with {}</span>", escape(&t.people.join(", ")))
+                },
+                if t.overdue {
+                    format!(" <span class=\"overdue\">due {}</span>", escape(&due))
+                } else if due.is_empty() {
+                    String::new()
+                } else {
+                    format!(" <span class=\"with\">{}</span>", escape(&due))
+                }
+            ));
+        }
+        b.push_str("</ul>");
+        if hidden > 0 {
+            b.push_str(&format!("<p>{hidden} older overdue items not shown.</p>"));
+        }
+    }
+    if !plan.dates.is_empty() {
+        b.push_str("<h3>Dates</h3><ul>");
+        for d in &plan.dates {
+            b.push_str(&format!(
+                "<li>{}'s {}{}</li>",
+                person_link(d.person.id, &d.person.name),
+                escape(&d.label),
+                d.years.map(|y| format!(" ({y})")).unwrap_or_default()
+            ));
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("</section>");
+    b
+}
