@@ -37,9 +37,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
         let rank = Kind::ALL.iter().position(|k| *k == op.kind).unwrap_or(usize::MAX);
         groups.entry((rank, op.entity)).or_default().push(op);
     }
-    let t0 = std::time::Instant::now();
     let mut fresh_ids = append_ops(db, ops)?;
-    let t_ops = t0.elapsed();
     let mut dirty: BTreeSet<(Kind, Id)> = BTreeSet::new();
     // The searchable record a new child belongs to, known from the row just written: saves
     // `search::reindex` a lookup per child.
@@ -152,20 +150,9 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
             dirty.insert((kind, entity));
         }
     }
-    let t2 = std::time::Instant::now();
     contact_times(db, &dirty)?;
     search::reindex(db, &dirty, &owners)?;
     derived::bump(db, &dirty)?;
-    if std::env::var_os("KITH_PROFILE").is_some() {
-        eprintln!(
-            "PROFILE apply {} ops: total {:?}, op rows {:?}, tables {:?}, search {:?}",
-            ops.len(),
-            t0.elapsed(),
-            t_ops,
-            t2 - t0 - t_ops,
-            t2.elapsed()
-        );
-    }
     Ok(report)
 }
 

@@ -38,12 +38,15 @@ fn make(i: usize, (what, hlc, node, a, b): (u8, u64, i64, u8, u8)) -> Op {
         9 => (Kind::Tie, Id::derive(person(a), "tie", ""), "strength", json!(i64::from(b) + 1)),
         10 => (Kind::Person, person(a), "notes", Value::Null),
         11 => (Kind::Person, person(a), "notes", json!(format!("n{hlc}"))),
-        12 => (
-            Kind::Person,
-            person(a),
-            "*",
-            json!({"display_name": format!("rec {b}"), "tier": ["A", "B", "C"][b as usize], "notes": format!("r{hlc}")}),
-        ),
+        12 => {
+            let tier = ["A", "B", "C"][usize::from(b)];
+            (
+                Kind::Person,
+                person(a),
+                "*",
+                json!({"display_name": format!("rec {b}"), "tier": tier, "notes": format!("r{hlc}")}),
+            )
+        }
         13 => {
             (Kind::Person, person(a), "*", json!({"deleted": b == 1, "cadence_days": i64::from(b) * 3, "notes": null}))
         }

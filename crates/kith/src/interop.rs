@@ -256,11 +256,7 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
         let bytes = std::fs::read(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?;
         inputs.push((f.display().to_string(), bytes));
     }
-    let t_start = std::time::Instant::now();
     let index = Index::load(ctx.store.match_rows()?);
-    if std::env::var_os("KITH_PROFILE").is_some() {
-        eprintln!("PROFILE index load {:?}", t_start.elapsed());
-    }
     let orgs = ctx.store.org_names()?.into_iter().map(|(id, n)| (n.to_lowercase(), id)).collect();
     let today = ctx.now.date().to_string();
     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
@@ -303,31 +299,20 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
                     }
                 },
             };
-            let mut t_parse = std::time::Duration::ZERO;
-            let mut t_chunk = std::time::Duration::ZERO;
-            let mut iter = iter;
-            loop {
-                let tp = std::time::Instant::now();
-                let Some(rec) = iter.next() else { break };
-                t_parse += tp.elapsed();
+            for rec in iter {
                 records += 1;
                 match rec {
                     Ok(c) => {
                         bar.set_position(done_bytes + bytes.len() as u64 * c.line as u64 / lines);
                         chunk.push(c);
                         if chunk.len() >= CHUNK {
-                            let tc = std::time::Instant::now();
                             run.chunk(std::mem::take(&mut chunk))?;
-                            t_chunk += tc.elapsed();
                         }
                     }
                     Err(e) => run.fail(file, e),
                 }
             }
             run.chunk(chunk)?;
-            if std::env::var_os("KITH_PROFILE").is_some() {
-                eprintln!("PROFILE parse {t_parse:?}, chunks (match, plan, commit) {t_chunk:?}");
-            }
             if records == 0 {
                 let what = match source {
                     Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
@@ -349,11 +334,7 @@ fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: Impor
     if atomic {
         // A bad record, or any error, leaves the database as it was.
         let ok = result.is_ok() && failed == 0;
-        let tc = std::time::Instant::now();
         ctx.store.end_bulk(ok)?;
-        if std::env::var_os("KITH_PROFILE").is_some() {
-            eprintln!("PROFILE final commit {:?}, import total {:?}", tc.elapsed(), t_start.elapsed());
-        }
     }
     result?;
     let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
