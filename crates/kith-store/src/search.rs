@@ -70,8 +70,11 @@ pub(crate) fn reindex(
     Ok(())
 }
 
+/// A document's title and body; `None` when the record is deleted or has no text.
+type Doc = Option<(String, String)>;
+
 /// The documents of these people, as [`document`] builds them one at a time.
-fn person_documents(db: &mut dyn Backend, ids: &[Id]) -> Result<Vec<(Id, Option<(String, String)>)>> {
+fn person_documents(db: &mut dyn Backend, ids: &[Id]) -> Result<Vec<(Id, Doc)>> {
     let params: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
     let marks = vec!["?"; ids.len()].join(", ");
     let mut parts: HashMap<Id, (String, Vec<String>)> = HashMap::new();
