@@ -17,5 +17,5 @@ pub mod when;
 
 pub use hlc::{Clock, Hlc};
 pub use id::Id;
-pub use op::{ChangeSet, NodeId, Op, Stamper};
+pub use op::{ChangeSet, NodeId, Op, RECORD, Stamper};
 pub use schema::Kind;

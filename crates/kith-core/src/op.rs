@@ -39,7 +39,14 @@ impl fmt::Debug for NodeId {
     }
 }
 
-/// One field of one record set to one value, at one moment, by one node.
+/// The `field` of a *record op*: one op that sets several registers of one record at once. Its
+/// `value` is a JSON object from field name to value (`{"display_name": "Ann", "tier": "A"}`).
+/// For last-writer-wins it counts as one op in each register it names: a register's winner is
+/// the greatest (HLC, node, op id) among the ops that set that field, record ops included.
+pub const RECORD: &str = "*";
+
+/// One field of one record set to one value (or, for a record op, several fields of one record
+/// set at once), at one moment, by one node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Op {
     /// Unique per operation; applying an op twice is a no-op.
@@ -50,8 +57,9 @@ pub struct Op {
     pub actor: String,
     pub kind: Kind,
     pub entity: Id,
+    /// The field set, or [`RECORD`] for a record op.
     pub field: String,
-    /// The new value; `null` clears the field.
+    /// The new value; `null` clears the field. For a record op, an object of field → value.
     pub value: Value,
 }
 
@@ -61,20 +69,60 @@ impl Op {
         (self.hlc, self.node, self.id)
     }
 
-    /// Check that the op names a known field with a value of the right type.
+    /// Whether this op sets several fields at once (see [`RECORD`]).
+    pub fn is_record(&self) -> bool {
+        self.field == RECORD
+    }
+
+    /// The registers this op sets: its one field, or every field of a record op.
+    pub fn fields(&self) -> Fields<'_> {
+        match (&self.value, self.is_record()) {
+            (Value::Object(map), true) => Fields::Many(map.iter()),
+            _ => Fields::One(Some((self.field.as_str(), &self.value))),
+        }
+    }
+
+    /// The value this op sets for `field`, if it sets that register.
+    pub fn value_of(&self, field: &str) -> Option<&Value> {
+        if self.is_record() { self.value.get(field) } else { (self.field == field).then_some(&self.value) }
+    }
+
+    /// Check that the op names known fields with values of the right type.
     pub fn check(&self) -> Result<(), OpError> {
-        let field = self
-            .kind
-            .field(&self.field)
-            .ok_or_else(|| OpError::UnknownField { kind: self.kind, field: self.field.clone() })?;
-        if !field.ty.accepts(&self.value) {
-            return Err(OpError::BadValue {
-                kind: self.kind,
-                field: self.field.clone(),
-                value: self.value.to_string(),
-            });
+        if self.is_record() {
+            let Value::Object(map) = &self.value else {
+                return Err(OpError::BadRecord { kind: self.kind, value: self.value.to_string() });
+            };
+            if map.is_empty() {
+                return Err(OpError::BadRecord { kind: self.kind, value: self.value.to_string() });
+            }
+        }
+        for (name, value) in self.fields() {
+            let field = self
+                .kind
+                .field(name)
+                .ok_or_else(|| OpError::UnknownField { kind: self.kind, field: name.to_string() })?;
+            if !field.ty.accepts(value) {
+                return Err(OpError::BadValue { kind: self.kind, field: name.to_string(), value: value.to_string() });
+            }
         }
         Ok(())
+    }
+}
+
+/// The (field, value) pairs an op sets: see [`Op::fields`].
+pub enum Fields<'a> {
+    One(Option<(&'a str, &'a Value)>),
+    Many(serde_json::map::Iter<'a>),
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = (&'a str, &'a Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Fields::One(one) => one.take(),
+            Fields::Many(it) => it.next().map(|(k, v)| (k.as_str(), v)),
+        }
     }
 }
 
@@ -86,6 +134,9 @@ pub enum OpError {
     /// The op's value has the wrong type for its field.
     #[error("`{value}` is not a valid value for {}.{field}", kind.name())]
     BadValue { kind: Kind, field: String, value: String },
+    /// A record op whose value is not a non-empty object of fields.
+    #[error("a {} record op needs an object of fields, not `{value}`", kind.name())]
+    BadRecord { kind: Kind, value: String },
 }
 
 /// Changes a command wants to make, before they are stamped into operations.
@@ -123,6 +174,56 @@ impl ChangeSet {
     /// Mark a record deleted (a tombstone), or bring it back.
     pub fn delete(&mut self, kind: Kind, entity: Id, deleted: bool) {
         self.set(kind, entity, "deleted", deleted);
+    }
+
+    /// Set several fields of one record in one record op (see [`RECORD`]): for new records and
+    /// bulk writes, where one op per field would cost one op-log row per field.
+    pub fn set_record(&mut self, kind: Kind, entity: Id, fields: serde_json::Map<String, Value>) {
+        debug_assert!(
+            fields.keys().all(|f| kind.field(f).is_some()),
+            "a field of {} is not in the schema",
+            kind.name()
+        );
+        match fields.len() {
+            0 => {}
+            1 => {
+                let Some((f, v)) = fields.into_iter().next() else { return };
+                if let Some(field) = kind.field(&f) {
+                    self.changes.push(Change { kind, entity, field: field.name, value: v });
+                }
+            }
+            _ => self.changes.push(Change { kind, entity, field: RECORD, value: Value::Object(fields) }),
+        }
+    }
+
+    /// Fold the changes of each record into one record op (a single change stays as it is). The
+    /// order of records is kept (first change of each), and within a record a later change of a
+    /// field replaces an earlier one, as its later timestamp would have.
+    pub fn into_records(self) -> ChangeSet {
+        let mut order: Vec<(Kind, Id)> = Vec::new();
+        let mut by: std::collections::HashMap<(Kind, Id), serde_json::Map<String, Value>> =
+            std::collections::HashMap::new();
+        for c in self.changes {
+            let key = (c.kind, c.entity);
+            let map = by.entry(key).or_insert_with(|| {
+                order.push(key);
+                serde_json::Map::new()
+            });
+            if c.field == RECORD {
+                if let Value::Object(m) = c.value {
+                    map.extend(m);
+                }
+            } else {
+                map.insert(c.field.to_string(), c.value);
+            }
+        }
+        let mut out = ChangeSet::new();
+        for key in order {
+            if let Some(fields) = by.remove(&key) {
+                out.set_record(key.0, key.1, fields);
+            }
+        }
+        out
     }
 
     pub fn extend(&mut self, other: ChangeSet) {
@@ -210,6 +311,40 @@ mod tests {
         op.field = "cadence_days".into();
         op.value = Value::from("soon");
         assert!(matches!(op.check(), Err(OpError::BadValue { .. })));
+    }
+
+    #[test]
+    fn record_ops_set_several_fields_and_are_checked_field_by_field() {
+        let p = Id::v7(1, [0; 10]);
+        let mut cs = ChangeSet::new();
+        cs.set(Kind::Person, p, "display_name", "Ann");
+        cs.set(Kind::Org, Id::v7(2, [1; 10]), "name", "Acme");
+        cs.set(Kind::Person, p, "tier", "A");
+        cs.set(Kind::Person, p, "display_name", "Ann Lee");
+        let ops = stamper_ops(cs.into_records());
+        assert_eq!(ops.len(), 2, "one op per record");
+        let person = &ops[0];
+        assert!(person.is_record());
+        assert_eq!(person.value, serde_json::json!({"display_name": "Ann Lee", "tier": "A"}));
+        assert_eq!(person.value_of("tier"), Some(&Value::from("A")));
+        assert_eq!(person.value_of("notes"), None);
+        let mut fields: Vec<_> = person.fields().map(|(f, _)| f).collect();
+        fields.sort();
+        assert_eq!(fields, ["display_name", "tier"]);
+        // A record of one field stays a plain op.
+        assert_eq!(ops[1].field, "name");
+        assert_eq!(ops[1].fields().collect::<Vec<_>>(), [("name", &Value::from("Acme"))]);
+        assert!(ops.iter().all(|o| o.check().is_ok()));
+
+        let mut bad = person.clone();
+        bad.value = serde_json::json!({"tier": "A", "cadence_days": "soon"});
+        assert_eq!(bad.check().unwrap_err().to_string(), "`\"soon\"` is not a valid value for person.cadence_days");
+        bad.value = serde_json::json!({"shoe_size": 3});
+        assert!(matches!(bad.check(), Err(OpError::UnknownField { .. })));
+        bad.value = serde_json::json!({});
+        assert!(matches!(bad.check(), Err(OpError::BadRecord { .. })));
+        bad.value = Value::from("Ann");
+        assert!(matches!(bad.check(), Err(OpError::BadRecord { .. })));
     }
 
     #[test]

@@ -561,6 +561,14 @@ pub fn write(out: &mut String, c: &Contact, uid: &str, version: Version) {
         }
         kept?.props.iter().find(|p| p.key.as_deref() == Some(key)).map(|p| p.raw.as_str())
     };
+    // The item group of the original line (`item1.ADR`): kith's own line keeps it, so the
+    // kept properties of the group (`item1.X-ABADR`, `item1.X-ABLabel`) stay tied to it when the
+    // card is written in another version.
+    let group = |key: &str| -> Option<&str> {
+        let raw = &kept?.props.iter().find(|p| p.key.as_deref() == Some(key))?.raw;
+        let head = raw.split([';', ':']).next()?;
+        head.rsplit_once('.').map(|(g, _)| g).filter(|g| !g.is_empty())
+    };
     let line = |out: &mut String, shadow_key: Option<String>, generated: &dyn Fn() -> String| match shadow_key
         .as_deref()
         .and_then(shadow)
@@ -571,7 +579,10 @@ pub fn write(out: &mut String, c: &Contact, uid: &str, version: Version) {
                 out.push_str("\r\n");
             }
         }
-        None => fold(out, &generated()),
+        None => match shadow_key.as_deref().and_then(group) {
+            Some(g) => fold(out, &format!("{g}.{}", generated())),
+            None => fold(out, &generated()),
+        },
     };
     line(out, Some(format!("fn:{}", c.name)), &|| format!("FN:{}", esc(&c.name)));
     line(

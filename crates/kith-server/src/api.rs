@@ -26,8 +26,8 @@ use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
 use crate::{
-    api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks, pages_today, team,
-    web,
+    api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks,
+    pages_today, team, web,
 };
 
 /// One route: its method and path, who may call it, and its handler.

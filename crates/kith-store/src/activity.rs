@@ -153,18 +153,33 @@ impl Group {
     fn add(&mut self, r: Row) {
         self.ops += 1;
         self.last = r.hlc;
-        let deleted = (r.field == "deleted").then(|| r.value.as_ref().and_then(Value::as_bool).unwrap_or(false));
-        match parent_field(r.kind) {
-            None => self.touch(r.kind, r.entity, r.field, deleted),
+        match (r.field.as_str(), r.value) {
+            // A record op sets several fields at once: each counts as that field's change.
+            (kith_core::op::RECORD, Some(Value::Object(map))) => {
+                // The parent column first, so a new child is placed without a lookup.
+                let col = parent_field(r.kind).map(|(_, col)| col);
+                let (first, rest): (Vec<_>, Vec<_>) = map.into_iter().partition(|(f, _)| Some(f.as_str()) == col);
+                for (field, value) in first.into_iter().chain(rest) {
+                    self.add_field(r.kind, r.entity, field, Some(value));
+                }
+            }
+            (_, value) => self.add_field(r.kind, r.entity, r.field, value),
+        }
+    }
+
+    fn add_field(&mut self, kind: Kind, entity: Id, field: String, value: Option<Value>) {
+        let deleted = (field == "deleted").then(|| value.as_ref().and_then(Value::as_bool).unwrap_or(false));
+        match parent_field(kind) {
+            None => self.touch(kind, entity, field, deleted),
             Some((parent_kind, col)) => {
                 // A child's change is a change of its parent's field named after the child.
-                let what = child_label(r.kind).to_string();
-                if r.field == col
-                    && let Some(parent) = r.value.as_ref().and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok())
+                let what = child_label(kind).to_string();
+                if field == col
+                    && let Some(parent) = value.as_ref().and_then(Value::as_str).and_then(|s| s.parse::<Id>().ok())
                 {
                     self.touch(parent_kind, parent, what, None);
-                } else if !self.pending.iter().any(|(_, id, _)| *id == r.entity) {
-                    self.pending.push((r.kind, r.entity, what));
+                } else if !self.pending.iter().any(|(_, id, _)| *id == entity) {
+                    self.pending.push((kind, entity, what));
                 }
             }
         }

@@ -5,11 +5,15 @@
 //! appends it to `ops` (a duplicate op id is ignored) and, when it is now the winner of its
 //! register, writes its value into the record's column. Because the winner is a maximum over a
 //! set, the result does not depend on the order or repetition of the ops.
+//!
+//! A record op (field `*`) sets several registers at once and counts in each of them. A record
+//! new to the database is written with one INSERT of the new ops' winning values; only a record
+//! that exists already has its stored ops read to find which registers the new ops win.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use kith_core::schema::FieldType;
-use kith_core::{Id, Kind, Op};
+use kith_core::{Id, Kind, Op, RECORD};
 use serde_json::Value;
 
 use crate::Result;
@@ -33,26 +37,16 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
         let rank = Kind::ALL.iter().position(|k| *k == op.kind).unwrap_or(usize::MAX);
         groups.entry((rank, op.entity)).or_default().push(op);
     }
+    let mut fresh_ids = append_ops(db, ops)?;
     let mut dirty: BTreeSet<(Kind, Id)> = BTreeSet::new();
+    // The searchable record a new child belongs to, known from the row just written: saves
+    // `search::reindex` a lookup per child.
+    let mut owners: HashMap<Id, (Kind, Id)> = HashMap::new();
     for ((_, entity), group) in groups {
         let kind = group[0].kind;
         let mut fresh = Vec::with_capacity(group.len());
         for op in group {
-            let n = db.execute(
-                "INSERT INTO ops (op_id, hlc, node, actor, kind, entity, field, value)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (op_id) DO NOTHING",
-                &[
-                    op.id.into(),
-                    Val::Int(op.hlc.as_i64()),
-                    Val::Int(op.node.0),
-                    Val::from(op.actor.as_str()),
-                    Val::from(kind.name()),
-                    entity.into(),
-                    Val::from(op.field.as_str()),
-                    Val::Text(op.value.to_string()),
-                ],
-            )?;
-            if n == 1 {
+            if fresh_ids.remove(&op.id) {
                 fresh.push(op);
             } else {
                 report.duplicates += 1;
@@ -62,72 +56,138 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op]) -> Result<ApplyReport> {
             continue;
         }
         report.applied += fresh.len();
-        // Every record any new op points at gets a row, winner or not, so which rows exist does
+        // The best new value per register (a record op counts in each register it sets); and
+        // every record any new op points at gets a row, winner or not, so which rows exist does
         // not depend on the order the ops came in.
-        for op in &fresh {
-            if let (Some(FieldType::Ref(target)), Value::String(s)) = (kind.field(&op.field).map(|f| f.ty), &op.value) {
-                ensure_row(db, target, s)?;
-            }
-        }
-
-        // The best new op per field.
-        let mut winners: BTreeMap<&str, &Op> = BTreeMap::new();
-        for op in fresh {
-            let slot = winners.entry(op.field.as_str()).or_insert(op);
-            if op.sort_key() > slot.sort_key() {
-                *slot = op;
+        let mut winners: BTreeMap<&str, (&Op, &Value)> = BTreeMap::new();
+        for &op in &fresh {
+            for (field, value) in op.fields() {
+                if let (Some(FieldType::Ref(target)), Value::String(s)) = (kind.field(field).map(|f| f.ty), value) {
+                    ensure_row(db, target, s)?;
+                }
+                let slot = winners.entry(field).or_insert((op, value));
+                if op.sort_key() > slot.0.sort_key() {
+                    *slot = (op, value);
+                }
             }
         }
         let table = kind.table();
-        let exists = !db.query(&format!("SELECT 1 FROM {table} WHERE id = ?"), &[entity.into()])?.is_empty();
-        if exists {
-            // Keep only the fields where a new op beats everything already stored.
-            let mut keep = BTreeMap::new();
-            for (field, op) in winners {
-                let best = db.query(
-                    "SELECT op_id FROM ops WHERE entity = ? AND field = ?
-                     ORDER BY hlc DESC, node DESC, op_id DESC LIMIT 1",
-                    &[entity.into(), Val::from(field)],
-                )?;
-                if best.first().and_then(|r| r[0].text()) == Some(op.id.to_string().as_str()) {
-                    keep.insert(field, op);
-                }
-            }
-            winners = keep;
-        }
         let mut columns = Vec::with_capacity(winners.len());
         let mut values = Vec::with_capacity(winners.len() + 1);
-        for (field, op) in &winners {
+        values.push(Val::from(entity));
+        for (field, (_, value)) in &winners {
             let Some(def) = kind.field(field) else { continue };
-            columns.push(*field);
-            values.push(to_val(def.ty, &op.value));
+            columns.push(def.name);
+            values.push(to_val(def.ty, value));
         }
-        if exists {
-            if !columns.is_empty() {
-                let sets: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
-                values.push(entity.into());
-                db.execute(&format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", ")), &values)?;
-            }
-        } else {
-            let mut sql = format!("INSERT INTO {table} (id");
-            for c in &columns {
-                sql.push_str(", ");
-                sql.push_str(c);
-            }
-            sql.push_str(") VALUES (?");
-            sql.push_str(&", ?".repeat(columns.len()));
-            sql.push(')');
-            values.insert(0, entity.into());
-            db.execute(&sql, &values)?;
+        // A record new to this database takes the new ops' values as they are: no stored op can
+        // beat them (a row exists as soon as any op names or points at the record).
+        let mut sql = format!("INSERT INTO {table} (id");
+        for c in &columns {
+            sql.push_str(", ");
+            sql.push_str(c);
         }
-        if !columns.is_empty() {
+        sql.push_str(") VALUES (?");
+        sql.push_str(&", ?".repeat(columns.len()));
+        sql.push_str(") ON CONFLICT (id) DO NOTHING");
+        if db.execute(&sql, &values)? == 1 {
+            let owner = match kind {
+                Kind::PersonItem => winners.get("parent").map(|v| (Kind::Person, v.1)),
+                Kind::Role => winners.get("person").map(|v| (Kind::Person, v.1)),
+                Kind::OrgItem => winners.get("parent").map(|v| (Kind::Org, v.1)),
+                Kind::Exchange => winners.get("interaction").map(|v| (Kind::Interaction, v.1)),
+                _ => None,
+            };
+            if let Some((k, Some(parent))) = owner.map(|(k, v)| (k, v.as_str().and_then(|s| s.parse::<Id>().ok()))) {
+                owners.insert(entity, (k, parent));
+            }
+            dirty.insert((kind, entity));
+            continue;
+        }
+        // An existing record: keep only the fields where a new op beats every stored op of that
+        // register (the new ops are stored already, so "beats" is "is the greatest").
+        let mut best: HashMap<&str, (i64, i64, String)> = HashMap::new();
+        let stored = db.query("SELECT op_id, hlc, node, field, value FROM ops WHERE entity = ?", &[entity.into()])?;
+        for r in &stored {
+            let (Some(op_id), Some(hlc), Some(node), Some(field)) = (r[0].text(), r[1].int(), r[2].int(), r[3].text())
+            else {
+                continue;
+            };
+            let key = (hlc, node, op_id);
+            let mut consider = |f: &str| {
+                if let Some((name, _)) = winners.get_key_value(f) {
+                    let slot = best.entry(name).or_insert_with(|| (hlc, node, op_id.to_string()));
+                    if (slot.0, slot.1, slot.2.as_str()) < key {
+                        *slot = (hlc, node, op_id.to_string());
+                    }
+                }
+            };
+            if field == RECORD {
+                let fields: serde_json::Map<String, Value> =
+                    r[4].text().and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default();
+                for f in fields.keys() {
+                    consider(f);
+                }
+            } else {
+                consider(field);
+            }
+        }
+        let mut sets = Vec::new();
+        let mut values = Vec::new();
+        for (field, (op, value)) in &winners {
+            let Some(def) = kind.field(field) else { continue };
+            let wins = best.get(field).is_none_or(|(hlc, node, id)| {
+                (*hlc, *node) == (op.hlc.as_i64(), op.node.0) && *id == op.id.to_string()
+            });
+            if wins {
+                sets.push(format!("{} = ?", def.name));
+                values.push(to_val(def.ty, value));
+            }
+        }
+        if !sets.is_empty() {
+            values.push(entity.into());
+            db.execute(&format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", ")), &values)?;
             dirty.insert((kind, entity));
         }
     }
     contact_times(db, &dirty)?;
-    search::reindex(db, &dirty)?;
+    search::reindex(db, &dirty, &owners)?;
     derived::bump(db, &dirty)?;
     Ok(report)
+}
+
+/// Append ops to the log, many rows per statement (a duplicate op id is skipped); returns the
+/// ids that were new.
+fn append_ops(db: &mut dyn Backend, ops: &[Op]) -> Result<HashSet<Id>> {
+    const ROWS: usize = 100;
+    let mut fresh = HashSet::with_capacity(ops.len());
+    let mut params = Vec::with_capacity(ROWS * 8);
+    for chunk in ops.chunks(ROWS) {
+        let mut sql = String::from("INSERT INTO ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES ");
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?)" });
+        }
+        sql.push_str(" ON CONFLICT (op_id) DO NOTHING RETURNING op_id");
+        params.clear();
+        for op in chunk {
+            params.extend([
+                op.id.into(),
+                Val::Int(op.hlc.as_i64()),
+                Val::Int(op.node.0),
+                Val::from(op.actor.as_str()),
+                Val::from(op.kind.name()),
+                op.entity.into(),
+                Val::from(op.field.as_str()),
+                Val::Text(op.value.to_string()),
+            ]);
+        }
+        for row in db.query(&sql, &params)? {
+            if let Some(id) = row[0].text().and_then(|s| s.parse::<Id>().ok()) {
+                fresh.insert(id);
+            }
+        }
+    }
+    Ok(fresh)
 }
 
 /// Keep the derived `participants.at` and `exchanges.at` (migration 0002) equal to the time of

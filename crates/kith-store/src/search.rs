@@ -5,7 +5,7 @@
 //! BM25; PostgreSQL uses a weighted tsvector and `ts_rank`. Both take the same query: every word
 //! must appear, each as a prefix.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use kith_core::{Id, Kind};
 use serde::Serialize;
@@ -41,18 +41,89 @@ fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>>
     }
 }
 
-pub(crate) fn reindex(db: &mut dyn Backend, changed: &BTreeSet<(Kind, Id)>) -> Result<()> {
+pub(crate) fn reindex(
+    db: &mut dyn Backend,
+    changed: &BTreeSet<(Kind, Id)>,
+    owners: &HashMap<Id, (Kind, Id)>,
+) -> Result<()> {
     let mut docs = BTreeSet::new();
     for &(kind, id) in changed {
-        if let Some(o) = owner(db, kind, id)? {
+        let o = match owners.get(&id) {
+            Some(o) => Some(*o),
+            None => owner(db, kind, id)?,
+        };
+        if let Some(o) = o {
             docs.insert(o);
         }
     }
-    for (kind, id) in docs {
+    // People are most of a bulk load: their documents are read a few hundred at a time.
+    let people: Vec<Id> = docs.iter().filter(|(k, _)| *k == Kind::Person).map(|(_, id)| *id).collect();
+    for chunk in people.chunks(500) {
+        for (id, doc) in person_documents(db, chunk)? {
+            write_doc(db, Kind::Person, id, doc)?;
+        }
+    }
+    for (kind, id) in docs.into_iter().filter(|(k, _)| *k != Kind::Person) {
         let doc = document(db, kind, id)?;
         write_doc(db, kind, id, doc)?;
     }
     Ok(())
+}
+
+/// A document's title and body; `None` when the record is deleted or has no text.
+type Doc = Option<(String, String)>;
+
+/// The documents of these people, as [`document`] builds them one at a time.
+fn person_documents(db: &mut dyn Backend, ids: &[Id]) -> Result<Vec<(Id, Doc)>> {
+    let params: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut parts: HashMap<Id, (String, Vec<String>)> = HashMap::new();
+    for row in db.query(
+        &format!(
+            "SELECT id, display_name, given_name, family_name, met_how, met_where, notes, pitch, deleted
+             FROM people WHERE id IN ({marks})"
+        ),
+        &params,
+    )? {
+        let Some(id) = row[0].text().and_then(|s| s.parse::<Id>().ok()) else { continue };
+        if row[8].int() == Some(1) {
+            continue;
+        }
+        let mut it = row.into_iter().skip(1).take(7).map(Val::into_text);
+        let title = it.next().flatten().unwrap_or_default();
+        parts.insert(id, (title, it.flatten().collect()));
+    }
+    let mut add = |rows: Vec<Vec<Val>>| {
+        for row in rows {
+            let Some(id) = row[0].text().and_then(|s| s.parse::<Id>().ok()) else { continue };
+            if let Some((_, body)) = parts.get_mut(&id) {
+                body.extend(row.into_iter().skip(1).filter_map(Val::into_text));
+            }
+        }
+    };
+    add(db.query(
+        &format!(
+            "SELECT parent, value FROM person_items WHERE parent IN ({marks}) AND deleted = 0 ORDER BY parent, kind, value"
+        ),
+        &params,
+    )?);
+    add(db.query(
+        &format!(
+            "SELECT r.person, o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org
+             WHERE r.person IN ({marks}) AND r.deleted = 0 ORDER BY r.person, r.id"
+        ),
+        &params,
+    )?);
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let doc = parts.remove(id).and_then(|(title, mut body)| {
+                body.retain(|s| !s.is_empty());
+                (!title.is_empty() || !body.is_empty()).then(|| (title, body.join("\n")))
+            });
+            (*id, doc)
+        })
+        .collect())
 }
 
 fn texts(rows: Vec<Vec<Val>>) -> impl Iterator<Item = String> {
@@ -65,29 +136,7 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
         Ok(db.query(sql, &[id.into()])?.into_iter().next())
     };
     let (title, mut body): (String, Vec<String>) = match kind {
-        Kind::Person => {
-            let Some(row) = one(
-                db,
-                "SELECT display_name, given_name, family_name, met_how, met_where, notes, pitch, deleted FROM people WHERE id = ?",
-            )?
-            else {
-                return Ok(None);
-            };
-            if row[7].int() == Some(1) {
-                return Ok(None);
-            }
-            let mut it = row.into_iter().take(7).map(Val::into_text);
-            let title = it.next().flatten().unwrap_or_default();
-            let mut body: Vec<String> = it.flatten().collect();
-            body.extend(texts(
-                db.query("SELECT value FROM person_items WHERE parent = ? AND deleted = 0", &[id.into()])?,
-            ));
-            body.extend(texts(db.query(
-                "SELECT o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org WHERE r.person = ? AND r.deleted = 0",
-                &[id.into()],
-            )?));
-            (title, body)
-        }
+        Kind::Person => return Ok(person_documents(db, &[id])?.pop().and_then(|(_, doc)| doc)),
         Kind::Org => {
             let Some(row) = one(db, "SELECT name, domain, notes, deleted FROM orgs WHERE id = ?")? else {
                 return Ok(None);

@@ -11,12 +11,14 @@ conformance!(
     creates_and_reads_a_person,
     resolves_references,
     later_write_wins_whatever_the_order,
+    record_ops_compete_register_by_register,
     duplicates_and_reordering_change_nothing,
     children_may_arrive_before_parents,
     deletion_is_a_tombstone,
     search_finds_and_forgets,
     agenda_queries,
     history_covers_children,
+    activity_reads_record_ops_as_their_fields,
     invalid_batch_writes_nothing,
     reopening_keeps_node_and_schema,
 );
@@ -139,6 +141,65 @@ fn later_write_wins_whatever_the_order(db: &mut TestDb) {
         1,
     );
     assert!(ops.unwrap()[0].hlc > Hlc(300));
+}
+
+/// A record op counts in each register it sets: a later single-field op beats it in that field
+/// only, and it beats earlier single-field ops of the fields it names, whatever the order.
+fn record_ops_compete_register_by_register(db: &mut TestDb) {
+    let s = &mut db.store;
+    let ops_for = |n: u128| {
+        let p = id(100 + n);
+        let tag = Id::derive(p, "tag", "design");
+        let k = n * 100;
+        let record = op(
+            k + 1,
+            200,
+            1,
+            Kind::Person,
+            p,
+            "*",
+            json!({"display_name": "Rec", "tier": "B", "notes": "from the record"}),
+        );
+        let older = op(k + 2, 100, 1, Kind::Person, p, "display_name", json!("Older"));
+        let newer = op(k + 3, 300, 1, Kind::Person, p, "tier", json!("A"));
+        let untouched = op(k + 4, 50, 1, Kind::Person, p, "pitch", json!("kept"));
+        // Same timestamp as the record op: the higher node wins that register.
+        let same_time = op(k + 5, 200, 2, Kind::Person, p, "notes", json!("same time, higher node"));
+        let item = op(
+            k + 6,
+            10,
+            1,
+            Kind::PersonItem,
+            tag,
+            "*",
+            json!({"parent": p.to_string(), "kind": "tag", "value": "design"}),
+        );
+        (p, vec![record, older, newer, untouched, same_time, item])
+    };
+    let orders: [&[usize]; 3] = [&[0, 1, 2, 3, 4, 5], &[5, 4, 3, 2, 1, 0], &[2, 0, 5, 1, 0, 4, 3, 2]];
+    for (n, order) in orders.iter().enumerate() {
+        let (p, all) = ops_for(n as u128);
+        for &i in *order {
+            s.apply(std::slice::from_ref(&all[i])).unwrap();
+        }
+        let v = s.person(p).unwrap().unwrap();
+        assert_eq!(v.name, "Rec", "order {order:?}");
+        assert_eq!(v.tier.as_deref(), Some("A"));
+        assert_eq!(v.notes.as_deref(), Some("same time, higher node"));
+        assert_eq!(v.pitch.as_deref(), Some("kept"));
+        assert_eq!(v.tags, ["design"]);
+        // History lists the record op as it was written.
+        assert!(s.history(p).unwrap().iter().any(|e| e.op.field == "*" && e.op.value["tier"] == "B"));
+    }
+    assert!(s.search("record", 10).unwrap().is_empty(), "the losing notes are not indexed");
+    assert_eq!(s.search("design", 10).unwrap().len(), 3);
+    // A malformed record op is refused before anything is written.
+    let p = id(100);
+    let bad = op(9, 400, 1, Kind::Person, p, "*", json!({"tier": "C", "cadence_days": "soon"}));
+    assert!(matches!(s.apply(&[bad]), Err(Error::InvalidOp { .. })));
+    let bad = op(10, 400, 1, Kind::Person, p, "*", json!("Ann"));
+    assert!(matches!(s.apply(&[bad]), Err(Error::InvalidOp { .. })));
+    assert_eq!(s.person(p).unwrap().unwrap().tier.as_deref(), Some("A"));
 }
 
 /// Two devices' worth of ops on one person: fields, tags added on both, a tag removed.
@@ -276,6 +337,40 @@ fn history_covers_children(db: &mut TestDb) {
     assert!(fields.contains(&"person_item.value".to_string()));
     assert_eq!(fields.len(), 7);
     assert!(s.history(p).unwrap().iter().all(|h| h.op.actor == "test"));
+}
+
+/// An import writes one record op per record: the activity feed shows the same change as the
+/// single-field ops would (the person added, with the email and tag it got), and counts the ops.
+fn activity_reads_record_ops_as_their_fields(db: &mut TestDb) {
+    use kith_store::activity::ActivityQuery;
+    let s = &mut db.store;
+    let p = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p, "display_name", "Rhea Imported");
+    cs.set(Kind::Person, p, "tier", "B");
+    for (kind, value) in [("email", "rhea@x.example"), ("tag", "design")] {
+        let item = Id::derive(p, kind, value);
+        cs.set(Kind::PersonItem, item, "parent", p.to_string());
+        cs.set(Kind::PersonItem, item, "kind", kind);
+        cs.set(Kind::PersonItem, item, "value", value);
+    }
+    let cs = cs.into_records();
+    assert_eq!(cs.len(), 3, "one record op per record");
+    s.commit(cs, "importer", NOW).unwrap();
+    let page = s.activity(&ActivityQuery { project: None, before: None, limit: 5 }).unwrap();
+    let entry = &page.items[0];
+    assert_eq!((entry.actor.as_str(), entry.ops, entry.record_count), ("importer", 3, 1), "{entry:?}");
+    let rec = &entry.records[0];
+    assert_eq!((rec.kind, rec.id, rec.action), ("person", p, "added"), "{rec:?}");
+    assert_eq!(rec.label.as_deref(), Some("Rhea Imported"));
+    // A re-import that changes two fields: the feed names those fields, not the record op's `*`.
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p, "tier", "A");
+    cs.set(Kind::Person, p, "notes", "met again");
+    s.commit(cs.into_records(), "importer", NOW + 1000).unwrap();
+    let page = s.activity(&ActivityQuery { project: None, before: None, limit: 5 }).unwrap();
+    let rec = &page.items[0].records[0];
+    assert_eq!((rec.action, rec.fields.clone()), ("changed", vec!["notes".to_string(), "tier".to_string()]), "{rec:?}");
 }
 
 fn invalid_batch_writes_nothing(db: &mut TestDb) {

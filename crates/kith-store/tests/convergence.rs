@@ -12,8 +12,9 @@ fn id(n: u128) -> Id {
 }
 
 /// A random op over a small world of 3 people, their tags and ties, so registers collide.
+/// Some are record ops (field `*`) that set several of the registers the others set one by one.
 fn arb_op() -> impl Strategy<Value = (u8, u64, i64, u8, u8)> {
-    (0u8..12, 1u64..40, 1i64..4, 0u8..3, 0u8..3)
+    (0u8..16, 1u64..40, 1i64..4, 0u8..3, 0u8..3)
 }
 
 fn make(i: usize, (what, hlc, node, a, b): (u8, u64, i64, u8, u8)) -> Op {
@@ -36,7 +37,31 @@ fn make(i: usize, (what, hlc, node, a, b): (u8, u64, i64, u8, u8)) -> Op {
         8 => (Kind::Tie, Id::derive(person(a), "tie", ""), "b", json!(id(u128::from(b) + 10).to_string())),
         9 => (Kind::Tie, Id::derive(person(a), "tie", ""), "strength", json!(i64::from(b) + 1)),
         10 => (Kind::Person, person(a), "notes", Value::Null),
-        _ => (Kind::Person, person(a), "notes", json!(format!("n{hlc}"))),
+        11 => (Kind::Person, person(a), "notes", json!(format!("n{hlc}"))),
+        12 => {
+            let tier = ["A", "B", "C"][usize::from(b)];
+            (
+                Kind::Person,
+                person(a),
+                "*",
+                json!({"display_name": format!("rec {b}"), "tier": tier, "notes": format!("r{hlc}")}),
+            )
+        }
+        13 => {
+            (Kind::Person, person(a), "*", json!({"deleted": b == 1, "cadence_days": i64::from(b) * 3, "notes": null}))
+        }
+        14 => (
+            Kind::PersonItem,
+            Id::derive(person(a), "tag", &format!("t{b}")),
+            "*",
+            json!({"parent": person(a).to_string(), "value": format!("t{b}"), "deleted": false}),
+        ),
+        _ => (
+            Kind::Tie,
+            Id::derive(person(a), "tie", ""),
+            "*",
+            json!({"a": person(a).to_string(), "b": id(u128::from(b) + 10).to_string(), "strength": hlc as i64 % 5}),
+        ),
     };
     Op {
         id: id(0x1_0000 + i as u128),

@@ -596,7 +596,8 @@ pub enum MeCmd {
     },
     /// Your business card: your vCard, or a QR code of it to exchange contacts at an event
     Card {
-        /// A QR code instead of the vCard: `terminal` (drawn with characters) or `svg`
+        /// A QR code instead of the vCard: `terminal` (drawn with characters), `svg` or `png` (with
+        /// --out); `--out card.png` or `card.svg` alone picks the format by the extension
         #[arg(long, value_name = "FORMAT")]
         qr: Option<String>,
         /// Write to a file instead of stdout

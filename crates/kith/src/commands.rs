@@ -956,9 +956,11 @@ fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
     for e in entries {
         let o = e.op;
         let key = (o.hlc.unix_ms(), o.node, o.actor.clone(), o.kind, o.entity);
+        // A record op (an import's new record) shows as the fields it set.
+        let set: Vec<(String, Value)> = o.fields().map(|(f, v)| (f.to_string(), v.clone())).collect();
         match groups.last_mut() {
-            Some(g) if (g.0, g.1, g.2.clone(), g.3, g.4) == key => g.5.push((o.field, o.value)),
-            _ => groups.push((key.0, key.1, key.2, key.3, key.4, vec![(o.field, o.value)])),
+            Some(g) if (g.0, g.1, g.2.clone(), g.3, g.4) == key => g.5.extend(set),
+            _ => groups.push((key.0, key.1, key.2, key.3, key.4, set)),
         }
     }
     for (ms, node, actor, kind, entity, fields) in groups {

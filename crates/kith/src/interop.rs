@@ -272,37 +272,81 @@ pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Re
     c.tags.clear();
     let mut card = String::new();
     vcard::write(&mut card, &c, &format!("urn:uuid:{me}"), vcard::Version::V4);
-    let text = match qr {
-        None => card,
+    // The format: --qr, else the output file's extension (`card.png`, `card.svg`), else the vCard.
+    let by_extension = || {
+        let ext = out_file.as_ref()?.extension()?.to_str()?.to_ascii_lowercase();
+        ["png", "svg"].contains(&ext.as_str()).then_some(ext)
+    };
+    let format = qr.map(str::to_string).or_else(by_extension);
+    let bytes: Vec<u8> = match format.as_deref() {
+        None => card.into_bytes(),
         Some(format) => {
             let code = qrcode::QrCode::with_error_correction_level(card.as_bytes(), qrcode::EcLevel::L)
                 .map_err(|e| usage(format!("your card is too long for a QR code ({e}); shorten the pitch or notes")))?;
             match format {
-                "svg" => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).build(),
+                "svg" => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(256, 256).build().into_bytes(),
                 "terminal" => code
                     .render::<qrcode::render::unicode::Dense1x2>()
                     .dark_color(qrcode::render::unicode::Dense1x2::Light)
                     .light_color(qrcode::render::unicode::Dense1x2::Dark)
-                    .build(),
-                other => return Err(usage(format!("--qr `{other}` is not a format kith draws: use terminal or svg"))),
+                    .build()
+                    .into_bytes(),
+                "png" if out_file.is_none() => {
+                    return Err(usage("a PNG is written to a file: add --out FILE (for example --out card.png)"));
+                }
+                "png" => qr_png(&code)?,
+                other => {
+                    return Err(usage(format!("--qr `{other}` is not a format kith draws: use terminal, svg or png")));
+                }
             }
         }
     };
     match out_file {
         Some(f) => {
-            std::fs::write(&f, &text).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
+            std::fs::write(&f, &bytes).map_err(|e| usage(format!("cannot write {}: {e}", f.display())))?;
             out::line(format!("wrote your card to {}", f.display()))?;
         }
         None => {
             let mut o = std::io::stdout().lock();
-            o.write_all(text.as_bytes())?;
-            if !text.ends_with('\n') {
+            o.write_all(&bytes)?;
+            if !bytes.ends_with(b"\n") {
                 o.write_all(b"\n")?;
             }
             o.flush()?;
         }
     }
     Ok(())
+}
+
+/// Pixels per QR module in a PNG, and the quiet zone around the code, in modules.
+pub const PNG_SCALE: usize = 8;
+pub const PNG_QUIET: usize = 4;
+
+/// The QR code as a black-on-white 8-bit grayscale PNG: `PNG_SCALE` pixels per module and a
+/// quiet zone of `PNG_QUIET` modules, the margin readers need.
+fn qr_png(code: &qrcode::QrCode) -> Result<Vec<u8>> {
+    let modules = code.width();
+    let side = (modules + 2 * PNG_QUIET) * PNG_SCALE;
+    let colors = code.to_colors();
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (mx, my) = (i % modules + PNG_QUIET, i / modules + PNG_QUIET);
+            for y in my * PNG_SCALE..(my + 1) * PNG_SCALE {
+                pixels[y * side + mx * PNG_SCALE..y * side + (mx + 1) * PNG_SCALE].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let side32 = u32::try_from(side).map_err(|_| usage("the QR code is too large for a PNG"))?;
+    let mut enc = png::Encoder::new(&mut out, side32, side32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let failed = |e: png::EncodingError| Failure::Internal(anyhow::anyhow!("cannot encode the PNG: {e}"));
+    let mut w = enc.write_header().map_err(failed)?;
+    w.write_image_data(&pixels).map_err(failed)?;
+    w.finish().map_err(failed)?;
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -124,6 +124,13 @@ fn export_and_reimport_lose_nothing(k: &Kith) {
         assert!(text.contains(kept), "`{kept}` missing from the export:\n{text}");
     }
 
+    // In 4.0, kith's own lines for modeled values keep the item group of the original line, so
+    // the group's kept properties stay tied to them (Apple's X-ABADR to its ADR, a label to its URL).
+    assert!(text.contains("\r\nitem1.ADR;"), "{text}");
+    assert!(text.contains("item1.X-ABADR:us\r\n"));
+    assert!(text.contains("\r\nitem2.URL;"), "{text}");
+    assert!(text.contains("item2.X-ABLabel:_$!<HomePage>!$_\r\n"));
+
     // vCard 3.0 (the version these cards came in) writes the producer's own lines for the values kith still holds.
     let v3 = k.ok(&["export", "vcard", "--version", "3"]);
     assert!(v3.contains("item1.ADR;type=WORK;type=pref:;;1 Market St;San Francisco;CA;94105;United States\r\n"));
@@ -482,7 +489,42 @@ fn business_card(k: &Kith) {
     assert!(svg.contains("<svg") && svg.contains("</svg>"));
     let term = k.ok(&["me", "card", "--qr", "terminal"]);
     assert!(term.lines().count() > 15 && term.contains('█'));
-    assert_eq!(k.run(&["me", "card", "--qr", "png"]).code, 2);
+    // PNG: to a file only; decodes to the QR code of the card, module by module.
+    let r = k.run(&["me", "card", "--qr", "png"]);
+    assert_eq!(r.code, 2, "a PNG needs --out: {}", r.stderr);
+    assert!(r.stderr.contains("--out"), "{}", r.stderr);
+    assert_eq!(k.run(&["me", "card", "--qr", "gif"]).code, 2);
+    let code = qrcode::QrCode::with_error_correction_level(card.as_bytes(), qrcode::EcLevel::L).unwrap();
+    for args in [&["--qr", "png", "--out"][..], &["--out"][..]] {
+        let f = k.path("card.png");
+        let _ = std::fs::remove_file(&f);
+        let mut cmd = vec!["me", "card"];
+        cmd.extend_from_slice(args);
+        cmd.push(f.to_str().unwrap());
+        k.ok(&cmd);
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&f).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Grayscale, png::BitDepth::Eight));
+        let (scale, quiet, n) = (8usize, 4usize, code.width());
+        let side = (n + 2 * quiet) * scale;
+        assert_eq!((info.width as usize, info.height as usize), (side, side));
+        let px = |x: usize, y: usize| buf[y * info.line_size + x];
+        // Each module is a square of one colour; the quiet zone is white.
+        for (i, c) in code.to_colors().iter().enumerate() {
+            let (mx, my) = (i % n + quiet, i / n + quiet);
+            let want = if *c == qrcode::Color::Dark { 0 } else { 255 };
+            for (dx, dy) in [(0, 0), (scale - 1, 0), (0, scale - 1), (scale - 1, scale - 1), (scale / 2, scale / 2)] {
+                assert_eq!(px(mx * scale + dx, my * scale + dy), want, "module {i}");
+            }
+        }
+        assert!((0..side).all(|x| px(x, 0) == 255 && px(x, side - 1) == 255));
+    }
+    // --out card.svg picks SVG.
+    let f = k.path("card.svg");
+    k.ok(&["me", "card", "--out", f.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&f).unwrap().contains("<svg"));
 }
 
 fn ics_import_matches_attendees(k: &Kith) {
