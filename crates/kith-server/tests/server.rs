@@ -380,6 +380,30 @@ fn people_interactions_tasks_search_agenda(s: Server) {
     }
     assert_eq!(names, ["Ann Lee", "Bob Stone", "Cy Diaz", "Dee Fox", "Priya Raman"]);
     assert_eq!(s.get("/api/v1/people?q=pri", &who).json()["items"][0]["name"], json!("Priya Raman"));
+    // The name search is answered from the server's name index: a rename and a new person show
+    // on the next request, pages follow the cursor, and `%` is text, not a wildcard.
+    let r = s.send(
+        "PATCH",
+        &format!("/api/v1/people/{pid}"),
+        &who,
+        Some(("application/json", json!({ "name": "Priyanka Raman" }).to_string())),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    s.post("/api/v1/people", &who, json!({ "name": "Priam Ode" }));
+    let page = s.get("/api/v1/people?q=PRI&limit=1", &who).json();
+    assert_eq!(page["items"][0]["name"], json!("Priam Ode"), "{page}");
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let page = s.get(&format!("/api/v1/people?q=PRI&limit=1&cursor={cursor}"), &who).json();
+    assert_eq!((page["items"][0]["name"].clone(), page["next_cursor"].clone()), (json!("Priyanka Raman"), Value::Null));
+    assert_eq!(page["items"][0]["email"], json!("priya@northwind.example"));
+    assert_eq!(s.get("/api/v1/people?q=%25", &who).json()["items"], json!([]));
+    let r = s.send(
+        "PATCH",
+        &format!("/api/v1/people/{pid}"),
+        &who,
+        Some(("application/json", json!({ "name": "Priya Raman" }).to_string())),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
 
     let r = s.send(
         "PATCH",
