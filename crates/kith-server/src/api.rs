@@ -300,6 +300,7 @@ async fn me(Extension(p): Extension<Principal>) -> impl IntoResponse {
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
 
+/// A page size: 1 to 500, default 50.
 pub(crate) fn limit(l: Option<usize>) -> Result<usize, ApiError> {
     match l {
         None => Ok(DEFAULT_LIMIT),
@@ -466,7 +467,7 @@ impl PersonBody {
     }
 }
 
-fn commit(store: &mut Store, cs: ChangeSet, actor: &str, now_ms: i64) -> Result<(), ApiError> {
+pub(crate) fn commit(store: &mut Store, cs: ChangeSet, actor: &str, now_ms: i64) -> Result<(), ApiError> {
     store.commit(cs, actor, now_ms.max(0) as u64)?;
     Ok(())
 }
@@ -606,7 +607,8 @@ pub struct InteractionBody {
     pub weight: Option<i64>,
 }
 
-fn resolve_people(s: &mut Store, refs: &[String]) -> Result<Vec<Id>, ApiError> {
+/// People named in a body (an email, an id or a name, as in the CLI), each once.
+pub(crate) fn resolve_people(s: &mut Store, refs: &[String]) -> Result<Vec<Id>, ApiError> {
     let mut out = Vec::new();
     for r in refs {
         let id = s.resolve_person(r).map_err(edit::EditError::from)?;

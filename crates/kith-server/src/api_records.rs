@@ -25,18 +25,6 @@ use crate::state::AppState;
 // ---------------------------------------------------------------------------------------------
 // Shared by the handlers of this module and `api_intel`
 
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 500;
-
-/// A page size: 1 to 500, default 50.
-pub(crate) fn page_limit(l: Option<usize>) -> Result<usize, ApiError> {
-    match l {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::bad_request("invalid_query", format!("limit {n} is not from 1 to {MAX_LIMIT}"))),
-    }
-}
-
 /// A page of `n` items from `rows` (fetched `n + 1`), and the cursor after its last item.
 fn page<T>(mut rows: Vec<T>, n: usize, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
     if rows.len() > n {
@@ -49,25 +37,14 @@ fn page<T>(mut rows: Vec<T>, n: usize, key: impl Fn(&T) -> String) -> (Vec<T>, O
 }
 
 pub(crate) fn save(s: &mut Store, cs: ChangeSet, p: &Principal, now_ms: i64) -> Result<(), ApiError> {
-    s.commit(cs, p.actor(), now_ms.max(0) as u64)?;
-    Ok(())
+    crate::api::commit(s, cs, p.actor(), now_ms)
 }
 
 fn new_id(s: &Store, now_ms: i64) -> Id {
     s.new_id(now_ms.max(0) as u64)
 }
 
-/// People named in a body (an email, an id or a name, as in the CLI), each once.
-pub(crate) fn people_refs(s: &mut Store, refs: &[String]) -> Result<Vec<Id>, ApiError> {
-    let mut out = Vec::new();
-    for r in refs {
-        let id = s.resolve_person(r).map_err(edit::EditError::from)?;
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    Ok(out)
-}
+pub(crate) use crate::api::{limit as page_limit, resolve_people as people_refs};
 
 /// Two record ids in the path (`/…/{id}/…/{other}`), or a 400.
 pub struct PathIds(pub Id, pub Id);
