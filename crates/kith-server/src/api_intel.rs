@@ -6,6 +6,7 @@
 //! The server uses the documented default intelligence settings (cadences, weights): the CLI's
 //! `settings.toml` is a local file of one user, not shared through the server yet.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use kith_core::intel::Settings;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
 
+use crate::access::Principal;
 use crate::api_records::page_limit;
 use crate::error::{ApiError, PathId, Query};
 use crate::state::AppState;
@@ -38,6 +40,7 @@ pub struct PlanQuery {
     responses((status = 200, description = "The day plan (events, due and overdue tasks, birthdays, people to reconnect with in the free time), as `kith plan --json`; with `week`, seven of them", body = Object)))]
 pub(crate) async fn plan(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Query(q): Query<PlanQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.now();
@@ -47,8 +50,10 @@ pub(crate) async fn plan(
     };
     let week = q.week.unwrap_or(false);
     let tz = state.tz.clone();
-    let mut plans =
-        state.pool.run(move |s| Ok(reports::plan(s, &settings(), &tz, first, week, now.timestamp())?)).await?;
+    let mut plans = state
+        .pool
+        .run(move |s| Ok(reports::plan(s, &settings(), &tz, first, week, now.timestamp(), Some(p.user.id))?))
+        .await?;
     Ok(axum::Json(if week { json!(plans) } else { json!(plans.pop()) }))
 }
 

@@ -47,9 +47,10 @@ pub async fn today(
             let cfg = Settings::default();
             let ts = zoned.timestamp();
             let candidates = kith_store::reports::reconnect(s, &cfg, ts, kith_store::reports::PLAN_CANDIDATES)?;
-            let plan = kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates)?
-                .pop()
-                .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
+            let plan =
+                kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates, Some(user))?
+                    .pop()
+                    .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
             let logged: Vec<_> = s
                 .interactions(None, 20)?
                 .into_iter()

@@ -88,6 +88,13 @@ fn tasks_are_assigned_to_coworkers(s: Server) {
     assert!(bob_agenda.contains(&deck_id) && bob_agenda.contains(&venue_id), "{bob_agenda:?}");
     let ann_agenda = agenda_ids(&s, &ann);
     assert!(!ann_agenda.contains(&deck_id) && ann_agenda.contains(&venue_id), "{ann_agenda:?}");
+    // So has their day plan.
+    for (who, sees_deck) in [(&bob, true), (&ann, false)] {
+        let plan = s.get("/api/v1/plan", who);
+        assert_eq!(plan.status, 200, "{}", plan.body);
+        assert_eq!(plan.body.contains(&deck_id), sees_deck, "{}", plan.body);
+        assert!(plan.body.contains(&venue_id), "{}", plan.body);
+    }
     let item = s.get("/api/v1/agenda?days=2", &bob).json()["items"]
         .as_array()
         .unwrap()

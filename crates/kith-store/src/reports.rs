@@ -636,7 +636,9 @@ fn day_start_ms(tz: &TimeZone, d: Date) -> Result<i64, EditError> {
 }
 
 /// The day plan of `first` (or of seven days from it, `week`) in time zone `tz`: events, due
-/// and overdue tasks, birthdays, and reconnect suggestions in the free time.
+/// and overdue tasks, birthdays, and reconnect suggestions in the free time. With `user` (a
+/// team server's signed-in user), the tasks are that user's share: assigned to them or to no one.
+#[allow(clippy::too_many_arguments, reason = "the plan's inputs, each a different thing")]
 pub fn plan(
     store: &mut Store,
     cfg: &Settings,
@@ -644,9 +646,10 @@ pub fn plan(
     first: Date,
     week: bool,
     now: Timestamp,
+    user: Option<Id>,
 ) -> Result<Vec<DayPlan>, EditError> {
     let candidates = reconnect(store, cfg, now, PLAN_CANDIDATES)?;
-    plan_from(store, cfg, tz, first, week, &candidates)
+    plan_from(store, cfg, tz, first, week, &candidates, user)
 }
 
 /// How many reconnect candidates a plan places from.
@@ -661,6 +664,7 @@ pub fn plan_from(
     first: Date,
     week: bool,
     candidates: &[Cadence],
+    user: Option<Id>,
 ) -> Result<Vec<DayPlan>, EditError> {
     let days: i64 = if week { 7 } else { 1 };
     let bad = |e: jiff::Error| EditError::Invalid(format!("bad date: {e}"));
@@ -679,6 +683,7 @@ pub fn plan_from(
         .tasks(&TaskFilter {
             status: Some("open".into()),
             due_before: Some((last.to_string(), to_ms)),
+            for_user: user,
             ..Default::default()
         })?
         .into_iter()

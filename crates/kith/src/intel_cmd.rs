@@ -706,7 +706,7 @@ pub fn plan(ctx: &mut Ctx, a: PlanArgs) -> Result<()> {
     let cfg = load_settings()?;
     let tz = ctx.tz().clone();
     let now = now(ctx);
-    let plans = reports::plan(&mut ctx.store, &cfg, &tz, first, a.week, now)?;
+    let plans = reports::plan(&mut ctx.store, &cfg, &tz, first, a.week, now, None)?;
     if ctx.json {
         return if a.week { out::json(&plans) } else { out::json(&plans[0]) }.map_err(Failure::from);
     }
