@@ -125,8 +125,8 @@ pub fn routes() -> Vec<Route> {
             can(Write, Interactions),
             delete(rec::exchange_delete),
         ),
-        route(Method::GET, "/api/v1/tasks/{id}", can(Read, Tasks), get(rec::task_get)),
-        route(Method::DELETE, "/api/v1/tasks/{id}", can(Write, Tasks), delete(rec::task_delete)),
+        route(Method::GET, "/api/v1/tasks/{id}", can(Read, ProjectTasks), get(rec::task_get)),
+        route(Method::DELETE, "/api/v1/tasks/{id}", can(Write, ProjectTasks), delete(rec::task_delete)),
         route(Method::GET, "/api/v1/projects", can(Read, Tasks), get(rec::projects_list)),
         route(Method::POST, "/api/v1/projects", can(Write, Tasks), post(rec::project_create)),
         route(Method::GET, "/api/v1/projects/{id}", can(Read, Tasks), get(rec::project_get)),
@@ -842,7 +842,13 @@ pub struct TaskPatch {
 }
 
 /// A task in the principal's reach, or 404; 403 when they may see it but not do `action`.
-fn task_in_reach(s: &mut Store, p: &Principal, reach: &Reach, id: Id, action: Action) -> Result<TaskView, ApiError> {
+pub(crate) fn task_in_reach(
+    s: &mut Store,
+    p: &Principal,
+    reach: &Reach,
+    id: Id,
+    action: Action,
+) -> Result<TaskView, ApiError> {
     let t = s.task(id)?.ok_or_else(|| ApiError::not_found(format!("no task {id}")))?;
     reach.check(p, action, t.project_id, &format!("task {id}"))?;
     Ok(t)

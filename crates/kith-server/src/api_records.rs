@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::Principal;
+use crate::access::{Action, Principal, Reach};
 use crate::api::{decode_cursor, encode_cursor};
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
@@ -493,17 +493,25 @@ pub(crate) async fn exchange_delete(
 // ---------------------------------------------------------------------------------------------
 // Tasks, one at a time
 
-fn no_task(id: Id) -> ApiError {
-    ApiError::not_found(format!("no task {id}"))
-}
-
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks",
     params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "The task", body = Object),
               (status = 404, description = "No such task", body = Object)))]
-pub(crate) async fn task_get(State(state): State<AppState>, PathId(id): PathId) -> Result<impl IntoResponse, ApiError> {
-    let t = state.pool.run(move |s| Ok(s.task(id)?)).await?;
-    t.map(axum::Json).ok_or_else(|| no_task(id))
+pub(crate) async fn task_get(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+) -> Result<impl IntoResponse, ApiError> {
+    // A guest sees only the tasks of projects shared with them, without the people on them.
+    let t = state
+        .pool
+        .run(move |s| {
+            let reach = Reach::of(s, &p)?;
+            let t = crate::api::task_in_reach(s, &p, &reach, id, Action::Read)?;
+            Ok(reach.task_view(t))
+        })
+        .await?;
+    Ok(axum::Json(t))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
@@ -519,9 +527,8 @@ pub(crate) async fn task_delete(
     state
         .pool
         .run(move |s| {
-            if s.task(id)?.is_none() {
-                return Err(no_task(id));
-            }
+            let reach = Reach::of(s, &p)?;
+            crate::api::task_in_reach(s, &p, &reach, id, Action::Write)?;
             let mut cs = ChangeSet::new();
             cs.delete(Kind::Task, id, true);
             save(s, cs, &p, now)

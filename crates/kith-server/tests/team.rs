@@ -309,6 +309,11 @@ fn guests_see_only_shared_projects(s: Server) {
     patch(&s, &format!("/api/v1/tasks/{budget}"), &gus, json!({ "title": "x" })).assert_error(404, "not_found");
     s.post(&format!("/api/v1/tasks/{budget}/done"), &gus, json!({})).assert_error(404, "not_found");
     s.post("/api/v1/tasks", &gus, json!({ "title": "x", "project": "Client Site" })).assert_error(403, "forbidden");
+    let one = s.get(&format!("/api/v1/tasks/{wires}"), &gus);
+    assert_eq!((one.status, one.json()["title"].clone()), (200, json!("wireframes")), "{}", one.body);
+    s.get(&format!("/api/v1/tasks/{budget}"), &gus).assert_error(404, "not_found");
+    s.send("DELETE", &format!("/api/v1/tasks/{budget}"), &gus, None).assert_error(404, "not_found");
+    s.send("DELETE", &format!("/api/v1/tasks/{wires}"), &gus, None).assert_error(403, "forbidden");
     assert_eq!(s.op_count(), before);
 
     // Edit rights: they change and add tasks in that project only, never linking people or
