@@ -8,15 +8,13 @@ use std::collections::HashMap;
 use kith_core::Id;
 
 use crate::backend::Val;
-use crate::query::{id_of, marks, text, ts};
+use crate::query::{ORG_SELECT, PROJECT_SELECT, id_of, marks, org_row, project_row, text, ts};
 use crate::{EventView, OrgView, ProjectView, Result, Store, TieView};
 
 impl Store {
     /// Organizations in name order after `(name, id)`, at most `limit` (without their people).
     pub fn orgs_after(&mut self, after: Option<(&str, Id)>, limit: usize) -> Result<Vec<OrgView>> {
-        let mut sql = String::from(
-            "SELECT o.id, o.name, o.domain, o.notes FROM orgs o WHERE o.deleted = 0 AND o.name IS NOT NULL",
-        );
+        let mut sql = String::from(ORG_SELECT);
         let mut params = Vec::new();
         if let Some((name, id)) = after {
             sql.push_str(" AND (o.name > ? OR (o.name = ? AND o.id > ?))");
@@ -25,19 +23,7 @@ impl Store {
         sql.push_str(" ORDER BY o.name, o.id LIMIT ?");
         params.push(Val::Int(limit as i64));
         let rows = self.db().query(&sql, &params)?;
-        let mut out: Vec<OrgView> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(OrgView {
-                    id: id_of(&r[0])?,
-                    name: text(&r[1])?,
-                    domain: text(&r[2]),
-                    notes: text(&r[3]),
-                    tags: vec![],
-                    people: vec![],
-                })
-            })
-            .collect();
+        let mut out: Vec<OrgView> = rows.iter().filter_map(|r| org_row(r)).collect();
         let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         let ids: Vec<Val> = out.iter().map(|o| Val::from(o.id)).collect();
         for chunk in ids.chunks(500) {
@@ -59,12 +45,7 @@ impl Store {
 
     /// Projects in name order after `(name, id)`, at most `limit`, with their task counts.
     pub fn projects_after(&mut self, after: Option<(&str, Id)>, limit: usize) -> Result<Vec<ProjectView>> {
-        let mut sql = String::from(
-            "SELECT p.id, p.name, p.description, p.status,
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
-             FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL",
-        );
+        let mut sql = String::from(PROJECT_SELECT);
         let mut params = Vec::new();
         if let Some((name, id)) = after {
             sql.push_str(" AND (p.name > ? OR (p.name = ? AND p.id > ?))");
@@ -72,42 +53,13 @@ impl Store {
         }
         sql.push_str(" ORDER BY p.name, p.id LIMIT ?");
         params.push(Val::Int(limit as i64));
-        Ok(self
-            .db()
-            .query(&sql, &params)?
-            .iter()
-            .filter_map(|r| {
-                Some(ProjectView {
-                    id: id_of(&r[0])?,
-                    name: text(&r[1])?,
-                    description: text(&r[2]),
-                    status: text(&r[3]),
-                    open_tasks: r[4].int().unwrap_or(0),
-                    done_tasks: r[5].int().unwrap_or(0),
-                })
-            })
-            .collect())
+        Ok(self.db().query(&sql, &params)?.iter().filter_map(|r| project_row(r)).collect())
     }
 
     /// One project.
     pub fn project(&mut self, id: Id) -> Result<Option<ProjectView>> {
-        let rows = self.db().query(
-            "SELECT p.id, p.name, p.description, p.status,
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
-             FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL AND p.id = ?",
-            &[id.into()],
-        )?;
-        Ok(rows.first().and_then(|r| {
-            Some(ProjectView {
-                id: id_of(&r[0])?,
-                name: text(&r[1])?,
-                description: text(&r[2]),
-                status: text(&r[3]),
-                open_tasks: r[4].int().unwrap_or(0),
-                done_tasks: r[5].int().unwrap_or(0),
-            })
-        }))
+        let rows = self.db().query(&format!("{PROJECT_SELECT} AND p.id = ?"), &[id.into()])?;
+        Ok(rows.first().and_then(|r| project_row(r)))
     }
 
     /// Events in start order that end at or after `from_ms` (when given), after the event with

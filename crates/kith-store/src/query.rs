@@ -210,6 +210,38 @@ fn person_row(r: &[Val]) -> Option<PersonRow> {
     })
 }
 
+/// Live projects with their open and done task counts, read by [`project_row`].
+pub(crate) const PROJECT_SELECT: &str = "SELECT p.id, p.name, p.description, p.status,
+        (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
+        (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
+     FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL";
+
+pub(crate) fn project_row(r: &[Val]) -> Option<ProjectView> {
+    Some(ProjectView {
+        id: id_of(&r[0])?,
+        name: text(&r[1])?,
+        description: text(&r[2]),
+        status: text(&r[3]),
+        open_tasks: r[4].int().unwrap_or(0),
+        done_tasks: r[5].int().unwrap_or(0),
+    })
+}
+
+/// Live organizations, read by [`org_row`] (tags and people to be filled).
+pub(crate) const ORG_SELECT: &str =
+    "SELECT o.id, o.name, o.domain, o.notes FROM orgs o WHERE o.deleted = 0 AND o.name IS NOT NULL";
+
+pub(crate) fn org_row(r: &[Val]) -> Option<OrgView> {
+    Some(OrgView {
+        id: id_of(&r[0])?,
+        name: text(&r[1])?,
+        domain: text(&r[2]),
+        notes: text(&r[3]),
+        tags: vec![],
+        people: vec![],
+    })
+}
+
 /// One row of `kith person list`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonRow {
@@ -1011,33 +1043,12 @@ impl Store {
     }
 
     pub fn projects(&mut self) -> Result<Vec<ProjectView>> {
-        let rows = self.db().query(
-            "SELECT p.id, p.name, p.description, p.status,
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'open'),
-                    (SELECT count(*) FROM tasks t WHERE t.project = p.id AND t.deleted = 0 AND t.status = 'done')
-             FROM projects p WHERE p.deleted = 0 AND p.name IS NOT NULL ORDER BY p.name, p.id",
-            &[],
-        )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(ProjectView {
-                    id: id_of(&r[0])?,
-                    name: text(&r[1])?,
-                    description: text(&r[2]),
-                    status: text(&r[3]),
-                    open_tasks: r[4].int().unwrap_or(0),
-                    done_tasks: r[5].int().unwrap_or(0),
-                })
-            })
-            .collect())
+        let rows = self.db().query(&format!("{PROJECT_SELECT} ORDER BY p.name, p.id"), &[])?;
+        Ok(rows.iter().filter_map(|r| project_row(r)).collect())
     }
 
     pub fn orgs(&mut self) -> Result<Vec<OrgView>> {
-        let rows = self.db().query(
-            "SELECT o.id, o.name, o.domain, o.notes FROM orgs o WHERE o.deleted = 0 AND o.name IS NOT NULL ORDER BY o.name, o.id",
-            &[],
-        )?;
+        let rows = self.db().query(&format!("{ORG_SELECT} ORDER BY o.name, o.id"), &[])?;
         let mut tags: HashMap<Id, Vec<String>> = HashMap::new();
         for t in self
             .db()
@@ -1050,14 +1061,9 @@ impl Store {
         Ok(rows
             .iter()
             .filter_map(|r| {
-                Some(OrgView {
-                    id: id_of(&r[0])?,
-                    name: text(&r[1])?,
-                    domain: text(&r[2]),
-                    notes: text(&r[3]),
-                    tags: id_of(&r[0]).and_then(|id| tags.remove(&id)).unwrap_or_default(),
-                    people: vec![],
-                })
+                let mut o = org_row(r)?;
+                o.tags = tags.remove(&o.id).unwrap_or_default();
+                Some(o)
             })
             .collect())
     }
