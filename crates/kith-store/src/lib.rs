@@ -218,8 +218,7 @@ impl Store {
         match self.db.engine() {
             Engine::Sqlite => {
                 self.db.batch("ANALYZE; PRAGMA optimize;")?;
-                let stat4 = self.db.query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'", &[])?;
-                if !stat4.is_empty() {
+                if self.has_stat4_table()? {
                     // `ANALYZE sqlite_schema` makes this connection load the statistics again.
                     self.db.batch("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")?;
                 }
@@ -232,11 +231,15 @@ impl Store {
     /// Whether SQLite holds value samples (`sqlite_stat4`) that make statements recompile; see
     /// [`Store::optimize`]. Always false on PostgreSQL.
     pub fn has_value_samples(&mut self) -> Result<bool> {
-        if self.db.engine() != Engine::Sqlite {
+        if self.db.engine() != Engine::Sqlite || !self.has_stat4_table()? {
             return Ok(false);
         }
-        let stat4 = self.db.query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'", &[])?;
-        Ok(!stat4.is_empty() && !self.db.query("SELECT 1 FROM sqlite_stat4 LIMIT 1", &[])?.is_empty())
+        Ok(!self.db.query("SELECT 1 FROM sqlite_stat4 LIMIT 1", &[])?.is_empty())
+    }
+
+    /// Whether this SQLite build made a `sqlite_stat4` table (it does with `SQLITE_ENABLE_STAT4`).
+    fn has_stat4_table(&mut self) -> Result<bool> {
+        Ok(!self.db.query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'", &[])?.is_empty())
     }
 
     /// Open one transaction that the following commits join, so an import of many batches
