@@ -96,6 +96,9 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
         route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
         route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
+        route(Method::POST, "/tasks", can(Write, Tasks).html(), post(pages_tasks::add_task_form)),
+        route(Method::POST, "/tasks/{id}/assign", can(Write, Tasks).html(), post(pages_tasks::assign_form)),
+        route(Method::POST, "/tasks/{id}/done", can(Write, Tasks).html(), post(pages_tasks::done_form)),
         route(Method::GET, "/events", can(Read, Interactions).html(), get(pages_events::events_page)),
         route(Method::GET, "/events/{id}", can(Read, Interactions).html(), get(pages_events::event_page)),
         route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
@@ -676,7 +679,7 @@ pub struct TasksQuery {
 }
 
 /// Who `assignee` in a query names: `me`, `none`, or a member's email.
-fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
+pub(crate) fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
     match q.trim().to_ascii_lowercase().as_str() {
         "me" => Ok(Some(p.user.id)),
         "none" => Ok(None),
@@ -1128,7 +1131,8 @@ impl utoipa::Modify for Security {
         intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
         interop::export_json, interop::import_vcard, interop::import_csv,
         pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
-        pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
+        pages_tasks::board_page, pages_tasks::add_task_form, pages_tasks::assign_form, pages_tasks::done_form,
+        pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
     ),
     components(schemas(
