@@ -786,6 +786,7 @@ async fn task_create(
                     ));
                 }
             }
+            reach.check_assignee(&p, b.assignee.as_deref())?;
             let people = resolve_people(s, &b.people)?;
             let input = TaskInput {
                 due: b.due,
@@ -876,6 +877,9 @@ async fn task_patch(
             task_in_reach(s, &p, &reach, id, Action::Write)?;
             if !reach.sees_people() && (b.project.is_some() || !b.people.is_empty()) {
                 return Err(ApiError::forbidden("a guest may not move tasks between projects or link people"));
+            }
+            if let Some(a) = &b.assignee {
+                reach.check_assignee(&p, a.as_deref())?;
             }
             let mut cs = ChangeSet::new();
             let input = TaskInput {
