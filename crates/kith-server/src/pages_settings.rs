@@ -318,13 +318,11 @@ struct Shown {
 
 /// The account's card: the workspace's person with the account's email, else name and email.
 fn my_card(s: &mut Store, user: &User, sees_people: bool) -> Result<(String, bool), ApiError> {
-    if sees_people && let Ok(id) = s.resolve_person(&user.email) {
-        // An email that is a person's finds them; a name match is not theirs for sure.
-        let is_theirs =
-            s.person(id)?.is_some_and(|v| v.emails.iter().any(|e| e.value.eq_ignore_ascii_case(&user.email)));
-        if is_theirs && let Some(card) = kith_store::export::business_card(s, id)? {
-            return Ok((card, true));
-        }
+    if sees_people
+        && let Some(id) = s.person_with_email(&user.email)?
+        && let Some(card) = kith_store::export::business_card(s, id)?
+    {
+        return Ok((card, true));
     }
     let c = kith_interop::Contact {
         name: user.name.clone(),

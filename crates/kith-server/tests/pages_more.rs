@@ -10,6 +10,34 @@ use kith_store::accounts::Role;
 use serde_json::{Value, json};
 use support::{Resp, Server, Who, browser, config, form};
 
+/// The import page takes files up to `import_limit`, larger than `body_limit`, which still bounds
+/// every other route.
+#[test]
+fn the_import_limit_is_the_import_pages_own() {
+    let c = || kith_server::Config { body_limit: 4096, import_limit: 64 * 1024, ..config() };
+    let servers = [Some(Server::sqlite_with(c())), Server::postgres_with(c())];
+    for s in servers.into_iter().flatten() {
+        let pw = s.user("lim@team.example", Role::Member);
+        let (who, csrf) = browser(&s, "lim@team.example", &pw);
+        let card = |n: usize| {
+            format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {n:04}\r\nNOTE:{}\r\nEND:VCARD\r\n", "x".repeat(200))
+        };
+        let file: String = (0..40).map(card).collect();
+        assert!(file.len() > 8192 && file.len() < 60 * 1024);
+        let (_, page) = import(&s, &who, &[("csrf", &csrf)], Some(("many.vcf", &file)));
+        assert!(page.body.contains("<dt>Created</dt><dd>40</dd>"), "{}", page.body);
+        // The same bytes elsewhere are over the body limit.
+        let api = Who::Token(s.token("lim@team.example", false));
+        s.send("POST", "/api/v1/import/vcard", &api, Some(("text/vcard", file.clone())))
+            .assert_error(413, "payload_too_large");
+        let ops = s.op_count();
+        let big: String = (0..400).map(card).collect();
+        let (ct, body) = multipart(&[("csrf", &csrf)], Some(("big.vcf", &big)));
+        s.send("POST", "/import", &who, Some((&ct, body))).assert_error(413, "payload_too_large");
+        assert_eq!(s.op_count(), ops);
+    }
+}
+
 both!(
     profile_and_password_from_settings,
     tokens_from_settings,
@@ -120,6 +148,18 @@ fn tokens_from_settings(s: Server) {
     let me = s.get("/api/v1/me", &bearer);
     assert_eq!((me.status, me.json()["user"]["email"].clone()), (200, json!("bo@team.example")), "{}", me.body);
     assert_eq!(s.post("/api/v1/people", &bearer, json!({ "name": "Via Token" })).status, 201);
+    // My card: the account's until a person has its email, then that person's, without private notes.
+    assert!(s.get("/settings", &who).body.contains("no person in the workspace has your email"));
+    let r = s.post(
+        "/api/v1/people",
+        &bearer,
+        json!({ "name": "Bo Brandt", "emails": ["BO@team.example"], "phones": ["+1 555 0199"], "notes": "owes me lunch" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let page = s.get("/settings", &who);
+    assert!(page.body.contains("From the person in the workspace with your email"), "{}", page.body);
+    assert!(page.body.contains("FN:Bo Brandt") && page.body.contains("555"), "{}", page.body);
+    assert!(!page.body.contains("owes me lunch") && page.body.contains("<svg class=\"qr\""), "{}", page.body);
     // Never shown again: not on the settings page, not in the lists.
     let page = s.get("/settings", &who);
     assert!(page.body.contains("backup script") && !page.body.contains(&token), "{}", page.body);

@@ -103,6 +103,17 @@ impl Store {
             .collect())
     }
 
+    /// The live person who has exactly this email (the lowest id if several do): an account's
+    /// person in the workspace, for its card. One index lookup, never a name search.
+    pub fn person_with_email(&mut self, email: &str) -> Result<Option<Id>> {
+        let rows = self.db().query(
+            "SELECT i.parent FROM person_items i JOIN people p ON p.id = i.parent
+             WHERE i.kind = 'email' AND i.value = ? AND i.deleted = 0 AND p.deleted = 0 ORDER BY i.parent LIMIT 1",
+            &[Val::from(email.to_lowercase())],
+        )?;
+        Ok(rows.first().and_then(|r| id_of(&r[0])))
+    }
+
     /// The user a token belongs to, by the token's exact id.
     pub fn api_token_user(&mut self, id: Id) -> Result<Option<Id>> {
         let rows = self.db().query("SELECT user_id FROM api_tokens WHERE id = ?", &[id.into()])?;
