@@ -177,7 +177,7 @@ svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#b
 .node.path circle{fill:#c64600}.node text{font-size:15px;fill:#1b1b1b}\
 .node:focus-visible circle{stroke:#000;stroke-width:4}\
 svg.qr{width:100%;max-width:16rem;height:auto;display:block}pre{white-space:pre-wrap;overflow-wrap:anywhere}\
-code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}";
+code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}td{overflow-wrap:anywhere}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",
     responses((status = 200, description = "The stylesheet", content_type = "text/css")))]
