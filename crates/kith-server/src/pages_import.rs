@@ -470,7 +470,8 @@ pub async fn job_page(
         None => {
             let (done, total) = (job.bytes_done.load(Ordering::Relaxed), job.bytes_total.max(1));
             let records = job.records_done.load(Ordering::Relaxed);
-            let phase = if done >= total.saturating_sub(1) && records > 0 { "writing" } else { "reading and matching" };
+            // Every record read: what is left is matching the last ones and writing.
+            let phase = if records > 0 && records >= job.records_total { "writing" } else { "reading and matching" };
             b.push_str(&format!(
                 "<p role=\"status\">Importing ({phase}): {records} of {} records read.</p>\
                  <p><label for=\"progress\">Progress</label><br><progress id=\"progress\" max=\"{total}\" value=\"{done}\">{}%</progress></p>\

@@ -521,8 +521,8 @@ fn import_through_the_page(s: Server) {
     assert_eq!(people(&s, &api), ["Lena Novak", "Marco Rossi"]);
     assert!(s.store().ops().unwrap().iter().all(|op| op.actor == "imo@team.example"));
     // The job is its user's only.
-    let (other, _) = browser(&s, "oli@team.example", &other_pw);
-    s.get(&job, &other).assert_error(404, "not_found");
+    let (stranger, _) = browser(&s, "oli@team.example", &other_pw);
+    s.get(&job, &stranger).assert_error(404, "not_found");
     assert_eq!(s.get(&job, &who).status, 200);
 
     // Again: unchanged. A CSV by its header (LinkedIn).
@@ -542,4 +542,31 @@ fn import_through_the_page(s: Server) {
     let (_, page) = import(&s, &who, &[("csrf", &csrf), ("partial", "on")], Some(("mixed.vcf", mixed)));
     assert!(page.body.contains("<dt>Created</dt><dd>1</dd>") && page.body.contains("<dt>Failed</dt><dd>1</dd>"));
     assert!(people(&s, &api).contains(&"Ann Lee".to_string()));
+
+    // One import at a time per user: a second upload while the first runs (3,000 cards take
+    // seconds) is refused with a link to the running one; another user is not held up.
+    let many: String = (0..3000)
+        .map(|n| {
+            format!(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bulk Person {n:04}\r\nEMAIL:bulk{n}@many.example\r\nEND:VCARD\r\n"
+            )
+        })
+        .collect();
+    let (ct, body) = multipart(&[("csrf", &csrf)], Some(("many.vcf", &many)));
+    let first = s.send("POST", "/import", &who, Some((&ct, body.clone())));
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = s.send("POST", "/import", &who, Some((&ct, body)));
+    assert_eq!(second.status, 409, "{}", second.body);
+    assert!(second.body.contains("still running"), "{}", second.body);
+    assert_eq!(second.header("location"), first.header("location"));
+    let (other, other_csrf) = browser(&s, "oli@team.example", &other_pw);
+    let (_, page) = import(&s, &other, &[("csrf", &other_csrf), ("dry_run", "on")], Some(("g.vcf", &google)));
+    assert!(page.body.contains("Dry run"), "{}", page.body);
+    let job = first.header("location").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while s.get(job, &who).body.contains("http-equiv=\"refresh\"") {
+        assert!(Instant::now() < deadline, "the import did not finish within two minutes");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(s.get(job, &who).body.contains("<dt>Created</dt><dd>3000</dd>"));
 }
