@@ -29,6 +29,7 @@ use crate::{
     api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks,
     pages_today, team, web,
 };
+use crate::{pages_import as import_pages, pages_projects as projects, pages_settings as settings};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -161,6 +162,31 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/export/vcard", can(Read, Workspace), get(interop::export_vcard)),
         route(Method::GET, "/api/v1/export/ics", can(Read, Workspace), get(interop::export_ics)),
         route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
+        // Settings, import and projects pages (issue 5, parts 2 and 7), and their API routes.
+        route(Method::GET, "/api/v1/me/tokens", Access::SIGNED, get(settings::my_tokens)),
+        route(Method::DELETE, "/api/v1/tokens/{id}", can(Write, OwnAccount), delete(settings::token_revoke)),
+        route(Method::GET, "/api/v1/members", can(Action::Manage, Accounts), get(settings::members_list)),
+        route(Method::POST, "/api/v1/members", can(Action::Manage, Accounts), post(settings::member_create)),
+        route(Method::PATCH, "/api/v1/members/{id}", can(Action::Manage, Accounts), patch(settings::member_patch)),
+        route(Method::GET, "/settings", Access::SIGNED.html(), get(settings::settings_page)),
+        route(Method::POST, "/settings/profile", can(Write, OwnAccount).html(), post(settings::profile_form)),
+        route(Method::POST, "/settings/password", can(Write, OwnAccount).html(), post(settings::password_form)),
+        route(Method::POST, "/settings/tokens", can(Write, OwnAccount).html(), post(settings::token_form)),
+        route(Method::POST, "/settings/tokens/{id}/revoke", can(Write, OwnAccount).html(), post(settings::revoke_form)),
+        route(Method::POST, "/settings/members", can(Action::Manage, Accounts).html(), post(settings::add_member_form)),
+        route(
+            Method::POST,
+            "/settings/members/{id}",
+            can(Action::Manage, Accounts).html(),
+            post(settings::change_member_form),
+        ),
+        route(Method::GET, "/projects", can(Read, ProjectTasks).html(), get(projects::projects_page)),
+        route(Method::POST, "/projects", can(Write, Tasks).html(), post(projects::add_project_form)),
+        route(Method::GET, "/projects/{id}", can(Read, ProjectTasks).html(), get(projects::project_page)),
+        route(Method::POST, "/projects/{id}/members", can(Action::Manage, Accounts).html(), post(projects::share_form)),
+        route(Method::GET, "/import", can(Write, People).html(), get(import_pages::import_page)),
+        route(Method::POST, "/import", can(Write, People).html(), post(import_pages::import_form)),
+        route(Method::GET, "/import/{id}", can(Write, People).html(), get(import_pages::job_page)),
     ]
 }
 
@@ -1053,42 +1079,8 @@ async fn password_change(
     Extension(p): Extension<Principal>,
     Body(b): Body<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    if b.new.chars().count() < auth::MIN_PASSWORD {
-        return Err(ApiError::invalid(format!("the new password must be at least {} characters", auth::MIN_PASSWORD)));
-    }
-    // Wrong current passwords count against the account like failed sign-ins.
-    let key = format!("account:{}", p.user.email);
-    if state.limiter.blocked(&key, state.config.sign_in_attempts_per_account).is_some() {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong passwords; try later",
-        ));
-    }
-    let (user, email) = (p.user.id, p.user.email.clone());
-    let keep = match &p.via {
-        Via::Session { token } => Some(auth::token_hash(token)),
-        Via::Token => None,
-    };
-    let changed = state
-        .pool
-        .run(move |s| {
-            let stored = s.user_by_email(&email)?.and_then(|(_, h)| h);
-            if !auth::verify_password(&b.current, stored.as_deref()) {
-                return Ok(false);
-            }
-            let hash = auth::hash_password(&b.new).map_err(ApiError::internal)?;
-            s.set_password_hash(user, &hash)?;
-            s.delete_other_sessions(user, keep.as_deref())?;
-            Ok(true)
-        })
-        .await?;
-    if !changed {
-        state.limiter.fail(&key);
-        return Err(ApiError::forbidden("the current password is wrong"));
-    }
-    state.limiter.clear(&key);
-    tracing::info!(user = %p.user.id, "password changed");
+    let wrong = || ApiError::forbidden("the current password is wrong");
+    crate::pages_settings::change_password(&state, &p, b.current, b.new, wrong).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1138,11 +1130,17 @@ impl utoipa::Modify for Security {
         pages_tasks::board_page, pages_tasks::add_task_form, pages_tasks::assign_form, pages_tasks::done_form,
         pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
+        // Settings, import and projects pages.
+        settings::my_tokens, settings::token_revoke, settings::members_list, settings::member_create,
+        settings::member_patch, settings::settings_page, settings::profile_form, settings::password_form,
+        settings::token_form, settings::revoke_form, settings::add_member_form, settings::change_member_form,
+        projects::projects_page, projects::add_project_form, projects::project_page, projects::share_form,
+        import_pages::import_page, import_pages::import_form, import_pages::job_page,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
         rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
-        rec::AttendeesBody, TaskPatch, team::MemberBody
+        rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))

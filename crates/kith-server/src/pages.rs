@@ -62,7 +62,8 @@ pub(crate) fn alert(message: &str) -> String {
 /// The links at the top of every signed-in page.
 pub(crate) fn nav() -> &'static str {
     "<nav aria-label=\"Main\"><a href=\"/\">Today</a> · <a href=\"/people\">People</a> · \
-     <a href=\"/tasks\">Tasks</a> · <a href=\"/events\">Events</a> · <a href=\"/network\">Network</a></nav>"
+     <a href=\"/tasks\">Tasks</a> · <a href=\"/projects\">Projects</a> · <a href=\"/events\">Events</a> · \
+     <a href=\"/network\">Network</a> · <a href=\"/import\">Import</a> · <a href=\"/settings\">Settings</a></nav>"
 }
 
 // ---------------------------------------------------------------------------------------------

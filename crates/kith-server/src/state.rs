@@ -21,6 +21,8 @@ pub struct AppState {
     /// The live people's names for `GET /api/v1/people?q=`, rebuilt when the `people` data
     /// version moves (see [`kith_store::NameIndex`]).
     pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
+    /// The import page's background jobs (`pages_import`).
+    pub imports: Arc<crate::pages_import::Jobs>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             config: Arc::new(config),
             tz,
             names: Arc::new(Mutex::new(None)),
+            imports: Arc::default(),
         })
     }
 

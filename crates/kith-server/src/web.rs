@@ -176,7 +176,9 @@ h3{font-size:1rem;margin:.8rem 0 .2rem}fieldset{border:1px solid #ddd;padding:.5
 svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#bbb;stroke-width:1.5}\
 .edge.path{stroke:#c64600;stroke-width:5}.node circle{fill:#1a5fb4}.node.centre circle{fill:#26a269}\
 .node.path circle{fill:#c64600}.node text{font-size:15px;fill:#1b1b1b}\
-.node:focus-visible circle{stroke:#000;stroke-width:4}";
+.node:focus-visible circle{stroke:#000;stroke-width:4}\
+svg.qr{width:100%;max-width:16rem;height:auto;display:block}pre{white-space:pre-wrap;overflow-wrap:anywhere}\
+code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}td{overflow-wrap:anywhere}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",
     responses((status = 200, description = "The stylesheet", content_type = "text/css")))]

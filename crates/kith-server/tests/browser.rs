@@ -362,3 +362,68 @@ fn postgres_assign_a_task_to_a_coworker() {
     let Some(server) = Server::postgres() else { return };
     run(assign_a_task_to_a_coworker, server);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settings, projects and import pages (issue 5, parts 2 and 7)
+
+/// On a phone: create a token in settings, add a project, import a vCard file through the real
+/// file input (Chromium's own multipart encoding) and wait for the summary; no page scrolls
+/// sideways.
+fn settings_projects_and_import_on_a_phone(server: Server, driver: Driver, rt: &tokio::runtime::Runtime) {
+    let password = server.user("olu@team.example", "Olu Owner", Role::Owner);
+    rt.block_on(settings_projects_import(&server, &driver, &password));
+}
+
+async fn no_sideways_scrolling(c: &Client, what: &str) {
+    let (viewport, content) = widths(c).await;
+    assert!(viewport <= 375, "the window is phone-sized: {viewport}");
+    assert!(content <= viewport, "no sideways scrolling on {what} at {viewport}px: {content}");
+}
+
+async fn settings_projects_import(server: &Server, driver: &Driver, password: &str) {
+    let c = driver.browser().await;
+    sign_in(&c, &server.base, "olu@team.example", password).await;
+    c.set_window_size(375, 812).await.expect("resize");
+
+    click(&c, "//nav//a[normalize-space()='Settings']").await;
+    wait_for(&c, "//h1[normalize-space()='Settings']").await;
+    wait_for(&c, "//section[@aria-labelledby='card']//*[local-name()='svg']").await;
+    wait_for(&c, "//h2[normalize-space()='Members and roles']").await;
+    no_sideways_scrolling(&c, "settings").await;
+    fill(&c, "#token-name", "phone script").await;
+    click(&c, "//button[normalize-space()='Create a token']").await;
+    let shown = wait_for(&c, "//code[@class='token']").await.text().await.expect("the token");
+    assert!(shown.starts_with("kith_") && shown.len() == 69, "{shown}");
+    no_sideways_scrolling(&c, "settings with a new token").await;
+
+    click(&c, "//nav//a[normalize-space()='Projects']").await;
+    wait_for(&c, "//h1[normalize-space()='Projects']").await;
+    fill(&c, "#name", "Phone <launch>").await;
+    click(&c, "//button[normalize-space()='Add the project']").await;
+    wait_for(&c, "//h1[normalize-space()='Phone <launch>']").await;
+    no_sideways_scrolling(&c, "a project").await;
+
+    click(&c, "//nav//a[normalize-space()='Import']").await;
+    wait_for(&c, "//h1[normalize-space()='Import contacts']").await;
+    no_sideways_scrolling(&c, "import").await;
+    let file = format!("{}/../../testdata/samples/vcard/apple-ios.vcf", env!("CARGO_MANIFEST_DIR"));
+    let file = std::fs::canonicalize(file).expect("the sample");
+    c.find(Locator::Css("#file")).await.expect("file input").send_keys(&file.to_string_lossy()).await.expect("file");
+    click(&c, "//button[normalize-space()='Import']").await;
+    // The progress page refreshes itself until the summary is there.
+    wait_for(&c, "//p[@role='status' and normalize-space()='Imported.']").await;
+    wait_for(&c, "//dl[@class='summary']/dt[.='Created']/following-sibling::dd[1][.='2']").await;
+    no_sideways_scrolling(&c, "the import summary").await;
+    c.close().await.expect("close the browser");
+}
+
+#[test]
+fn sqlite_settings_projects_and_import_on_a_phone() {
+    run(settings_projects_and_import_on_a_phone, Server::sqlite());
+}
+
+#[test]
+fn postgres_settings_projects_and_import_on_a_phone() {
+    let Some(server) = Server::postgres() else { return };
+    run(settings_projects_and_import_on_a_phone, server);
+}
