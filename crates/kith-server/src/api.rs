@@ -97,6 +97,9 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
         route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
         route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
+        route(Method::POST, "/tasks", can(Write, Tasks).html(), post(pages_tasks::add_task_form)),
+        route(Method::POST, "/tasks/{id}/assign", can(Write, Tasks).html(), post(pages_tasks::assign_form)),
+        route(Method::POST, "/tasks/{id}/done", can(Write, Tasks).html(), post(pages_tasks::done_form)),
         route(Method::GET, "/events", can(Read, Interactions).html(), get(pages_events::events_page)),
         route(Method::GET, "/events/{id}", can(Read, Interactions).html(), get(pages_events::event_page)),
         route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
@@ -702,7 +705,7 @@ pub struct TasksQuery {
 }
 
 /// Who `assignee` in a query names: `me`, `none`, or a member's email.
-fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
+pub(crate) fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
     match q.trim().to_ascii_lowercase().as_str() {
         "me" => Ok(Some(p.user.id)),
         "none" => Ok(None),
@@ -809,6 +812,7 @@ async fn task_create(
                     ));
                 }
             }
+            reach.check_assignee(&p, b.assignee.as_deref())?;
             let people = resolve_people(s, &b.people)?;
             let input = TaskInput {
                 due: b.due,
@@ -899,6 +903,9 @@ async fn task_patch(
             task_in_reach(s, &p, &reach, id, Action::Write)?;
             if !reach.sees_people() && (b.project.is_some() || !b.people.is_empty()) {
                 return Err(ApiError::forbidden("a guest may not move tasks between projects or link people"));
+            }
+            if let Some(a) = &b.assignee {
+                reach.check_assignee(&p, a.as_deref())?;
             }
             let mut cs = ChangeSet::new();
             let input = TaskInput {
@@ -1120,7 +1127,8 @@ impl utoipa::Modify for Security {
         intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
         interop::export_json, interop::import_vcard, interop::import_csv,
         pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
-        pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
+        pages_tasks::board_page, pages_tasks::add_task_form, pages_tasks::assign_form, pages_tasks::done_form,
+        pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
         // Settings, import and projects pages.
         settings::my_tokens, settings::token_revoke, settings::members_list, settings::member_create,

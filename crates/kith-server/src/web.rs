@@ -170,6 +170,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem;bo
 :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}\
 h3{font-size:1rem;margin:.8rem 0 .2rem}fieldset{border:1px solid #ddd;padding:.5rem}.check input{width:auto;min-width:24px;min-height:24px}\
 .text{white-space:pre-wrap}.chain{font-weight:600}\
+.actions form{display:inline-block;margin:.3rem .5rem 0 0;max-width:100%}.actions select{width:auto;max-width:100%}\
 .board{display:grid;grid-template-columns:1fr;gap:1rem}\
 @media(min-width:48rem){body:has(.board),body:has(svg.network){max-width:72rem}.board{grid-template-columns:repeat(3,1fr)}}\
 svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#bbb;stroke-width:1.5}\

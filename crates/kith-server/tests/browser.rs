@@ -279,6 +279,61 @@ async fn lunch(server: &Server, driver: &Driver, password: &str) {
     c.close().await.expect("close the browser");
 }
 
+/// Ann, at her desk, adds a task for her coworker Bob; Bob signs in on his phone and finds it on
+/// today and among his tasks, then marks it done from there.
+fn assign_a_task_to_a_coworker(server: Server, driver: Driver, rt: &tokio::runtime::Runtime) {
+    let ann = server.user("ann@team.example", "Ann Example", Role::Member);
+    let bob = server.user("bob@team.example", "Bob Coworker", Role::Member);
+    rt.block_on(assign(&server, &driver, &ann, &bob));
+}
+
+async fn assign(server: &Server, driver: &Driver, ann_pw: &str, bob_pw: &str) {
+    let c = driver.browser().await;
+    sign_in(&c, &server.base, "ann@team.example", ann_pw).await;
+    click(&c, "//nav//a[normalize-space()='Tasks']").await;
+    wait_for(&c, "//h2[normalize-space()='Add a task']").await;
+    fill(&c, "#title", "Send Priya the deck").await;
+    fill(&c, "#due", "today").await;
+    c.find(Locator::Css("#task-assignee"))
+        .await
+        .expect("assign to")
+        .select_by_value("bob@team.example")
+        .await
+        .expect("choose Bob");
+    click(&c, "//button[normalize-space()='Add the task']").await;
+    wait_for(
+        &c,
+        "//ul[@class='tasks']/li[contains(., 'Send Priya the deck') and contains(., 'assigned to Bob Coworker')]",
+    )
+    .await;
+    // Ann's own plan leaves it to Bob.
+    click(&c, "//nav//a[normalize-space()='Today']").await;
+    let plan = wait_for(&c, "//section[@aria-labelledby='plan']").await;
+    assert!(!plan.text().await.expect("plan text").contains("Send Priya the deck"), "not in Ann's plan");
+    c.close().await.expect("close Ann's browser");
+
+    // Bob, on his phone.
+    let c = driver.browser().await;
+    c.set_window_size(375, 812).await.expect("resize");
+    sign_in(&c, &server.base, "bob@team.example", bob_pw).await;
+    wait_for(&c, "//section[@aria-labelledby='plan']//*[contains(., 'Send Priya the deck')]").await;
+    click(&c, "//nav//a[normalize-space()='Tasks']").await;
+    wait_for(&c, "//h1[normalize-space()='Tasks']").await;
+    c.find(Locator::Css("#assignee")).await.expect("assigned to").select_by_value("me").await.expect("choose me");
+    click(&c, "//button[normalize-space()='Show']").await;
+    wait_for(
+        &c,
+        "//ul[@class='tasks']/li[contains(., 'Send Priya the deck') and contains(., 'assigned to Bob Coworker')]",
+    )
+    .await;
+    let (viewport, content) = widths(&c).await;
+    assert!(content <= viewport, "no sideways scrolling on tasks at {viewport}px: {content}");
+    click(&c, "//button[@aria-label='Done: Send Priya the deck']").await;
+    wait_for(&c, "//h1[normalize-space()='Tasks']").await;
+    wait_for(&c, "//p[normalize-space()='No tasks.']").await;
+    c.close().await.expect("close Bob's browser");
+}
+
 /// A test with its server and a running chromedriver; skipped when there is none (outside CI).
 fn run(test: fn(Server, Driver, &tokio::runtime::Runtime), server: Server) {
     let Some(driver) = Driver::start() else { return };
@@ -295,6 +350,17 @@ fn sqlite_add_a_person_and_log_a_lunch_on_a_phone() {
 fn postgres_add_a_person_and_log_a_lunch_on_a_phone() {
     let Some(server) = Server::postgres() else { return };
     run(add_person_and_log_a_lunch_on_a_phone, server);
+}
+
+#[test]
+fn sqlite_assign_a_task_to_a_coworker() {
+    run(assign_a_task_to_a_coworker, Server::sqlite());
+}
+
+#[test]
+fn postgres_assign_a_task_to_a_coworker() {
+    let Some(server) = Server::postgres() else { return };
+    run(assign_a_task_to_a_coworker, server);
 }
 
 // ---------------------------------------------------------------------------------------------
