@@ -510,6 +510,16 @@ BEGIN:VCARD\r\n--Xy\r\nEND:VCARD\r\n\r\n--XyZ--\r\n";
         for bad in [&b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end"[..], b"", b"--XyZ"] {
             assert!(multipart("multipart/form-data; boundary=XyZ", bad).is_err());
         }
+        // Every cut of a good body, and every byte changed, is an answer, never a panic.
+        let ct = "multipart/form-data; boundary=\"XyZ\"";
+        for n in 0..body.len() {
+            let _ = multipart(ct, &body[..n]);
+            let mut changed = body.to_vec();
+            for b in [b'\r', b'\n', b'-', b'"', b';', b'=', 0xff] {
+                changed[n] = b;
+                let _ = multipart(ct, &changed);
+            }
+        }
         assert!(multipart("application/x-www-form-urlencoded", b"a=b").is_err());
         assert!(multipart("multipart/form-data", b"").is_err());
     }
