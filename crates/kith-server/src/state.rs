@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use kith_store::{Location, NameIndex, Store};
+use kith_store::{Location, Memo, NameIndex, Store};
 use tokio::sync::Semaphore;
 
+use crate::access::PrincipalCache;
 use crate::auth::Limiter;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// The live people's names for `GET /api/v1/people?q=`, rebuilt when the `people` data
     /// version moves (see [`kith_store::NameIndex`]).
     pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
+    /// Who was asking, by credential, for a few seconds (see [`PrincipalCache`]).
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
@@ -30,9 +33,14 @@ impl AppState {
             Some(name) => TimeZone::get(name).unwrap_or(TimeZone::UTC),
             None => TimeZone::try_system().unwrap_or(TimeZone::UTC),
         };
-        let first = Store::open(&location)?;
+        let memo = Arc::new(Memo::new());
+        let mut first = Store::open(&location)?;
+        first.share_memo(memo.clone());
+        let principals = Arc::new(PrincipalCache::new(Duration::from_millis(config.principal_cache_ms)));
         let pool = Pool {
             location,
+            principals: principals.clone(),
+            memo,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(config.pool_size),
             max_idle: config.pool_size,
@@ -43,6 +51,7 @@ impl AppState {
             config: Arc::new(config),
             tz,
             names: Arc::new(Mutex::new(None)),
+            principals,
         })
     }
 
@@ -78,6 +87,11 @@ pub struct Pool {
     idle: Mutex<Vec<Store>>,
     permits: Semaphore,
     max_idle: usize,
+    /// Forgotten whenever a store's work changed an account in a way that can take access away.
+    principals: Arc<PrincipalCache>,
+    /// The decoded whole-network reads (tie graph, contact statistics…), shared by the stores
+    /// and kept while their data versions stay put (see [`kith_store::Memo`]).
+    memo: Arc<Memo>,
 }
 
 impl Drop for Pool {
@@ -107,9 +121,16 @@ impl Pool {
             let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut store = match taken {
                 Some(s) => s,
-                None => Store::open(&pool.location).map_err(ApiError::internal)?,
+                None => {
+                    let mut s = Store::open(&pool.location).map_err(ApiError::internal)?;
+                    s.share_memo(pool.memo.clone());
+                    s
+                }
             };
             let out = f(&mut store);
+            if store.take_accounts_changed() {
+                pool.principals.clear();
+            }
             // A store whose work failed inside may hold a broken connection: drop it.
             if !matches!(&out, Err(e) if e.status.is_server_error()) {
                 let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());

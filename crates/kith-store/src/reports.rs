@@ -73,26 +73,28 @@ fn my_tie_strengths(store: &mut Store, me: Option<Id>) -> Result<HashMap<Id, u8>
 /// due (the same rule as `cadence::reconnect`); only then are the open hooks and needs of the
 /// chosen people read, for their suggested next step.
 pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize) -> Result<Vec<Cadence>> {
-    let stats = store.last_contacts(now)?;
+    // Shared with the other stores of a server (and kept while nothing changes): read by
+    // reference, and only the people who can be due are copied.
+    let stats = store.last_contacts_shared()?;
     let mut contacts: Vec<Contact> = stats
-        .into_iter()
+        .iter()
         .filter(|s| !s.is_me)
+        .filter(|s| {
+            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
+            // exact test stays with `cadence::reconnect`.
+            let (days, _) = cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days));
+            let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
+            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
+        })
         .map(|s| {
-            let mut c = Contact::new(s.id, s.name, s.created_at.unwrap_or(now));
+            let mut c = Contact::new(s.id, s.name.clone(), s.created_at.unwrap_or(now));
             c.tier = tier_of(&s.tier);
             c.net_type = type_of(&s.net_type);
             c.cadence_days = cadence_override(s.cadence_days);
             c.last_contact = s.last_contact;
             c.interactions_365d = s.interactions_365d;
             c
-        })
-        .filter(|c| {
-            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
-            // exact test stays with `cadence::reconnect`.
-            let (days, _) = cfg.cadence_days(c.tier, c.net_type, c.cadence_days);
-            let anchor = c.last_contact.unwrap_or(c.first_seen);
-            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
-            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
         })
         .collect();
     let chosen: HashSet<Id> = cadence::reconnect(&contacts, cfg, now, limit).into_iter().map(|c| c.id).collect();

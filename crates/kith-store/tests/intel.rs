@@ -19,7 +19,12 @@ conformance!(
     cached_tie_graph_follows_every_change,
     caches_follow_changes_from_another_connection,
     caches_are_stored_and_invalidated_by_kind,
-    a_read_does_not_wait_for_a_writer_to_store_its_cache
+    a_read_does_not_wait_for_a_writer_to_store_its_cache,
+    memo_contact_stats_follow_every_change,
+    memo_exchange_totals_follow_every_change,
+    memo_tie_graph_follows_every_change,
+    memo_follows_changes_from_another_connection,
+    name_index_rows_follow_items_roles_and_orgs
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -437,4 +442,92 @@ fn a_read_does_not_wait_for_a_writer_to_store_its_cache(db: &mut TestDb) {
     assert_eq!((g.graph.node_count(), g.graph.edge_count()), (2, 0), "the import is not committed yet");
     writer.end_bulk(true).unwrap();
     assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
+}
+
+// The same behaviour with the decoded reads kept in memory, as the server keeps them
+// (`Store::share_memo`): every change, by this store or another connection, is seen.
+
+fn with_memo(db: &mut TestDb) {
+    db.store.share_memo(std::sync::Arc::new(kith_store::Memo::new()));
+}
+
+fn memo_contact_stats_follow_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_contact_stats_follow_every_change(db);
+}
+
+fn memo_exchange_totals_follow_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_exchange_totals_follow_every_change(db);
+}
+
+fn memo_tie_graph_follows_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_tie_graph_follows_every_change(db);
+}
+
+fn memo_follows_changes_from_another_connection(db: &mut TestDb) {
+    with_memo(db);
+    caches_follow_changes_from_another_connection(db);
+    // Two stores sharing one memo (a server's pool): a write through either is seen by both.
+    let memo = std::sync::Arc::new(kith_store::Memo::new());
+    db.store.share_memo(memo.clone());
+    let mut other = Store::open(&db.location).unwrap();
+    other.share_memo(memo);
+    let (dee, eve) = (person(&mut db.store, "Dee"), person(&mut db.store, "Eve"));
+    let before = db.store.tie_graph(None, now()).unwrap().graph.edge_count();
+    assert_eq!(other.tie_graph(None, now()).unwrap().graph.edge_count(), before);
+    let mut cs = ChangeSet::new();
+    tie(&mut cs, dee, eve, 2);
+    let i = other.new_id(NOW);
+    meet(&mut cs, i, eve, 3);
+    other.commit(cs, "test", NOW).unwrap();
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), before + 1);
+    assert_eq!(all_stats(&mut db.store, eve), (Some(3), 1, 1));
+    assert_eq!(all_stats(&mut other, eve), (Some(3), 1, 1));
+}
+
+/// The name index's list rows follow a person's emails and tags, their roles and the names of
+/// their organizations, whoever writes them, like `people_rows`.
+fn name_index_rows_follow_items_roles_and_orgs(db: &mut TestDb) {
+    let ann = person(&mut db.store, "Ann Lee");
+    let row = |s: &mut Store| {
+        let ix = s.name_index().unwrap();
+        let rows = ix.rows(&ix.find("ann", None, 10));
+        assert_eq!(rows, s.people_rows(&[ann]).unwrap(), "the index and the tables agree");
+        rows.into_iter().next().unwrap()
+    };
+    assert_eq!((row(&mut db.store).email, row(&mut db.store).tags.len()), (None, 0));
+    let mut other = Store::open(&db.location).unwrap();
+    let org = other.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, org, "name", "Northwind");
+    let role = other.new_id(NOW);
+    cs.set(Kind::Role, role, "person", ann.to_string());
+    cs.set(Kind::Role, role, "org", org.to_string());
+    cs.set(Kind::Role, role, "title", "CTO");
+    for (kind, value) in [("email", "ann@example.com"), ("tag", "design"), ("tag", "art")] {
+        let it = Id::derive(ann, kind, value);
+        cs.set(Kind::PersonItem, it, "parent", ann.to_string());
+        cs.set(Kind::PersonItem, it, "kind", kind);
+        cs.set(Kind::PersonItem, it, "value", value);
+    }
+    other.commit(cs, "test", NOW).unwrap();
+    let r = row(&mut db.store);
+    assert_eq!(
+        (r.org.as_deref(), r.title.as_deref(), r.email.as_deref()),
+        (Some("Northwind"), Some("CTO"), Some("ann@example.com"))
+    );
+    assert_eq!(r.tags, ["art", "design"]);
+    // Renaming the organization changes the row too.
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, org, "name", "Northwind Labs");
+    other.commit(cs, "test", NOW).unwrap();
+    assert_eq!(row(&mut db.store).org.as_deref(), Some("Northwind Labs"));
+    // A deleted person leaves the index.
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, ann, true);
+    other.commit(cs, "test", NOW).unwrap();
+    let ix = db.store.name_index().unwrap();
+    assert!(ix.find("ann", None, 10).is_empty() && ix.rows(&[ann]).is_empty());
 }
