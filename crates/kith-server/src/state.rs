@@ -36,6 +36,7 @@ impl AppState {
         let memo = Arc::new(Memo::new());
         let mut first = Store::open(&location)?;
         first.share_memo(memo.clone());
+        first.limit_page_cache(PAGE_CACHE_KIB)?;
         let principals = Arc::new(PrincipalCache::new(Duration::from_millis(config.principal_cache_ms)));
         let pool = Pool {
             location,
@@ -77,6 +78,11 @@ impl AppState {
         Timestamp::now().as_millisecond()
     }
 }
+
+/// SQLite's page cache per pooled connection, in KiB: the whole-network reads come from the
+/// memo, so the pages and the API touch a few indexes; the file itself stays in the OS cache.
+/// (The CLI's 64 MiB per connection would let `pool_size` connections hold 300 MB.)
+const PAGE_CACHE_KIB: u32 = 8 * 1024;
 
 /// Stores for request work. The store is synchronous (rusqlite, the blocking postgres client),
 /// so its work runs on tokio's blocking threads; at most `pool_size` run at once, each with its
@@ -124,6 +130,7 @@ impl Pool {
                 None => {
                     let mut s = Store::open(&pool.location).map_err(ApiError::internal)?;
                     s.share_memo(pool.memo.clone());
+                    s.limit_page_cache(PAGE_CACHE_KIB).map_err(ApiError::internal)?;
                     s
                 }
             };

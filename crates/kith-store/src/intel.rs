@@ -440,7 +440,7 @@ impl Store {
     }
 
     fn build_tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
-        let blob = self.load("graph.v1", Counter::Graph, build_graph, decode_graph)?;
+        let blob = self.load_kept("graph.v1", Counter::Graph, build_graph, decode_graph, false)?;
         let (ids, edges) = &*blob;
         let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
 
@@ -489,7 +489,7 @@ impl Store {
         if !counts {
             return Ok(Arc::unwrap_or_clone(self.last_contacts_shared()?));
         }
-        let people = self.load("people.v1", Counter::People, build_people, decode_people)?;
+        let people = self.load_kept("people.v1", Counter::People, build_people, decode_people, false)?;
         let times = self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?;
         Ok(join_stats(&people, &times, now, true))
     }
@@ -509,8 +509,9 @@ impl Store {
             }
             None => None,
         };
-        let people = self.load("people.v1", Counter::People, build_people, decode_people)?;
-        let times = self.load("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode)?;
+        let people = self.load_kept("people.v1", Counter::People, build_people, decode_people, false)?;
+        let times =
+            self.load_kept("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode, false)?;
         let out = Arc::new(join_stats(&people, &times, Timestamp::UNIX_EPOCH, false));
         if let (Some(memo), Some(label)) = (memo, label) {
             memo.put("stats.last", label, out.clone());
@@ -528,7 +529,21 @@ impl Store {
         build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
         decode: fn(&[u8]) -> Option<T>,
     ) -> Result<Arc<T>> {
-        let memo = self.memo();
+        self.load_kept(key, counter, build, decode, true)
+    }
+
+    /// [`Store::load`], kept in the memo only when `keep`: the inputs of a value that is kept
+    /// itself (the people and the last contacts of [`Store::last_contacts_shared`], the edges of
+    /// the tie graph) would only double the memory.
+    fn load_kept<T: Send + Sync + 'static>(
+        &mut self,
+        key: &str,
+        counter: Counter,
+        build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
+        decode: fn(&[u8]) -> Option<T>,
+        keep: bool,
+    ) -> Result<Arc<T>> {
+        let memo = self.memo().filter(|_| keep);
         let label = match &memo {
             Some(memo) => {
                 // Read before the blob: the value is at least as new as its label.

@@ -283,6 +283,16 @@ impl Store {
         self.memo = Some(memo);
     }
 
+    /// Bound SQLite's page cache of this connection to `kib` KiB (64 MiB by default, for the
+    /// CLI's whole-network scans). A server keeps the whole-network reads in memory and holds
+    /// several connections, so each needs far less. Nothing to do on PostgreSQL.
+    pub fn limit_page_cache(&mut self, kib: u32) -> Result<()> {
+        if self.engine() == Engine::Sqlite {
+            self.db().batch(&format!("PRAGMA cache_size = -{kib}"))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn memo(&self) -> Option<std::sync::Arc<derived::Memo>> {
         self.memo.clone()
     }

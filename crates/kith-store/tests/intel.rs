@@ -24,7 +24,8 @@ conformance!(
     memo_exchange_totals_follow_every_change,
     memo_tie_graph_follows_every_change,
     memo_follows_changes_from_another_connection,
-    name_index_rows_follow_items_roles_and_orgs
+    name_index_rows_follow_items_roles_and_orgs,
+    reconnect_picks_the_same_people_as_a_status_for_everyone
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -530,4 +531,66 @@ fn name_index_rows_follow_items_roles_and_orgs(db: &mut TestDb) {
     other.commit(cs, "test", NOW).unwrap();
     let ix = db.store.name_index().unwrap();
     assert!(ix.find("ann", None, 10).is_empty() && ix.rows(&[ann]).is_empty());
+}
+
+/// `reports::reconnect` gives a full status only to the few people per cadence and tier who can
+/// make the list: its list is the one `cadence::reconnect` makes from everyone, ties included.
+fn reconnect_picks_the_same_people_as_a_status_for_everyone(db: &mut TestDb) {
+    use kith_core::intel::Settings;
+    use kith_core::intel::cadence::{self, Contact};
+    let s = &mut db.store;
+    let mut cs = ChangeSet::new();
+    let tiers = [None, Some("A"), Some("B"), Some("C"), Some("D")];
+    let types = [None, Some("personal"), Some("strategic")];
+    for n in 0..150i64 {
+        // Ids from several "first seen" times, some equal, so anchors tie.
+        let p = s.new_id(NOW - (n as u64 % 7) * 40 * DAY as u64);
+        cs.set(Kind::Person, p, "display_name", format!("P{n}"));
+        if let Some(t) = tiers[(n % 5) as usize] {
+            cs.set(Kind::Person, p, "tier", t);
+        }
+        if let Some(t) = types[(n % 3) as usize] {
+            cs.set(Kind::Person, p, "net_type", t);
+        }
+        if n % 11 == 0 {
+            cs.set(Kind::Person, p, "cadence_days", 10 + n % 3);
+        }
+        if n % 4 != 0 {
+            let i = s.new_id(NOW);
+            meet(&mut cs, i, p, (n * 7) % 200);
+        }
+    }
+    // Contacted minutes apart, the later the smaller the id: the same rounded urgency, so
+    // the list takes them by id, not by time.
+    for n in 0..30i64 {
+        let p = s.new_id(NOW - 400 * DAY as u64);
+        cs.set(Kind::Person, p, "display_name", format!("Q{n}"));
+        cs.set(Kind::Person, p, "tier", "A");
+        cs.set(Kind::Person, p, "cadence_days", 7);
+        let i = s.new_id(NOW);
+        meet(&mut cs, i, p, 100);
+        cs.set(Kind::Interaction, i, "occurred_at", NOW as i64 - 100 * DAY - n * 60_000);
+    }
+    s.commit(cs, "test", NOW).unwrap();
+    let cfg = Settings::default();
+    let everyone: Vec<Contact> = s
+        .last_contacts(now())
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.is_me)
+        .map(|st| {
+            let mut c = Contact::new(st.id, st.name, st.created_at.unwrap_or(now()));
+            c.tier = st.tier.as_deref().and_then(|t| t.parse().ok());
+            c.net_type = st.net_type.as_deref().and_then(|t| t.parse().ok());
+            c.cadence_days = st.cadence_days.map(|d| d as u32);
+            c.last_contact = st.last_contact;
+            c
+        })
+        .collect();
+    for limit in [0, 1, 3, 10, 40, 200] {
+        let want: Vec<Id> = cadence::reconnect(&everyone, &cfg, now(), limit).into_iter().map(|c| c.id).collect();
+        let got: Vec<Id> =
+            kith_store::reports::reconnect(s, &cfg, now(), limit).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(got, want, "limit {limit}");
+    }
 }
