@@ -26,7 +26,7 @@ for tool in wrk hyperfine curl python3; do
     command -v $tool >/dev/null || { echo "$tool is not installed (apt-get install -y wrk hyperfine)" >&2; exit 1; }
 done
 [ -n "${KITH_BENCH_NO_BUILD:-}" ] || cargo build --release -q -p kith
-kith=$PWD/target/release/kith
+kith=${KITH_BIN:-$PWD/target/release/kith}
 case $db in
 postgres://* | postgresql://*)
     name=${db##*/}
