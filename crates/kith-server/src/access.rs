@@ -3,6 +3,11 @@
 //! [`guard`] middleware, wrapped around every route by construction, resolves the principal and
 //! applies the rule before the handler runs. Handlers never decide access themselves.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -197,8 +202,63 @@ impl Access {
     }
 }
 
+/// Principals resolved in the last few seconds, by the hash of the token or session that
+/// proved them, so that a request does not spend three queries (token or session, user,
+/// membership) and a trip to the blocking pool on who is asking.
+///
+/// The bound: a change to an account made by *another process* (`kith token revoke`, `kith
+/// user …`, a second server on the same PostgreSQL) takes effect here within `ttl` (the
+/// `principal_cache_ms` setting, 2 s by default; 0 turns the cache off). A change made through
+/// this server's own stores takes effect at once: the store notes it
+/// ([`Store::take_accounts_changed`]) and [`crate::state::Pool`] forgets every kept principal.
+/// Unknown, revoked or expired credentials are never kept, so a new token or session works at
+/// once; a kept session is also forgotten at its expiry at the latest `ttl` late.
+pub struct PrincipalCache {
+    ttl: Duration,
+    /// Bumped by [`PrincipalCache::clear`]: a resolution that began before a clear does not keep
+    /// what it read, which the change may already have made stale.
+    generation: AtomicU64,
+    kept: Mutex<HashMap<String, (Instant, Principal)>>,
+}
+
+/// More principals than this at once (many tokens used within `ttl`): start over.
+const MAX_KEPT: usize = 10_000;
+
+impl PrincipalCache {
+    pub fn new(ttl: Duration) -> PrincipalCache {
+        PrincipalCache { ttl, generation: AtomicU64::new(0), kept: Mutex::new(HashMap::new()) }
+    }
+
+    /// Forget every kept principal.
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn get(&self, key: &str) -> Option<Principal> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.get(key).filter(|(until, _)| Instant::now() < *until).map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, key: String, p: &Principal, generation: u64) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock that `clear` takes after bumping it.
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if kept.len() >= MAX_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (Instant::now() + self.ttl, p.clone()));
+    }
+}
+
 /// Find the principal of a request: a bearer token first, else the session cookie. `Ok(None)`
-/// when the request carries neither, or one that is unknown, revoked or expired.
+/// when the request carries neither, or one that is unknown, revoked or expired. Kept in
+/// [`PrincipalCache`] for a few seconds.
 pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -211,11 +271,18 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
         .filter_map(|v| v.to_str().ok())
         .find_map(|c| auth::cookie(c, auth::SESSION_COOKIE))
         .map(str::to_string);
-    if bearer.is_none() && session.is_none() {
-        return Ok(None);
+    let key = match (&bearer, &session) {
+        (Some(token), _) => format!("t{}", auth::token_hash(token)),
+        (None, Some(token)) => format!("s{}", auth::token_hash(token)),
+        (None, None) => return Ok(None),
+    };
+    let cache = state.principals.clone();
+    if let Some(p) = cache.get(&key) {
+        return Ok(Some(p));
     }
+    let generation = cache.generation.load(Ordering::SeqCst);
     let now = state.now_ms();
-    state
+    let found = state
         .pool
         .run(move |store| {
             let (user, read_only, via) = if let Some(token) = bearer {
@@ -236,7 +303,11 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
             };
             Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via }))
         })
-        .await
+        .await?;
+    if let Some(p) = &found {
+        cache.put(key, p, generation);
+    }
+    Ok(found)
 }
 
 fn is_safe(m: &Method) -> bool {

@@ -412,8 +412,8 @@ async fn people_list(
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
             match &filter.name {
                 Some(q) if by_name => {
-                    let ids = st.name_index(s)?.find(q, after, n + 1);
-                    Ok(s.people_rows(&ids)?)
+                    let ix = st.name_index(s)?;
+                    Ok(ix.rows(&ix.find(q, after, n + 1)))
                 }
                 _ => Ok(s.people_after(&filter, after)?),
             }

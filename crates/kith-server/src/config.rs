@@ -33,6 +33,10 @@ pub struct Config {
     pub time_zone: Option<String>,
     /// Log filter, as in RUST_LOG (`info`, `kith_server=debug`…).
     pub log: String,
+    /// How long a resolved sign-in (token or session → user, role) is kept in memory, in
+    /// milliseconds: the longest a revocation made by another process (`kith token revoke`, a
+    /// second server) takes to be seen. 0 asks the database on every request.
+    pub principal_cache_ms: u64,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             sign_in_attempts_per_address: 20,
             time_zone: None,
             log: "info".into(),
+            principal_cache_ms: 2_000,
         }
     }
 }
@@ -96,6 +101,9 @@ impl Config {
         }
         if let Some(v) = get("KITH_COOKIE_SECURE") {
             self.cookie_secure = parse("KITH_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = get("KITH_PRINCIPAL_CACHE_MS") {
+            self.principal_cache_ms = parse("KITH_PRINCIPAL_CACHE_MS", &v)?;
         }
         if let Some(v) = get("KITH_POOL_SIZE") {
             self.pool_size = parse("KITH_POOL_SIZE", &v)?;

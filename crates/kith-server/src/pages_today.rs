@@ -51,8 +51,9 @@ pub async fn today(
                 kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates, Some(user))?
                     .pop()
                     .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
+            let day_start = zoned.start_of_day().map_or(i64::MIN, |d| d.timestamp().as_millisecond());
             let logged: Vec<_> = s
-                .interactions(None, 20)?
+                .interactions_since(day_start, 20)?
                 .into_iter()
                 .filter(|i| i.at.is_some_and(|at| at.to_zoned_datetime(zoned.time_zone().clone()).date() == today))
                 .collect();

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use kith_store::{Location, NameIndex, Store};
+use kith_store::{Location, Memo, NameIndex, Store};
 use tokio::sync::Semaphore;
 
+use crate::access::PrincipalCache;
 use crate::auth::Limiter;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
     /// The import page's background jobs (`pages_import`).
     pub imports: Arc<crate::pages_import::Jobs>,
+    /// Who was asking, by credential, for a few seconds (see [`PrincipalCache`]).
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
@@ -32,9 +35,15 @@ impl AppState {
             Some(name) => TimeZone::get(name).unwrap_or(TimeZone::UTC),
             None => TimeZone::try_system().unwrap_or(TimeZone::UTC),
         };
-        let first = Store::open(&location)?;
+        let memo = Arc::new(Memo::new());
+        let mut first = Store::open(&location)?;
+        first.share_memo(memo.clone());
+        first.limit_page_cache(PAGE_CACHE_KIB)?;
+        let principals = Arc::new(PrincipalCache::new(Duration::from_millis(config.principal_cache_ms)));
         let pool = Pool {
             location,
+            principals: principals.clone(),
+            memo,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(config.pool_size),
             max_idle: config.pool_size,
@@ -46,6 +55,7 @@ impl AppState {
             tz,
             names: Arc::new(Mutex::new(None)),
             imports: Arc::default(),
+            principals,
         })
     }
 
@@ -72,6 +82,11 @@ impl AppState {
     }
 }
 
+/// SQLite's page cache per pooled connection, in KiB: the whole-network reads come from the
+/// memo, so the pages and the API touch a few indexes; the file itself stays in the OS cache.
+/// (The CLI's 64 MiB per connection would let `pool_size` connections hold 300 MB.)
+const PAGE_CACHE_KIB: u32 = 8 * 1024;
+
 /// Stores for request work. The store is synchronous (rusqlite, the blocking postgres client),
 /// so its work runs on tokio's blocking threads; at most `pool_size` run at once, each with its
 /// own connection, kept for the next request. SQLite serializes writers itself (WAL,
@@ -81,6 +96,11 @@ pub struct Pool {
     idle: Mutex<Vec<Store>>,
     permits: Semaphore,
     max_idle: usize,
+    /// Forgotten whenever a store's work changed an account in a way that can take access away.
+    principals: Arc<PrincipalCache>,
+    /// The decoded whole-network reads (tie graph, contact statistics…), shared by the stores
+    /// and kept while their data versions stay put (see [`kith_store::Memo`]).
+    memo: Arc<Memo>,
 }
 
 impl Drop for Pool {
@@ -110,9 +130,17 @@ impl Pool {
             let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut store = match taken {
                 Some(s) => s,
-                None => Store::open(&pool.location).map_err(ApiError::internal)?,
+                None => {
+                    let mut s = Store::open(&pool.location).map_err(ApiError::internal)?;
+                    s.share_memo(pool.memo.clone());
+                    s.limit_page_cache(PAGE_CACHE_KIB).map_err(ApiError::internal)?;
+                    s
+                }
             };
             let out = f(&mut store);
+            if store.take_accounts_changed() {
+                pool.principals.clear();
+            }
             // A store whose work failed inside may hold a broken connection: drop it.
             if !matches!(&out, Err(e) if e.status.is_server_error()) {
                 let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());

@@ -172,7 +172,15 @@ impl Store {
         Ok(rows.first().and_then(|r| user_of(r)))
     }
 
+    /// Whether an account change that can take access away (a revoked token, an ended session,
+    /// a new password) went through this store since the last call: the signal for a server
+    /// to forget the principals it keeps in memory.
+    pub fn take_accounts_changed(&mut self) -> bool {
+        std::mem::take(&mut self.accounts_changed)
+    }
+
     pub fn set_password_hash(&mut self, user: Id, hash: &str) -> Result<()> {
+        self.accounts_changed = true;
         self.db().execute("UPDATE users SET password_hash = ? WHERE id = ?", &[Val::from(hash), user.into()])?;
         Ok(())
     }
@@ -218,6 +226,7 @@ impl Store {
 
     /// End every session of a user but one (after a password change).
     pub fn delete_other_sessions(&mut self, user: Id, keep_hash: Option<&str>) -> Result<()> {
+        self.accounts_changed = true;
         self.db().execute(
             "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
             &[user.into(), Val::from(keep_hash.unwrap_or(""))],
@@ -226,6 +235,7 @@ impl Store {
     }
 
     pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        self.accounts_changed = true;
         self.db().execute("DELETE FROM sessions WHERE token_hash = ?", &[Val::from(token_hash)])?;
         Ok(())
     }
@@ -313,6 +323,7 @@ impl Store {
                 });
             }
         };
+        self.accounts_changed = true;
         self.db().execute(
             "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
             &[Val::Int(now_ms), id.into()],

@@ -15,7 +15,9 @@
 //! The cache is not state: it is never replicated, and deleting every row of `derived` changes
 //! nothing but speed. Its rows are written outside `apply` for that reason only.
 
-use std::collections::BTreeSet;
+use std::any::Any;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use kith_core::{Id, Kind};
 
@@ -25,7 +27,8 @@ use crate::backend::{Backend, Val};
 /// A group of kinds whose changes invalidate the blobs built from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Counter {
-    /// People: names, tiers and the other columns the whole-network reads show.
+    /// People: names, tiers and the other columns the whole-network reads and the people
+    /// lists show (emails and tags, roles and their organizations' names too).
     People,
     /// People (which are nodes, and their names) and ties: the tie graph.
     Graph,
@@ -49,6 +52,9 @@ impl Counter {
     fn of(kind: Kind) -> &'static [Counter] {
         match kind {
             Kind::Person => &[Counter::People, Counter::Graph],
+            // A list row shows the first email, the tags, the current role's title and its
+            // organization's name.
+            Kind::PersonItem | Kind::Role | Kind::Org => &[Counter::People],
             Kind::Tie => &[Counter::Graph],
             Kind::Participant => &[Counter::Contacts],
             Kind::Exchange => &[Counter::Exchanges],
@@ -56,6 +62,74 @@ impl Counter {
             Kind::Interaction => &[Counter::Contacts, Counter::Exchanges],
             _ => &[],
         }
+    }
+}
+
+/// The current value of each counter, in [`Counter`] order, from one query.
+pub(crate) fn versions(db: &mut dyn Backend) -> Result<[i64; 4]> {
+    let mut out = [0; 4];
+    for r in db.query("SELECT key, version FROM data_versions", &[])? {
+        let i = match r[0].text() {
+            Some("people") => 0,
+            Some("graph") => 1,
+            Some("contacts") => 2,
+            Some("exchanges") => 3,
+            _ => continue,
+        };
+        out[i] = r[1].int().unwrap_or(0);
+    }
+    Ok(out)
+}
+
+impl Counter {
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Counter::People => 0,
+            Counter::Graph => 1,
+            Counter::Contacts => 2,
+            Counter::Exchanges => 3,
+        }
+    }
+}
+
+/// Decoded whole-network reads kept in memory by a long-running process (the server), shared
+/// by its stores ([`crate::Store::share_memo`]): the `derived` blobs once decoded, and what is
+/// built from them (the tie graph's CSR, everyone's last contact). Each value is labelled with
+/// the `data_versions` counters it was read under, read *before* the data, so a concurrent
+/// change can only make a value look stale; a read asks for the counters (one query) and uses
+/// the kept value only when they are unchanged. So a write by any process (another server on
+/// the same PostgreSQL, the CLI) is seen by the next read, as with the blobs. Not state: it
+/// holds nothing the tables do not.
+#[derive(Default)]
+pub struct Memo {
+    kept: Mutex<HashMap<String, Kept>>,
+}
+
+/// A kept value and the counter values (and other inputs) it was built at.
+type Kept = (Vec<i64>, Arc<dyn Any + Send + Sync>);
+
+impl Memo {
+    pub fn new() -> Memo {
+        Memo::default()
+    }
+
+    /// The value kept under `key` if it was built at `label`.
+    pub(crate) fn get<T: Send + Sync + 'static>(&self, key: &str, label: &[i64]) -> Option<Arc<T>> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let (l, v) = kept.get(key)?;
+        if l.as_slice() != label {
+            return None;
+        }
+        v.clone().downcast::<T>().ok()
+    }
+
+    pub(crate) fn put<T: Send + Sync + 'static>(&self, key: &str, label: Vec<i64>, value: Arc<T>) {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_string(), (label, value));
+    }
+
+    /// Forget everything kept (for tests and diagnostics).
+    pub fn clear(&self) {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 

@@ -12,6 +12,7 @@
 //! read as a few MB of blobs. One person's reads query the tables directly.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use kith_core::Id;
@@ -299,7 +300,12 @@ impl Store {
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        self.load("exchanges.v1", Counter::Exchanges, build_exchange_totals, decode_exchange_totals)
+        Ok(Arc::unwrap_or_clone(self.load(
+            "exchanges.v1",
+            Counter::Exchanges,
+            build_exchange_totals,
+            decode_exchange_totals,
+        )?))
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -412,8 +418,30 @@ impl Store {
     /// The tie graph of all live people and ties. One query numbers the people, one streams
     /// the ties into the builder; ties with `me` get their recency from my last contact with the
     /// other person (the only contacts kith records), other ties count as not recent.
-    pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
-        let (ids, edges) = self.load("graph.v1", Counter::Graph, build_graph, decode_graph)?;
+    pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<Arc<TieGraph>> {
+        // Kept in the memo (a server) per graph and contacts version and `me`, for a minute: the
+        // recency of my ties changes by less than its quantum (1/65535) in a minute.
+        let Some(memo) = self.memo() else { return Ok(Arc::new(self.build_tie_graph(me, now)?)) };
+        let v = derived::versions(self.db())?;
+        let me_bits = me.map_or(0, |m| m.uuid().as_u128());
+        let label = vec![
+            v[Counter::Graph.index()],
+            v[Counter::Contacts.index()],
+            me_bits as i64,
+            (me_bits >> 64) as i64,
+            now.as_millisecond().div_euclid(60_000),
+        ];
+        if let Some(g) = memo.get::<TieGraph>("tie_graph", &label) {
+            return Ok(g);
+        }
+        let g = Arc::new(self.build_tie_graph(me, now)?);
+        memo.put("tie_graph", label, g.clone());
+        Ok(g)
+    }
+
+    fn build_tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<TieGraph> {
+        let blob = self.load_kept("graph.v1", Counter::Graph, build_graph, decode_graph, false)?;
+        let (ids, edges) = &*blob;
         let index: IdMap<u32> = ids.iter().enumerate().map(|(i, &id)| (id, i as u32)).collect();
 
         let mut my_last_contact: HashMap<u32, Timestamp> = HashMap::new();
@@ -435,7 +463,7 @@ impl Store {
         let me_node = me.and_then(|m| index.get(&m).copied());
 
         let mut builder = GraphBuilder::with_capacity(ids.len() as u32, edges.len());
-        for (a, b, strength) in edges {
+        for &(a, b, strength) in edges {
             let other = match me_node {
                 Some(m) if a == m => Some(b),
                 Some(m) if b == m => Some(a),
@@ -444,7 +472,7 @@ impl Store {
             let recency = other.map_or(0.0, |o| tie_recency(my_last_contact.get(&o).copied(), now));
             builder.add_edge(a, b, strength, recency);
         }
-        Ok(TieGraph { graph: builder.build(), ids, index, my_last_contact })
+        Ok(TieGraph { graph: builder.build(), ids: ids.clone(), index, my_last_contact })
     }
 }
 
@@ -458,54 +486,114 @@ impl Store {
     /// [`Store::contact_stats`] of everyone: the cached people joined in memory with the
     /// cached contact times (all of them for the counts, else only the last one per person).
     fn all_stats(&mut self, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
-        let people = self.load("people.v1", Counter::People, build_people, decode_people)?;
-        let times = if counts {
-            self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?
-        } else {
-            self.load("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode)?
-        };
-        let now_ms = now.as_millisecond();
-        let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
-        let mut out: Vec<ContactStats> = people
-            .into_iter()
-            .map(|p| {
-                let at = times.of(p.id);
-                let count =
-                    |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
-                ContactStats {
-                    id: p.id,
-                    name: p.name,
-                    tier: p.tier,
-                    net_type: p.net_type,
-                    cadence_days: p.cadence_days,
-                    is_me: p.is_me,
-                    birthday: p.birthday,
-                    created_at: p.id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
-                    last_contact: at.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()),
-                    interactions_365d: count(since_365),
-                    interactions_90d: count(since_90),
+        if !counts {
+            return Ok(Arc::unwrap_or_clone(self.last_contacts_shared()?));
+        }
+        let people = self.load_kept("people.v1", Counter::People, build_people, decode_people, false)?;
+        let times = self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?;
+        Ok(join_stats(&people, &times, now, true))
+    }
+
+    /// Everyone's last contact ([`Store::last_contacts`]), which does not depend on "now":
+    /// kept whole in the memo of a long-running process.
+    pub(crate) fn last_contacts_shared(&mut self) -> Result<Arc<Vec<ContactStats>>> {
+        let memo = self.memo();
+        let label = match &memo {
+            Some(memo) => {
+                let v = derived::versions(self.db())?;
+                let label = vec![v[Counter::People.index()], v[Counter::Contacts.index()]];
+                if let Some(kept) = memo.get::<Vec<ContactStats>>("stats.last", &label) {
+                    return Ok(kept);
                 }
-            })
-            .collect();
-        out.sort_by_key(|c| c.id);
+                Some(label)
+            }
+            None => None,
+        };
+        let people = self.load_kept("people.v1", Counter::People, build_people, decode_people, false)?;
+        let times =
+            self.load_kept("contacts.last.v1", Counter::Contacts, build_last_contacts, ContactTimes::decode, false)?;
+        let out = Arc::new(join_stats(&people, &times, Timestamp::UNIX_EPOCH, false));
+        if let (Some(memo), Some(label)) = (memo, label) {
+            memo.put("stats.last", label, out.clone());
+        }
         Ok(out)
     }
 
     /// The cached blob `key`, decoded; if it does not decode (written by a different build),
-    /// a fresh one from the tables.
-    fn load<T>(
+    /// a fresh one from the tables. With a memo ([`Store::share_memo`]) the decoded value is
+    /// kept there and used while the counter has not moved.
+    fn load<T: Send + Sync + 'static>(
         &mut self,
         key: &str,
         counter: Counter,
         build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
         decode: fn(&[u8]) -> Option<T>,
-    ) -> Result<T> {
-        let blob = derived::cached(self.db(), key, counter, build)?;
-        match decode(&blob) {
-            Some(v) => Ok(v),
-            None => decode(&build(self.db())?).ok_or_else(|| bad_blob(key)),
-        }
+    ) -> Result<Arc<T>> {
+        self.load_kept(key, counter, build, decode, true)
     }
+
+    /// [`Store::load`], kept in the memo only when `keep`: the inputs of a value that is kept
+    /// itself (the people and the last contacts of [`Store::last_contacts_shared`], the edges of
+    /// the tie graph) would only double the memory.
+    fn load_kept<T: Send + Sync + 'static>(
+        &mut self,
+        key: &str,
+        counter: Counter,
+        build: fn(&mut dyn Backend) -> Result<Vec<u8>>,
+        decode: fn(&[u8]) -> Option<T>,
+        keep: bool,
+    ) -> Result<Arc<T>> {
+        let memo = self.memo().filter(|_| keep);
+        let label = match &memo {
+            Some(memo) => {
+                // Read before the blob: the value is at least as new as its label.
+                let label = vec![derived::versions(self.db())?[counter.index()]];
+                if let Some(kept) = memo.get::<T>(key, &label) {
+                    return Ok(kept);
+                }
+                Some(label)
+            }
+            None => None,
+        };
+        let blob = derived::cached(self.db(), key, counter, build)?;
+        let value = Arc::new(match decode(&blob) {
+            Some(v) => v,
+            None => decode(&build(self.db())?).ok_or_else(|| bad_blob(key))?,
+        });
+        if let (Some(memo), Some(label)) = (memo, label) {
+            memo.put(key, label, value.clone());
+        }
+        Ok(value)
+    }
+}
+
+/// The people joined with their contact times (sorted by id, like the people): the interaction
+/// counts in the windows before `now` when `counts`, else 0.
+fn join_stats(people: &[PersonRow], times: &ContactTimes, now: Timestamp, counts: bool) -> Vec<ContactStats> {
+    let now_ms = now.as_millisecond();
+    let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
+    let mut out: Vec<ContactStats> = people
+        .iter()
+        .map(|p| {
+            let at = times.of(p.id);
+            let count = |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
+            ContactStats {
+                id: p.id,
+                name: p.name.clone(),
+                tier: p.tier.clone(),
+                net_type: p.net_type.clone(),
+                cadence_days: p.cadence_days,
+                is_me: p.is_me,
+                birthday: p.birthday.clone(),
+                created_at: p.id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+                last_contact: at.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()),
+                interactions_365d: count(since_365),
+                interactions_90d: count(since_90),
+            }
+        })
+        .collect();
+    out.sort_by_key(|c| c.id);
+    out
 }
 
 /// The columns of a live named person that the whole-network reads show, cached as

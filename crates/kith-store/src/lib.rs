@@ -35,6 +35,7 @@ use kith_core::{ChangeSet, Clock, Hlc, NodeId, Op, Stamper};
 pub use apply::ApplyReport;
 pub use backend::{Engine, Val};
 pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
+pub use derived::Memo;
 pub use intel::*;
 pub use names::NameIndex;
 pub use query::*;
@@ -105,6 +106,11 @@ pub struct Store {
     clock: Clock,
     /// Inside [`Store::bulk`]: commits join the open transaction.
     in_bulk: bool,
+    /// An account change that can take access away (a revoked token, an ended session, a new
+    /// password) was written through this store since [`Store::take_accounts_changed`].
+    accounts_changed: bool,
+    /// Decoded derived reads shared with the other stores of this process, if any.
+    memo: Option<std::sync::Arc<derived::Memo>>,
 }
 
 impl Store {
@@ -144,7 +150,7 @@ impl Store {
         };
         let last = db.query("SELECT max(hlc) FROM ops", &[])?;
         let last = last.first().and_then(|r| r[0].int()).map(Hlc::from_i64).unwrap_or_default();
-        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false })
+        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false, accounts_changed: false, memo: None })
     }
 
     pub fn engine(&self) -> Engine {
@@ -270,6 +276,26 @@ impl Store {
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
         kith_core::Id::v7(wall_ms, random_bytes::<10>())
+    }
+
+    /// Keep decoded derived reads in `memo`, shared with the process's other stores (see
+    /// [`derived::Memo`]): for a long-running process such as the server.
+    pub fn share_memo(&mut self, memo: std::sync::Arc<derived::Memo>) {
+        self.memo = Some(memo);
+    }
+
+    /// Bound SQLite's page cache of this connection to `kib` KiB (64 MiB by default, for the
+    /// CLI's whole-network scans). A server keeps the whole-network reads in memory and holds
+    /// several connections, so each needs far less. Nothing to do on PostgreSQL.
+    pub fn limit_page_cache(&mut self, kib: u32) -> Result<()> {
+        if self.engine() == Engine::Sqlite {
+            self.db().batch(&format!("PRAGMA cache_size = -{kib}"))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn memo(&self) -> Option<std::sync::Arc<derived::Memo>> {
+        self.memo.clone()
     }
 
     pub(crate) fn db(&mut self) -> &mut dyn Backend {

@@ -22,6 +22,8 @@ pub struct MemberChange {
 impl Store {
     pub fn set_user_name(&mut self, user: Id, name: &str) -> Result<()> {
         self.db().execute("UPDATE users SET name = ? WHERE id = ?", &[Val::from(name), user.into()])?;
+        // A principal kept by the server carries the name.
+        self.accounts_changed = true;
         Ok(())
     }
 
@@ -40,6 +42,8 @@ impl Store {
     /// a user also ends their sessions (their tokens stop working while they are disabled).
     pub fn change_member(&mut self, user: Id, change: MemberChange) -> Result<(User, Role)> {
         let not_found = || Error::NotFound { what: "member", query: user.to_string() };
+        // A role taken away or a user disabled must stop a kept principal at once.
+        self.accounts_changed = true;
         self.transaction(|db| {
             let rows = db.query(
                 "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u

@@ -1,13 +1,14 @@
-//! People's names in memory, for the type-ahead search of a long-running process.
+//! People's names and list columns in memory, for the type-ahead search of a long-running process.
 //!
 //! `GET /api/v1/people?q=ann` asks for the first page, in name order, of the people whose name
 //! contains a fragment. In SQL that is a walk of the name index testing `LIKE '%ann%'` on each
 //! row: quick for a common fragment (the page fills after a few hundred rows), a scan of every
 //! person for a rare one (about 100 ms at 100,000 people), and 1–2 ms for the common case once
-//! the rows come from the table. A server answers many such requests, so it keeps the names of
-//! the live people in a [`NameIndex`]: lower-cased, in name order, about 10 MB at 100,000
-//! people. A search scans the lower-cased names from the cursor on (a plain substring test over
-//! a few MB for a rare fragment) and the page's details come from [`Store::people_rows`].
+//! the rows come from the table. A server answers many such requests, so it keeps the live
+//! people in a [`NameIndex`]: the names lower-cased, in name order, and the columns a list shows
+//! (organization, title, tier, type, first email, tags), about 30 MB at 100,000 people. A search
+//! scans the lower-cased names from the cursor on (a plain substring test over a few MB for a
+//! rare fragment) and the page's rows come from the same index ([`NameIndex::rows`]).
 //!
 //! The index is built from the `people` data version it was read under ([`Store::people_version`]);
 //! its owner asks for that version per request (one row) and rebuilds when it has moved, so a
@@ -15,17 +16,49 @@
 //! Order is by the name's bytes, then id, on both engines.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kith_core::Id;
 
+use crate::PersonRow;
 use crate::query::{id_of, text};
 use crate::{Result, Store};
 
-/// The live people's names, in (name, id) order, built at one `people` data version.
+/// One live person as a list shows them ([`PersonRow`]), compactly: the repeated texts
+/// (organizations, tiers, types, tags) shared, about 200 bytes a person.
+struct Entry {
+    id: Id,
+    name: Box<str>,
+    org: Option<Arc<str>>,
+    title: Option<Box<str>>,
+    tier: Option<Arc<str>>,
+    net_type: Option<Arc<str>>,
+    email: Option<Box<str>>,
+    tags: Box<[Arc<str>]>,
+}
+
+impl Entry {
+    fn row(&self) -> PersonRow {
+        PersonRow {
+            id: self.id,
+            name: self.name.to_string(),
+            org: self.org.as_deref().map(str::to_string),
+            title: self.title.as_deref().map(str::to_string),
+            tier: self.tier.as_deref().map(str::to_string),
+            net_type: self.net_type.as_deref().map(str::to_string),
+            email: self.email.as_deref().map(str::to_string),
+            tags: self.tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+}
+
+/// The live people's names and list columns, in (name, id) order, built at one `people` data
+/// version (which every change to a person, their emails and tags, roles or organizations
+/// bumps).
 pub struct NameIndex {
     version: i64,
-    /// (name, id), sorted.
-    entries: Vec<(Box<str>, Id)>,
+    /// Sorted by (name, id).
+    entries: Vec<Entry>,
     /// The lower-cased names in the same order, each followed by a `\n` (never in a name
     /// fragment the search looks for), so one SIMD substring search runs over all of them.
     lower: String,
@@ -35,17 +68,17 @@ pub struct NameIndex {
 }
 
 impl NameIndex {
-    fn new(version: i64, mut entries: Vec<(Box<str>, Id)>) -> NameIndex {
-        entries.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut lower = String::with_capacity(entries.iter().map(|e| e.0.len() + 1).sum());
+    fn new(version: i64, mut entries: Vec<Entry>) -> NameIndex {
+        entries.sort_unstable_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+        let mut lower = String::with_capacity(entries.iter().map(|e| e.name.len() + 1).sum());
         let mut starts = Vec::with_capacity(entries.len());
-        for (name, _) in &entries {
+        for e in &entries {
             starts.push(lower.len());
             // A name never holds a line break (names are one line), but be sure.
-            lower.extend(name.chars().flat_map(char::to_lowercase).map(|c| if c == '\n' { ' ' } else { c }));
+            lower.extend(e.name.chars().flat_map(char::to_lowercase).map(|c| if c == '\n' { ' ' } else { c }));
             lower.push('\n');
         }
-        let position = entries.iter().enumerate().map(|(i, e)| (e.1, i)).collect();
+        let position = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
         NameIndex { version, entries, lower, starts, position }
     }
 
@@ -62,6 +95,12 @@ impl NameIndex {
         self.entries.is_empty()
     }
 
+    /// The list rows of these people, in the order given, leaving out the ones not in the
+    /// index (deleted or unnamed): what [`Store::people_rows`] reads, from memory.
+    pub fn rows(&self, ids: &[Id]) -> Vec<PersonRow> {
+        ids.iter().filter_map(|id| self.position.get(id)).map(|&i| self.entries[i].row()).collect()
+    }
+
     /// Up to `limit` ids of people whose name contains `fragment` (case-insensitive), in name
     /// order, after the person `after` = (name, id) when given. The cursor's person need not
     /// still exist: its place in the order is found from its name and id.
@@ -70,8 +109,8 @@ impl NameIndex {
         let first = match after {
             None => 0,
             Some((name, id)) => match self.position.get(&id) {
-                Some(&i) if &*self.entries[i].0 == name => i + 1,
-                _ => self.entries.partition_point(|(n, i)| (&**n, *i) <= (name, id)),
+                Some(&i) if &*self.entries[i].name == name => i + 1,
+                _ => self.entries.partition_point(|e| (&*e.name, e.id) <= (name, id)),
             },
         };
         let mut out = Vec::new();
@@ -84,7 +123,7 @@ impl NameIndex {
             let at = from + hit;
             // The entry holding the hit: the last one starting at or before it.
             let i = self.starts.partition_point(|&s| s <= at) - 1;
-            out.push(self.entries[i].1);
+            out.push(self.entries[i].id);
             if out.len() == limit {
                 break;
             }
@@ -98,26 +137,83 @@ impl NameIndex {
     }
 }
 
+/// Shares equal texts (organizations, tiers, tags) between entries.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(s.into(), a.clone());
+        a
+    }
+}
+
 impl Store {
-    /// The version of the `people` data (bumped by every change to a person), for caches of
-    /// people's columns kept outside the database, such as [`NameIndex`].
+    /// The version of the `people` data (bumped by every change to a person, their items and
+    /// roles, and organizations), for caches of people's columns kept outside the database,
+    /// such as [`NameIndex`].
     pub fn people_version(&mut self) -> Result<i64> {
         let rows = self.db().query("SELECT version FROM data_versions WHERE key = 'people'", &[])?;
         Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
     }
 
-    /// Read the names of the live people. The version is read first, so the index is at least
-    /// as new as its label: a concurrent change can only make it look stale.
+    /// Read the names and list columns of the live people: three scans, with the same rules
+    /// as [`Store::people_rows`] (the first email by preference then value, the tags in that
+    /// order, the organization and title of the last current role by start date). The version
+    /// is read first, so the index is at least as new as its label: a concurrent change can
+    /// only make it look stale.
     pub fn name_index(&mut self) -> Result<NameIndex> {
         let version = self.people_version()?;
+        let mut strings = Interner::default();
         let mut entries = Vec::new();
         self.db().query_each(
-            "SELECT id, display_name FROM people WHERE deleted = 0 AND display_name IS NOT NULL",
+            "SELECT id, display_name, tier, net_type FROM people WHERE deleted = 0 AND display_name IS NOT NULL",
             &[],
             &mut |r| {
-                if let (Some(id), Some(name)) = (id_of(&r[0]), text(&r[1])) {
-                    entries.push((name.into_boxed_str(), id));
+                if let (Some(id), Some(name)) = (id_of(&r[0]), r[1].text()) {
+                    entries.push(Entry {
+                        id,
+                        name: name.into(),
+                        org: None,
+                        title: None,
+                        tier: r[2].text().map(|t| strings.get(t)),
+                        net_type: r[3].text().map(|t| strings.get(t)),
+                        email: None,
+                        tags: Box::new([]),
+                    });
                 }
+            },
+        )?;
+        let at: HashMap<Id, usize> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        let mut tags: HashMap<usize, Vec<Arc<str>>> = HashMap::new();
+        self.db().query_each(
+            "SELECT parent, kind, value FROM person_items WHERE kind IN ('email', 'tag') AND deleted = 0
+             ORDER BY coalesce(pref, 0) DESC, value",
+            &[],
+            &mut |r| {
+                let Some(&i) = id_of(&r[0]).and_then(|id| at.get(&id)) else { return };
+                match (r[1].text(), r[2].text()) {
+                    (Some("email"), Some(e)) if entries[i].email.is_none() => entries[i].email = Some(e.into()),
+                    (Some("tag"), Some(t)) => tags.entry(i).or_default().push(strings.get(t)),
+                    _ => {}
+                }
+            },
+        )?;
+        for (i, t) in tags {
+            entries[i].tags = t.into_boxed_slice();
+        }
+        self.db().query_each(
+            "SELECT r.person, o.name, r.title FROM roles r LEFT JOIN orgs o ON o.id = r.org
+             WHERE r.deleted = 0 AND r.end_on IS NULL ORDER BY r.start_on, r.id",
+            &[],
+            &mut |r| {
+                let Some(&i) = id_of(&r[0]).and_then(|id| at.get(&id)) else { return };
+                entries[i].org = text(&r[1]).map(|o| strings.get(&o));
+                entries[i].title = text(&r[2]).map(String::into_boxed_str);
             },
         )?;
         Ok(NameIndex::new(version, entries))
@@ -129,13 +225,21 @@ mod tests {
     use super::*;
 
     fn index(names: &[&str]) -> NameIndex {
-        let entries =
-            names.iter().enumerate().map(|(i, n)| ((*n).into(), Id::from_uuid(uuid::Uuid::from_u128(i as u128 + 1))));
+        let entries = names.iter().enumerate().map(|(i, n)| Entry {
+            id: Id::from_uuid(uuid::Uuid::from_u128(i as u128 + 1)),
+            name: (*n).into(),
+            org: None,
+            title: None,
+            tier: None,
+            net_type: None,
+            email: None,
+            tags: Box::new([]),
+        });
         NameIndex::new(1, entries.collect())
     }
 
     fn names(ix: &NameIndex, ids: &[Id]) -> Vec<String> {
-        ids.iter().map(|id| ix.entries[ix.position[id]].0.to_string()).collect()
+        ix.rows(ids).into_iter().map(|r| r.name).collect()
     }
 
     #[test]

@@ -811,6 +811,32 @@ impl Store {
         Ok(out)
     }
 
+    /// The newest `limit` interactions at or after `from_ms` (the start of today, for the today
+    /// page), newest first: a range of the `interactions_at` index, however many there are.
+    pub fn interactions_since(&mut self, from_ms: i64, limit: usize) -> Result<Vec<InteractionView>> {
+        let rows = self.db().query(
+            "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE occurred_at >= ? AND deleted = 0
+             ORDER BY occurred_at DESC, id DESC LIMIT ?",
+            &[Val::Int(from_ms), Val::Int(limit as i64)],
+        )?;
+        let mut out: Vec<InteractionView> = rows
+            .iter()
+            .filter_map(|r| {
+                Some(InteractionView {
+                    id: id_of(&r[0])?,
+                    kind: text(&r[1]).unwrap_or_else(|| "other".into()),
+                    at: ts(&r[2]),
+                    summary: text(&r[3]),
+                    notes: text(&r[4]),
+                    people: vec![],
+                    exchanges: vec![],
+                })
+            })
+            .collect();
+        self.fill_interactions(&mut out)?;
+        Ok(out)
+    }
+
     pub fn interaction(&mut self, id: Id) -> Result<Option<InteractionView>> {
         let rows = self.db().query(
             "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE id = ? AND deleted = 0",

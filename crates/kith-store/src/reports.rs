@@ -66,6 +66,12 @@ fn my_tie_strengths(store: &mut Store, me: Option<Id>) -> Result<HashMap<Id, u8>
 // ---------------------------------------------------------------------------------------------
 // reconnect
 
+/// People of one cadence and tier, with their anchors (see [`reconnect`]).
+type Group<'a> = Vec<(Timestamp, &'a crate::ContactStats)>;
+
+/// A person's tier, type and own cadence, as stored: what their cadence follows from.
+type CadenceKey<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>);
+
 /// The reconnect list at `now`, most urgent first.
 ///
 /// On 100,000 people most are not due, and the order depends only on the cadence and the last
@@ -73,28 +79,54 @@ fn my_tie_strengths(store: &mut Store, me: Option<Id>) -> Result<HashMap<Id, u8>
 /// due (the same rule as `cadence::reconnect`); only then are the open hooks and needs of the
 /// chosen people read, for their suggested next step.
 pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize) -> Result<Vec<Cadence>> {
-    let stats = store.last_contacts(now)?;
-    let mut contacts: Vec<Contact> = stats
-        .into_iter()
-        .filter(|s| !s.is_me)
-        .map(|s| {
-            let mut c = Contact::new(s.id, s.name, s.created_at.unwrap_or(now));
-            c.tier = tier_of(&s.tier);
-            c.net_type = type_of(&s.net_type);
-            c.cadence_days = cadence_override(s.cadence_days);
-            c.last_contact = s.last_contact;
-            c.interactions_365d = s.interactions_365d;
-            c
-        })
-        .filter(|c| {
-            // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
-            // exact test stays with `cadence::reconnect`.
-            let (days, _) = cfg.cadence_days(c.tier, c.net_type, c.cadence_days);
-            let anchor = c.last_contact.unwrap_or(c.first_seen);
-            let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
-            elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days)
-        })
-        .collect();
+    // Shared with the other stores of a server (and kept while nothing changes): read by
+    // reference. Grouped by cadence and tier, people differ only by their anchor (last contact,
+    // else first seen), and both sort keys of `cadence::reconnect` (urgency, then days overdue;
+    // rounded) only fall as the anchor gets later. So the `limit` most urgent of a group, plus
+    // those tied with the last of them, are the only ones of the group that can make the list:
+    // a few hundred people get a full status instead of every due one of 100,000.
+    let stats = store.last_contacts_shared()?;
+    let mut groups: HashMap<(u32, Option<&str>), Group> = HashMap::new();
+    // The cadence of each (tier, type, override) once, not a parse per person.
+    let mut cadences: HashMap<CadenceKey, u32> = HashMap::new();
+    for s in stats.iter().filter(|s| !s.is_me) {
+        let days = *cadences.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
+            cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
+        });
+        let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
+        // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
+        // exact test stays with `cadence::reconnect`.
+        let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+        if elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days) {
+            groups.entry((days, s.tier.as_deref())).or_default().push((anchor, s));
+        }
+    }
+    let contact = |s: &crate::ContactStats| {
+        let mut c = Contact::new(s.id, s.name.clone(), s.created_at.unwrap_or(now));
+        c.tier = tier_of(&s.tier);
+        c.net_type = type_of(&s.net_type);
+        c.cadence_days = cadence_override(s.cadence_days);
+        c.last_contact = s.last_contact;
+        c.interactions_365d = s.interactions_365d;
+        c
+    };
+    let mut contacts: Vec<Contact> = Vec::new();
+    for (_, mut group) in groups {
+        group.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        let mut last_kept: Option<(f64, f64)> = None;
+        for (i, (_, s)) in group.iter().enumerate() {
+            let c = contact(s);
+            let st = cadence::status(&c, cfg, now);
+            let key = (st.urgency, st.overdue_days);
+            if i >= limit && last_kept != Some(key) {
+                break;
+            }
+            if i + 1 == limit {
+                last_kept = Some(key);
+            }
+            contacts.push(c);
+        }
+    }
     let chosen: HashSet<Id> = cadence::reconnect(&contacts, cfg, now, limit).into_iter().map(|c| c.id).collect();
     contacts.retain(|c| chosen.contains(&c.id));
     let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();

@@ -19,7 +19,13 @@ conformance!(
     cached_tie_graph_follows_every_change,
     caches_follow_changes_from_another_connection,
     caches_are_stored_and_invalidated_by_kind,
-    a_read_does_not_wait_for_a_writer_to_store_its_cache
+    a_read_does_not_wait_for_a_writer_to_store_its_cache,
+    memo_contact_stats_follow_every_change,
+    memo_exchange_totals_follow_every_change,
+    memo_tie_graph_follows_every_change,
+    memo_follows_changes_from_another_connection,
+    name_index_rows_follow_items_roles_and_orgs,
+    reconnect_picks_the_same_people_as_a_status_for_everyone
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -437,4 +443,154 @@ fn a_read_does_not_wait_for_a_writer_to_store_its_cache(db: &mut TestDb) {
     assert_eq!((g.graph.node_count(), g.graph.edge_count()), (2, 0), "the import is not committed yet");
     writer.end_bulk(true).unwrap();
     assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
+}
+
+// The same behaviour with the decoded reads kept in memory, as the server keeps them
+// (`Store::share_memo`): every change, by this store or another connection, is seen.
+
+fn with_memo(db: &mut TestDb) {
+    db.store.share_memo(std::sync::Arc::new(kith_store::Memo::new()));
+}
+
+fn memo_contact_stats_follow_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_contact_stats_follow_every_change(db);
+}
+
+fn memo_exchange_totals_follow_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_exchange_totals_follow_every_change(db);
+}
+
+fn memo_tie_graph_follows_every_change(db: &mut TestDb) {
+    with_memo(db);
+    cached_tie_graph_follows_every_change(db);
+}
+
+fn memo_follows_changes_from_another_connection(db: &mut TestDb) {
+    with_memo(db);
+    caches_follow_changes_from_another_connection(db);
+    // Two stores sharing one memo (a server's pool): a write through either is seen by both.
+    let memo = std::sync::Arc::new(kith_store::Memo::new());
+    db.store.share_memo(memo.clone());
+    let mut other = Store::open(&db.location).unwrap();
+    other.share_memo(memo);
+    let (dee, eve) = (person(&mut db.store, "Dee"), person(&mut db.store, "Eve"));
+    let before = db.store.tie_graph(None, now()).unwrap().graph.edge_count();
+    assert_eq!(other.tie_graph(None, now()).unwrap().graph.edge_count(), before);
+    let mut cs = ChangeSet::new();
+    tie(&mut cs, dee, eve, 2);
+    let i = other.new_id(NOW);
+    meet(&mut cs, i, eve, 3);
+    other.commit(cs, "test", NOW).unwrap();
+    assert_eq!(db.store.tie_graph(None, now()).unwrap().graph.edge_count(), before + 1);
+    assert_eq!(all_stats(&mut db.store, eve), (Some(3), 1, 1));
+    assert_eq!(all_stats(&mut other, eve), (Some(3), 1, 1));
+}
+
+/// The name index's list rows follow a person's emails and tags, their roles and the names of
+/// their organizations, whoever writes them, like `people_rows`.
+fn name_index_rows_follow_items_roles_and_orgs(db: &mut TestDb) {
+    let ann = person(&mut db.store, "Ann Lee");
+    let row = |s: &mut Store| {
+        let ix = s.name_index().unwrap();
+        let rows = ix.rows(&ix.find("ann", None, 10));
+        assert_eq!(rows, s.people_rows(&[ann]).unwrap(), "the index and the tables agree");
+        rows.into_iter().next().unwrap()
+    };
+    assert_eq!((row(&mut db.store).email, row(&mut db.store).tags.len()), (None, 0));
+    let mut other = Store::open(&db.location).unwrap();
+    let org = other.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, org, "name", "Northwind");
+    let role = other.new_id(NOW);
+    cs.set(Kind::Role, role, "person", ann.to_string());
+    cs.set(Kind::Role, role, "org", org.to_string());
+    cs.set(Kind::Role, role, "title", "CTO");
+    for (kind, value) in [("email", "ann@example.com"), ("tag", "design"), ("tag", "art")] {
+        let it = Id::derive(ann, kind, value);
+        cs.set(Kind::PersonItem, it, "parent", ann.to_string());
+        cs.set(Kind::PersonItem, it, "kind", kind);
+        cs.set(Kind::PersonItem, it, "value", value);
+    }
+    other.commit(cs, "test", NOW).unwrap();
+    let r = row(&mut db.store);
+    assert_eq!(
+        (r.org.as_deref(), r.title.as_deref(), r.email.as_deref()),
+        (Some("Northwind"), Some("CTO"), Some("ann@example.com"))
+    );
+    assert_eq!(r.tags, ["art", "design"]);
+    // Renaming the organization changes the row too.
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Org, org, "name", "Northwind Labs");
+    other.commit(cs, "test", NOW).unwrap();
+    assert_eq!(row(&mut db.store).org.as_deref(), Some("Northwind Labs"));
+    // A deleted person leaves the index.
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Person, ann, true);
+    other.commit(cs, "test", NOW).unwrap();
+    let ix = db.store.name_index().unwrap();
+    assert!(ix.find("ann", None, 10).is_empty() && ix.rows(&[ann]).is_empty());
+}
+
+/// `reports::reconnect` gives a full status only to the few people per cadence and tier who can
+/// make the list: its list is the one `cadence::reconnect` makes from everyone, ties included.
+fn reconnect_picks_the_same_people_as_a_status_for_everyone(db: &mut TestDb) {
+    use kith_core::intel::Settings;
+    use kith_core::intel::cadence::{self, Contact};
+    let s = &mut db.store;
+    let mut cs = ChangeSet::new();
+    let tiers = [None, Some("A"), Some("B"), Some("C"), Some("D")];
+    let types = [None, Some("personal"), Some("strategic")];
+    for n in 0..150i64 {
+        // Ids from several "first seen" times, some equal, so anchors tie.
+        let p = s.new_id(NOW - (n as u64 % 7) * 40 * DAY as u64);
+        cs.set(Kind::Person, p, "display_name", format!("P{n}"));
+        if let Some(t) = tiers[(n % 5) as usize] {
+            cs.set(Kind::Person, p, "tier", t);
+        }
+        if let Some(t) = types[(n % 3) as usize] {
+            cs.set(Kind::Person, p, "net_type", t);
+        }
+        if n % 11 == 0 {
+            cs.set(Kind::Person, p, "cadence_days", 10 + n % 3);
+        }
+        if n % 4 != 0 {
+            let i = s.new_id(NOW);
+            meet(&mut cs, i, p, (n * 7) % 200);
+        }
+    }
+    // Contacted minutes apart, the later the smaller the id: the same rounded urgency, so
+    // the list takes them by id, not by time.
+    for n in 0..30i64 {
+        let p = s.new_id(NOW - 400 * DAY as u64);
+        cs.set(Kind::Person, p, "display_name", format!("Q{n}"));
+        cs.set(Kind::Person, p, "tier", "A");
+        cs.set(Kind::Person, p, "cadence_days", 7);
+        let i = s.new_id(NOW);
+        meet(&mut cs, i, p, 100);
+        cs.set(Kind::Interaction, i, "occurred_at", NOW as i64 - 100 * DAY - n * 60_000);
+    }
+    s.commit(cs, "test", NOW).unwrap();
+    let cfg = Settings::default();
+    let everyone: Vec<Contact> = s
+        .last_contacts(now())
+        .unwrap()
+        .into_iter()
+        .filter(|c| !c.is_me)
+        .map(|st| {
+            let mut c = Contact::new(st.id, st.name, st.created_at.unwrap_or(now()));
+            c.tier = st.tier.as_deref().and_then(|t| t.parse().ok());
+            c.net_type = st.net_type.as_deref().and_then(|t| t.parse().ok());
+            c.cadence_days = st.cadence_days.map(|d| d as u32);
+            c.last_contact = st.last_contact;
+            c
+        })
+        .collect();
+    for limit in [0, 1, 3, 10, 40, 200] {
+        let want: Vec<Id> = cadence::reconnect(&everyone, &cfg, now(), limit).into_iter().map(|c| c.id).collect();
+        let got: Vec<Id> =
+            kith_store::reports::reconnect(s, &cfg, now(), limit).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(got, want, "limit {limit}");
+    }
 }
