@@ -3,6 +3,8 @@
 //! [`guard`] middleware, wrapped around every route by construction, resolves the principal and
 //! applies the rule before the handler runs. Handlers never decide access themselves.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kith_core::Id;
 use kith_store::accounts::{Role, User};
 use kith_store::team::ProjectRights;
-use kith_store::{Store, TaskView};
+use kith_store::{Hidden, Store, TaskView};
 
 use crate::auth;
 use crate::error::ApiError;
@@ -25,6 +27,10 @@ pub struct Principal {
     /// An API token created `--read-only`: reads only, whatever the role.
     pub read_only: bool,
     pub via: Via,
+    /// What this user may not see: other users' private people and their notes (see
+    /// [`kith_store::privacy`]). Read once with the principal; [`guard`] scopes every store the
+    /// request's handler uses to it.
+    pub hidden: Arc<Hidden>,
 }
 
 /// How the principal proved who they are.
@@ -222,7 +228,8 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
             let Some(m) = store.membership(user.id)? else {
                 return Err(ApiError::forbidden("this account is not a member of the workspace"));
             };
-            Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via }))
+            let hidden = Arc::new(store.hidden_for(user.id)?);
+            Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via, hidden }))
         })
         .await
 }
@@ -262,8 +269,21 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, mut req: R
         };
         return ApiError::forbidden(why).into_response();
     }
+    let scope = p.hidden.clone();
     req.extensions_mut().insert(p);
-    next.run(req).await
+    SCOPE.scope(scope, next.run(req)).await
+}
+
+tokio::task_local! {
+    /// The request's visibility scope, set by [`guard`] around the handler; `state::Pool::run`
+    /// scopes the store of every job the handler runs to it, so the store's reads leave out what
+    /// the principal may not see without any handler deciding it.
+    pub static SCOPE: Arc<Hidden>;
+}
+
+/// The scope of the request being handled (nothing hidden outside one: sign-in, health).
+pub fn current_scope() -> Arc<Hidden> {
+    SCOPE.try_with(Arc::clone).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -282,6 +302,7 @@ mod tests {
             role,
             read_only,
             via: Via::Token,
+            hidden: Arc::default(),
         }
     }
 

@@ -26,8 +26,8 @@ use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
 use crate::{
-    api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks,
-    pages_today, team, web,
+    api_intel as intel, api_interop as interop, api_records as rec, api_team_paths, network, pages, pages_events,
+    pages_tasks, pages_today, team, web,
 };
 
 /// One route: its method and path, who may call it, and its handler.
@@ -158,6 +158,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/export/vcard", can(Read, Workspace), get(interop::export_vcard)),
         route(Method::GET, "/api/v1/export/ics", can(Read, Workspace), get(interop::export_ics)),
         route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
+        // Private people and team-wide intro paths (issue 5, parts 3 and 4).
+        route(Method::GET, "/api/v1/team/path", can(Read, Workspace), get(api_team_paths::team_path)),
     ]
 }
 
@@ -442,6 +444,9 @@ pub struct PersonBody {
     /// 1990-04-12, or 04-12
     pub birthday: Option<String>,
     pub notes: Option<String>,
+    /// `true`: private to you (nobody else on the team sees the person or their notes);
+    /// `false`: shared with the workspace
+    pub private: Option<bool>,
 }
 
 impl PersonBody {
@@ -480,6 +485,7 @@ async fn person_create(
     Extension(p): Extension<Principal>,
     Body(b): Body<PersonBody>,
 ) -> Result<Response, ApiError> {
+    let private = b.private;
     let (name, input) = b.input();
     let Some(name) = name else { return Err(ApiError::invalid("a person needs a name")) };
     if !input.untag.is_empty() {
@@ -493,6 +499,9 @@ async fn person_create(
             let mut cs = ChangeSet::new();
             edit::set_name(&mut cs, id, &name)?;
             edit::person_fields(s, &now, &mut cs, id, &input, true)?;
+            if private == Some(true) {
+                kith_store::privacy::set_private(&mut cs, id, Some(p.user.id));
+            }
             commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
             s.person(id)?.ok_or_else(|| ApiError::internal("a person just added cannot be read"))
         })
@@ -511,19 +520,28 @@ async fn person_patch(
     PathId(id): PathId,
     Body(b): Body<PersonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let private = b.private;
     let (name, input) = b.input();
     let now = state.now();
     let view = state
         .pool
         .run(move |s| {
-            if s.person(id)?.is_none() {
+            // A person private to someone else is not found (the store's scope hides it).
+            let Some(before) = s.person(id)? else {
                 return Err(ApiError::not_found(format!("no person {id}")));
-            }
+            };
             let mut cs = ChangeSet::new();
             if let Some(n) = &name {
                 edit::set_name(&mut cs, id, n)?;
             }
             edit::person_fields(s, &now, &mut cs, id, &input, false)?;
+            match private {
+                Some(true) if before.private_to != Some(p.user.id) => {
+                    kith_store::privacy::set_private(&mut cs, id, Some(p.user.id))
+                }
+                Some(false) if before.private_to.is_some() => kith_store::privacy::set_private(&mut cs, id, None),
+                _ => {}
+            }
             if cs.is_empty() {
                 return Err(ApiError::invalid("nothing to change: give at least one field"));
             }
@@ -1130,6 +1148,8 @@ impl utoipa::Modify for Security {
         pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
         pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
+        // Private people and team-wide intro paths.
+        api_team_paths::team_path,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

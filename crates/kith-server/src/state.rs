@@ -103,12 +103,15 @@ impl Pool {
     {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let pool = Arc::clone(self);
+        // Every job sees what the request's principal may see (private people, access.rs).
+        let scope = crate::access::current_scope();
         tokio::task::spawn_blocking(move || {
             let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut store = match taken {
                 Some(s) => s,
                 None => Store::open(&pool.location).map_err(ApiError::internal)?,
             };
+            store.set_scope(scope);
             let out = f(&mut store);
             // A store whose work failed inside may hold a broken connection: drop it.
             if !matches!(&out, Err(e) if e.status.is_server_error()) {

@@ -203,6 +203,14 @@ impl Store {
     }
 
     fn stats(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        let mut out = self.stats_unscoped(person, now, counts)?;
+        if !self.scope.is_empty() {
+            out.retain(|c| !self.scope.person(c.id));
+        }
+        Ok(out)
+    }
+
+    fn stats_unscoped(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
         if person.is_none() {
             return self.all_stats(now, counts);
         }
@@ -259,6 +267,7 @@ impl Store {
                 });
             },
         )?;
+        out.retain(|p| !self.scope.person(p.id));
         Ok(out)
     }
 
@@ -294,12 +303,17 @@ impl Store {
                 what: text(&r[6]).unwrap_or_default(),
             });
         })?;
+        out.retain(|f| !self.scope.person(f.person));
         Ok(out)
     }
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        self.load("exchanges.v1", Counter::Exchanges, build_exchange_totals, decode_exchange_totals)
+        let mut out = self.load("exchanges.v1", Counter::Exchanges, build_exchange_totals, decode_exchange_totals)?;
+        if !self.scope.is_empty() {
+            out.retain(|id, _| !self.scope.person(*id));
+        }
+        Ok(out)
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -386,6 +400,7 @@ impl Store {
             _ => (1, String::new()),
         };
         out.sort_by_cached_key(|h| (key(h), h.task, h.person));
+        out.retain(|h| !self.scope.person(h.person));
         Ok(out)
     }
 
@@ -406,7 +421,7 @@ impl Store {
              WHERE r.org = ? AND r.deleted = 0 AND r.end_on IS NULL AND p.deleted = 0 ORDER BY r.person",
             &[org.into()],
         )?;
-        Ok(rows.iter().filter_map(|r| id_of(&r[0])).collect())
+        Ok(rows.iter().filter_map(|r| id_of(&r[0])).filter(|id| !self.scope.person(*id)).collect())
     }
 
     /// The tie graph of all live people and ties. One query numbers the people, one streams
@@ -435,7 +450,12 @@ impl Store {
         let me_node = me.and_then(|m| index.get(&m).copied());
 
         let mut builder = GraphBuilder::with_capacity(ids.len() as u32, edges.len());
+        let scope = self.scope.clone();
         for (a, b, strength) in edges {
+            // A tie with a person hidden from the scope's user is not there for them.
+            if !scope.is_empty() && (scope.person(ids[a as usize]) || scope.person(ids[b as usize])) {
+                continue;
+            }
             let other = match me_node {
                 Some(m) if a == m => Some(b),
                 Some(m) if b == m => Some(a),

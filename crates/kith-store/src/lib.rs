@@ -22,10 +22,12 @@ pub mod import;
 mod intel;
 mod migrate;
 mod names;
+pub mod privacy;
 mod query;
 pub mod reports;
 mod search;
 pub mod team;
+pub mod team_paths;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +38,7 @@ pub use backend::{Engine, Val};
 pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
 pub use intel::*;
 pub use names::NameIndex;
+pub use privacy::Hidden;
 pub use query::*;
 pub use search::SearchHit;
 
@@ -104,6 +107,8 @@ pub struct Store {
     clock: Clock,
     /// Inside [`Store::bulk`]: commits join the open transaction.
     in_bulk: bool,
+    /// What the reads leave out: the records private to other users (see [`privacy`]).
+    scope: std::sync::Arc<privacy::Hidden>,
 }
 
 impl Store {
@@ -143,7 +148,7 @@ impl Store {
         };
         let last = db.query("SELECT max(hlc) FROM ops", &[])?;
         let last = last.first().and_then(|r| r[0].int()).map(Hlc::from_i64).unwrap_or_default();
-        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false })
+        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false, scope: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {

@@ -344,7 +344,7 @@ pub fn paths(
     Ok(report)
 }
 
-fn explain_chain(
+pub(crate) fn explain_chain(
     store: &mut Store,
     g: &TieGraph,
     p: &Path,
