@@ -160,6 +160,7 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
         // Private people and team-wide intro paths (issue 5, parts 3 and 4).
         route(Method::GET, "/api/v1/team/path", can(Read, Workspace), get(api_team_paths::team_path)),
+        route(Method::GET, "/team/path", can(Read, Workspace).html(), get(api_team_paths::team_path_page)),
     ]
 }
 
@@ -1149,7 +1150,7 @@ impl utoipa::Modify for Security {
         pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
         // Private people and team-wide intro paths.
-        api_team_paths::team_path,
+        api_team_paths::team_path, api_team_paths::team_path_page,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

@@ -96,3 +96,83 @@ pub(crate) async fn team_path(
     let report = state.pool.run(move |s| run(s, &p, &target, org, k, by, max_hops, now)).await?;
     Ok(axum::Json(report))
 }
+
+// ---------------------------------------------------------------------------------------------
+// The page: "Who on our team knows someone at …?"
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPathPageQuery {
+    org: Option<String>,
+}
+
+fn team_path_html(org: &str, report: Option<&team_paths::TeamPathReport>, message: Option<&str>) -> String {
+    use crate::pages::{alert, nav};
+    use crate::web::escape;
+    let mut b = format!("<header>{}<h1>Who on our team knows someone at …</h1></header>", nav());
+    b.push_str(&format!(
+        "<form method=\"get\" action=\"/team/path\" role=\"search\">\
+         <p><label for=\"org\">Organization</label><br><input id=\"org\" name=\"org\" required value=\"{}\"></p>\
+         <p><button type=\"submit\">Find a way in</button></p></form>",
+        escape(org)
+    ));
+    if let Some(m) = message {
+        b.push_str(&alert(m));
+    }
+    if let Some(r) = report {
+        if let Some(m) = &r.message {
+            b.push_str(&format!("<p>{}</p>", escape(m)));
+        }
+        if !r.paths.is_empty() {
+            b.push_str("<ol>");
+            for c in &r.paths {
+                match c {
+                    team_paths::TeamChain::Shown { teammate, text, chain, .. } => {
+                        b.push_str(&format!("<li><strong>{}</strong>: ", escape(teammate)));
+                        let links: Vec<String> = chain
+                            .people
+                            .iter()
+                            .map(|p| format!("<a href=\"/people/{}\">{}</a>", p.id, escape(&p.name)))
+                            .collect();
+                        b.push_str(&links.join(" → "));
+                        if let Some(at) = text.rfind(" (at ") {
+                            b.push_str(&escape(&text[at..]));
+                        }
+                        b.push_str(&format!(" <small>({} hops, warmth {:.2})</small></li>", chain.hops, chain.warmth));
+                    }
+                    team_paths::TeamChain::Private { message, .. } => {
+                        b.push_str(&format!("<li>{}</li>", escape(message)));
+                    }
+                }
+            }
+            b.push_str("</ol>");
+        }
+    }
+    crate::web::page("Who knows someone at …", &b)
+}
+
+#[utoipa::path(get, path = "/team/path", tag = "web",
+    params(("org" = Option<String>, Query, description = "The organization")),
+    responses((status = 200, description = "The \"who on our team knows someone at …\" form, and its answer", content_type = "text/html"),
+              (status = 422, description = "The organization names nothing (or several): the form again with the message", content_type = "text/html")))]
+pub(crate) async fn team_path_page(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<TeamPathPageQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::StatusCode;
+    use axum::response::Html;
+    let Some(org) = q.org.map(|o| o.trim().to_string()).filter(|o| !o.is_empty()) else {
+        return Ok(Html(team_path_html("", None, None)).into_response());
+    };
+    let now = state.now().timestamp();
+    let asked = org.clone();
+    let result = state.pool.run(move |s| run(s, &p, &asked, true, 1, By::Strength, DEFAULT_MAX_HOPS, now)).await;
+    match result {
+        Ok(r) => Ok(Html(team_path_html(&org, Some(&r), None)).into_response()),
+        Err(e) if e.status.is_client_error() => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(team_path_html(&org, None, Some(&e.message)))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

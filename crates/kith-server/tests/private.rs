@@ -273,6 +273,31 @@ fn team_paths_point_at_private_connections(s: Server) {
     let r = s.get(&format!("/api/v1/path?to={dora}&from={ann_p}"), &bo);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(!r.body.contains("Carla"), "{}", r.body);
+    // The page says the same, in words, with the same secrecy.
+    let r = s.get("/team/path?org=Acme", &bo);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("ann has a private connection there — ask ann"), "{}", r.body);
+    assert!(!r.body.contains("Carla") && !r.body.contains(&carla), "{}", r.body);
+    let r = s.get("/team/path?org=Globex", &bo);
+    assert!(r.body.contains(&format!("<a href=\"/people/{eve}\">Eve Between</a>")), "{}", r.body);
+    let r = s.get("/team/path?org=%3Cb%3ENowhere", &bo);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("&lt;b&gt;Nowhere") && !r.body.contains("<b>Nowhere"), "{}", r.body);
+    assert!(s.get("/team/path", &bo).body.contains("<label for=\"org\">"));
+    // The add-person form makes a private person.
+    let (browser, csrf) = support::browser(&s, "bo@team.example", "pw-bo@team.example-long-enough");
+    let r = s.send(
+        "POST",
+        "/people",
+        &browser,
+        Some((
+            "application/x-www-form-urlencoded",
+            support::form(&[("csrf", &csrf), ("name", "Bo Secret Friend"), ("private", "yes")]),
+        )),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(s.get("/api/v1/people?q=secret%20friend", &bo).body.contains("Bo Secret Friend"));
+    assert!(!s.get("/api/v1/people?q=secret%20friend", &ann).body.contains("Bo Secret Friend"));
     // Bad queries are clear 400s.
     s.get("/api/v1/team/path", &bo).assert_error(400, "invalid_query");
     s.get("/api/v1/team/path?org=Acme&to=x", &bo).assert_error(400, "invalid_query");
