@@ -209,6 +209,7 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
         return Ok(None);
     }
     let now = state.now_ms();
+    let st = state.clone();
     state
         .pool
         .run(move |store| {
@@ -228,7 +229,7 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
             let Some(m) = store.membership(user.id)? else {
                 return Err(ApiError::forbidden("this account is not a member of the workspace"));
             };
-            let hidden = Arc::new(store.hidden_for(user.id)?);
+            let hidden = st.hidden_for(store, user.id)?;
             Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via, hidden }))
         })
         .await

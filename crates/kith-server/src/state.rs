@@ -1,11 +1,13 @@
 //! What every request shares: the store pool, the settings, the sign-in limiter, the clock.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use kith_store::{Location, NameIndex, Store};
+use kith_core::Id;
+use kith_store::{Hidden, Location, NameIndex, Store};
 use tokio::sync::Semaphore;
 
 use crate::auth::Limiter;
@@ -21,7 +23,13 @@ pub struct AppState {
     /// The live people's names for `GET /api/v1/people?q=`, rebuilt when the `people` data
     /// version moves (see [`kith_store::NameIndex`]).
     pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
+    /// Each user's hidden records (private people, access.rs) with the `privacy` data version
+    /// they were read at.
+    pub hidden: Arc<Mutex<HiddenSets>>,
 }
+
+/// Per user: the `privacy` data version and the hidden set read at it.
+pub type HiddenSets = HashMap<Id, (i64, Arc<Hidden>)>;
 
 impl AppState {
     /// Open the database (creating or migrating it) and check that it answers.
@@ -43,6 +51,7 @@ impl AppState {
             config: Arc::new(config),
             tz,
             names: Arc::new(Mutex::new(None)),
+            hidden: Arc::default(),
         })
     }
 
@@ -58,6 +67,20 @@ impl AppState {
         let ix = Arc::new(store.name_index()?);
         *kept = Some(ix.clone());
         Ok(ix)
+    }
+
+    /// What `user` may not see, at the store's current `privacy` version: the set kept if it is
+    /// current, else one read now (one query; see `kith_store::privacy`).
+    pub fn hidden_for(&self, store: &mut Store, user: Id) -> Result<Arc<Hidden>, kith_store::Error> {
+        let Some(version) = store.privacy_version()? else { return Ok(Arc::new(store.hidden_for(user)?)) };
+        if let Some((v, h)) = self.hidden.lock().unwrap_or_else(|e| e.into_inner()).get(&user)
+            && *v >= version
+        {
+            return Ok(h.clone());
+        }
+        let h = Arc::new(store.hidden_for(user)?);
+        self.hidden.lock().unwrap_or_else(|e| e.into_inner()).insert(user, (version, h.clone()));
+        Ok(h)
     }
 
     pub fn now(&self) -> ZonedDateTime {

@@ -184,6 +184,19 @@ fn private_people_exist_only_for_their_owner(s: Server) {
         assert_eq!(s.op_count(), before, "a refused write wrote nothing");
     }
 
+    // What the server keeps of Bob's hidden set follows new notes about Carla.
+    let later = created(s.post(
+        "/api/v1/interactions",
+        &ann,
+        json!({ "people": [&carla], "kind": "call", "summary": "zyxw-lunch again" }),
+    ));
+    let r = s.get("/api/v1/interactions", &bob);
+    secret.assert_absent("/api/v1/interactions", &r.body);
+    assert!(!r.body.contains(&later), "{}", r.body);
+    assert_eq!(s.get(&format!("/api/v1/interactions/{later}"), &bob).status, 404);
+    let hook = created(s.post("/api/v1/tasks", &ann, json!({ "title": "qqv-hook two", "people": [&carla] })));
+    assert_eq!(s.get(&format!("/api/v1/tasks/{hook}"), &bob).status, 404);
+
     // A shared person can be made private by any writer (to themselves), and shared again by
     // the owner only (for others it is not there to change).
     let r = patch(&s, &format!("/api/v1/people/{dan}"), &bob, json!({ "private": true }));

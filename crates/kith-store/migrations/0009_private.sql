@@ -6,3 +6,8 @@
 -- from a user (see `kith_store::privacy`) reads a handful of index entries, not the people table.
 ALTER TABLE people ADD COLUMN private_to {txt};
 CREATE INDEX people_private ON people (private_to) WHERE private_to IS NOT NULL;
+
+-- The `privacy` data version: bumped by every change to people, ties, participants, exchanges and
+-- task people (what decides which records are hidden from whom), so the server keeps each user's
+-- hidden set in memory until it moves.
+INSERT INTO data_versions (key, version) VALUES ('privacy', 0);

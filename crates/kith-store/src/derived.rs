@@ -33,6 +33,9 @@ pub(crate) enum Counter {
     Contacts,
     /// Interactions and exchanges: exchange sums per person.
     Exchanges,
+    /// What decides the records hidden from a user (`privacy`): people, ties, participants,
+    /// exchanges, task people.
+    Privacy,
 }
 
 impl Counter {
@@ -42,16 +45,18 @@ impl Counter {
             Counter::Graph => "graph",
             Counter::Contacts => "contacts",
             Counter::Exchanges => "exchanges",
+            Counter::Privacy => "privacy",
         }
     }
 
     /// The counters a change to a record of `kind` invalidates.
     fn of(kind: Kind) -> &'static [Counter] {
         match kind {
-            Kind::Person => &[Counter::People, Counter::Graph],
-            Kind::Tie => &[Counter::Graph],
-            Kind::Participant => &[Counter::Contacts],
-            Kind::Exchange => &[Counter::Exchanges],
+            Kind::Person => &[Counter::People, Counter::Graph, Counter::Privacy],
+            Kind::Tie => &[Counter::Graph, Counter::Privacy],
+            Kind::Participant => &[Counter::Contacts, Counter::Privacy],
+            Kind::Exchange => &[Counter::Exchanges, Counter::Privacy],
+            Kind::TaskPerson => &[Counter::Privacy],
             // `participants.at` and `exchanges.at` follow their interaction.
             Kind::Interaction => &[Counter::Contacts, Counter::Exchanges],
             _ => &[],

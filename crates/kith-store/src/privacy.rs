@@ -135,6 +135,14 @@ impl Hidden {
 }
 
 impl Store {
+    /// The version of the data [`Store::hidden_for`] reads (bumped by every change to people,
+    /// ties, participants, exchanges and task people), for caches of hidden sets.
+    /// `None` when the counter is missing (then nothing may be cached).
+    pub fn privacy_version(&mut self) -> Result<Option<i64>> {
+        let rows = self.db().query("SELECT version FROM data_versions WHERE key = 'privacy'", &[])?;
+        Ok(rows.first().and_then(|r| r[0].int()))
+    }
+
     /// The records hidden from `user`: one query, driven by the `people_private` partial index
     /// (only private people are in it), then by the participants', exchanges' and ties' person
     /// indexes for those few people.
