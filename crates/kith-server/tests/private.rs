@@ -68,7 +68,7 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     let interaction = created(s.post(
         "/api/v1/interactions",
         &ann,
-        json!({ "people": [&carla, &dan], "kind": "lunch", "summary": "zyxw-lunch", "gave": ["advice: pricing"] }),
+        json!({ "people": [&dan, &carla], "kind": "lunch", "summary": "zyxw-lunch", "gave": ["advice: zyxw-lunch pricing"] }),
     ));
     let tie = created(s.post("/api/v1/ties", &ann, json!({ "a": &carla, "b": &dan, "kind": "colleague" })));
     created(s.post("/api/v1/tasks", &ann, json!({ "title": "qqv-hook", "people": [&carla], "hook": true })));
@@ -121,6 +121,7 @@ fn private_people_exist_only_for_their_owner(s: Server) {
             format!("/api/v1/people/{dan}"),
             format!("/api/v1/people/{dan}/ties"),
             format!("/api/v1/people/{dan}/brief"),
+            format!("/api/v1/people/{dan}/ledger"),
             format!("/api/v1/orgs/{acme}"),
             format!("/api/v1/events/{event}"),
             format!("/api/v1/events/{event}/brief"),

@@ -275,7 +275,7 @@ impl Store {
     /// Rows whose direction or kind this kith does not know are skipped.
     pub fn exchange_facts(&mut self, person: Option<Id>) -> Result<Vec<ExchangeFact>> {
         let mut sql = String::from(
-            "SELECT e.person, p.display_name, e.at, e.direction, e.kind, e.weight, e.what
+            "SELECT e.person, p.display_name, e.at, e.direction, e.kind, e.weight, e.what, e.interaction
              FROM exchanges e JOIN people p ON p.id = e.person
              WHERE e.deleted = 0 AND p.deleted = 0 AND e.at IS NOT NULL",
         );
@@ -285,8 +285,14 @@ impl Store {
             params.push(Val::from(id));
         }
         let mut out = Vec::new();
+        // An exchange in an interaction hidden from the scope's user (a note with someone
+        // private to another user) is not theirs to count, nor its text to read.
+        let scope = self.scope.clone();
         self.db().query_each(&sql, &params, &mut |r| {
             let (Some(person), Some(at)) = (id_of(&r[0]), ts(&r[2])) else { return };
+            if id_of(&r[7]).is_some_and(|i| scope.interaction(i)) {
+                return;
+            }
             let (Some(direction), Some(kind)) = (
                 r[3].text().and_then(|d| d.parse().ok()),
                 r[4].text().map(|k| k.parse().unwrap_or(kith_core::model::ExchangeKind::Other)),
