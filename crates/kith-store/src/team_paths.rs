@@ -122,7 +122,9 @@ pub fn team_paths(
     };
     store.set_scope(scope.clone());
     let (whole, targets_whole) = (whole?, targets_whole?);
-    let seen = store.tie_graph(asker_person, now)?;
+    // With nothing hidden from the asker, their part of the graph is all of it.
+    let seen_own = if scope.is_empty() { None } else { Some(store.tie_graph(asker_person, now)?) };
+    let seen = seen_own.as_ref().unwrap_or(&whole);
 
     let by_text = match by {
         By::Hops => "hops",
@@ -141,7 +143,7 @@ pub fn team_paths(
             report.without_card.push(m.name.clone());
             continue;
         };
-        let best = whole.graph.k_paths(start, &targets, 1, by, max_hops);
+        let best = if scope.is_empty() { vec![] } else { whole.graph.k_paths(start, &targets, 1, by, max_hops) };
         let hidden =
             best.first().and_then(|p| p.nodes.iter().map(|&n| whole.ids[n as usize]).find(|id| scope.person(*id)));
         if let Some(hidden) = hidden {
@@ -162,7 +164,7 @@ pub fn team_paths(
                 let id = seen.ids[n as usize];
                 Ok(PersonRef { id, name: s.label(id)?.unwrap_or_default() })
             };
-            let mut chain = explain_chain(store, &seen, &p, asker_person, now, &name_of)?;
+            let mut chain = explain_chain(store, seen, &p, asker_person, now, &name_of)?;
             let mut text = chain.people.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(" → ");
             if report.target.kind == "org" {
                 text.push_str(&format!(" (at {})", report.target.name));
