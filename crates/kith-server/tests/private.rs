@@ -206,6 +206,15 @@ fn private_people_exist_only_for_their_owner(s: Server) {
         assert_eq!(s.op_count(), before, "a refused write wrote nothing");
     }
 
+    // An import by Bob of a card with Carla's email does not touch Ann's Carla: it adds Bob's own.
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carla From Bob\r\nEMAIL:carla@acme.example\r\nNOTE:met at zzq\r\nEND:VCARD\r\n";
+    let r = s.send("POST", "/api/v1/import/vcard", &bob, Some(("text/vcard", card.to_string())));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["created"], json!(1), "{}", r.body);
+    let r = s.get(&format!("/api/v1/people/{carla}"), &ann);
+    assert!(!r.body.contains("zzq") && r.json()["name"] == json!("Carla Secret"), "{}", r.body);
+    assert!(s.get("/api/v1/people?q=from%20bob", &bob).body.contains("Carla From Bob"));
+
     // What the server keeps of Bob's hidden set follows new notes about Carla.
     let later = created(s.post(
         "/api/v1/interactions",
