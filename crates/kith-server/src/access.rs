@@ -158,6 +158,18 @@ impl Reach {
     pub fn sees_people(&self) -> bool {
         matches!(self, Reach::Workspace)
     }
+
+    /// Whom a principal may give a task to (`Some(email)`, or `None` for no one). A guest takes
+    /// work for themselves or hands it back, never names anyone else: refused alike whether the
+    /// email belongs to a member or not, so a guest cannot learn who the members are.
+    pub fn check_assignee(&self, p: &Principal, assignee: Option<&str>) -> Result<(), ApiError> {
+        match (self, assignee) {
+            (Reach::Projects(_), Some(email)) if !email.trim().eq_ignore_ascii_case(&p.user.email) => {
+                Err(ApiError::forbidden("a guest may assign a task only to themselves or to no one"))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The rule a route is registered with.

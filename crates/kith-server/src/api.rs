@@ -29,6 +29,7 @@ use crate::{
     api_intel as intel, api_interop as interop, api_records as rec, api_team_paths, network, pages, pages_events,
     pages_tasks, pages_today, team, web,
 };
+use crate::{pages_import as import_pages, pages_projects as projects, pages_settings as settings};
 
 /// One route: its method and path, who may call it, and its handler.
 pub struct Route {
@@ -96,6 +97,9 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/people/{id}/hooks", can(Write, Tasks).html(), post(pages::add_hook_form)),
         route(Method::GET, "/tasks", can(Read, Tasks).html(), get(pages_tasks::tasks_page)),
         route(Method::GET, "/tasks/board", can(Read, Tasks).html(), get(pages_tasks::board_page)),
+        route(Method::POST, "/tasks", can(Write, Tasks).html(), post(pages_tasks::add_task_form)),
+        route(Method::POST, "/tasks/{id}/assign", can(Write, Tasks).html(), post(pages_tasks::assign_form)),
+        route(Method::POST, "/tasks/{id}/done", can(Write, Tasks).html(), post(pages_tasks::done_form)),
         route(Method::GET, "/events", can(Read, Interactions).html(), get(pages_events::events_page)),
         route(Method::GET, "/events/{id}", can(Read, Interactions).html(), get(pages_events::event_page)),
         route(Method::POST, "/events/{id}/debrief", can(Write, Interactions).html(), post(pages_events::debrief_form)),
@@ -158,6 +162,31 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/export/vcard", can(Read, Workspace), get(interop::export_vcard)),
         route(Method::GET, "/api/v1/export/ics", can(Read, Workspace), get(interop::export_ics)),
         route(Method::GET, "/api/v1/export/json", can(Read, Workspace), get(interop::export_json)),
+        // Settings, import and projects pages (issue 5, parts 2 and 7), and their API routes.
+        route(Method::GET, "/api/v1/me/tokens", Access::SIGNED, get(settings::my_tokens)),
+        route(Method::DELETE, "/api/v1/tokens/{id}", can(Write, OwnAccount), delete(settings::token_revoke)),
+        route(Method::GET, "/api/v1/members", can(Action::Manage, Accounts), get(settings::members_list)),
+        route(Method::POST, "/api/v1/members", can(Action::Manage, Accounts), post(settings::member_create)),
+        route(Method::PATCH, "/api/v1/members/{id}", can(Action::Manage, Accounts), patch(settings::member_patch)),
+        route(Method::GET, "/settings", Access::SIGNED.html(), get(settings::settings_page)),
+        route(Method::POST, "/settings/profile", can(Write, OwnAccount).html(), post(settings::profile_form)),
+        route(Method::POST, "/settings/password", can(Write, OwnAccount).html(), post(settings::password_form)),
+        route(Method::POST, "/settings/tokens", can(Write, OwnAccount).html(), post(settings::token_form)),
+        route(Method::POST, "/settings/tokens/{id}/revoke", can(Write, OwnAccount).html(), post(settings::revoke_form)),
+        route(Method::POST, "/settings/members", can(Action::Manage, Accounts).html(), post(settings::add_member_form)),
+        route(
+            Method::POST,
+            "/settings/members/{id}",
+            can(Action::Manage, Accounts).html(),
+            post(settings::change_member_form),
+        ),
+        route(Method::GET, "/projects", can(Read, ProjectTasks).html(), get(projects::projects_page)),
+        route(Method::POST, "/projects", can(Write, Tasks).html(), post(projects::add_project_form)),
+        route(Method::GET, "/projects/{id}", can(Read, ProjectTasks).html(), get(projects::project_page)),
+        route(Method::POST, "/projects/{id}/members", can(Action::Manage, Accounts).html(), post(projects::share_form)),
+        route(Method::GET, "/import", can(Write, People).html(), get(import_pages::import_page)),
+        route(Method::POST, "/import", can(Write, People).html(), post(import_pages::import_form)),
+        route(Method::GET, "/import/{id}", can(Write, People).html(), get(import_pages::job_page)),
         // Private people and team-wide intro paths (issue 5, parts 3 and 4).
         route(Method::GET, "/api/v1/team/path", can(Read, Workspace), get(api_team_paths::team_path)),
         route(Method::GET, "/team/path", can(Read, Workspace).html(), get(api_team_paths::team_path_page)),
@@ -695,7 +724,7 @@ pub struct TasksQuery {
 }
 
 /// Who `assignee` in a query names: `me`, `none`, or a member's email.
-fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
+pub(crate) fn assignee_filter(s: &mut Store, p: &Principal, q: &str) -> Result<Option<Id>, ApiError> {
     match q.trim().to_ascii_lowercase().as_str() {
         "me" => Ok(Some(p.user.id)),
         "none" => Ok(None),
@@ -802,6 +831,7 @@ async fn task_create(
                     ));
                 }
             }
+            reach.check_assignee(&p, b.assignee.as_deref())?;
             let people = resolve_people(s, &b.people)?;
             let input = TaskInput {
                 due: b.due,
@@ -892,6 +922,9 @@ async fn task_patch(
             task_in_reach(s, &p, &reach, id, Action::Write)?;
             if !reach.sees_people() && (b.project.is_some() || !b.people.is_empty()) {
                 return Err(ApiError::forbidden("a guest may not move tasks between projects or link people"));
+            }
+            if let Some(a) = &b.assignee {
+                reach.check_assignee(&p, a.as_deref())?;
             }
             let mut cs = ChangeSet::new();
             let input = TaskInput {
@@ -1065,42 +1098,8 @@ async fn password_change(
     Extension(p): Extension<Principal>,
     Body(b): Body<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    if b.new.chars().count() < auth::MIN_PASSWORD {
-        return Err(ApiError::invalid(format!("the new password must be at least {} characters", auth::MIN_PASSWORD)));
-    }
-    // Wrong current passwords count against the account like failed sign-ins.
-    let key = format!("account:{}", p.user.email);
-    if state.limiter.blocked(&key, state.config.sign_in_attempts_per_account).is_some() {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong passwords; try later",
-        ));
-    }
-    let (user, email) = (p.user.id, p.user.email.clone());
-    let keep = match &p.via {
-        Via::Session { token } => Some(auth::token_hash(token)),
-        Via::Token => None,
-    };
-    let changed = state
-        .pool
-        .run(move |s| {
-            let stored = s.user_by_email(&email)?.and_then(|(_, h)| h);
-            if !auth::verify_password(&b.current, stored.as_deref()) {
-                return Ok(false);
-            }
-            let hash = auth::hash_password(&b.new).map_err(ApiError::internal)?;
-            s.set_password_hash(user, &hash)?;
-            s.delete_other_sessions(user, keep.as_deref())?;
-            Ok(true)
-        })
-        .await?;
-    if !changed {
-        state.limiter.fail(&key);
-        return Err(ApiError::forbidden("the current password is wrong"));
-    }
-    state.limiter.clear(&key);
-    tracing::info!(user = %p.user.id, "password changed");
+    let wrong = || ApiError::forbidden("the current password is wrong");
+    crate::pages_settings::change_password(&state, &p, b.current, b.new, wrong).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1147,15 +1146,22 @@ impl utoipa::Modify for Security {
         intel::person_ledger, intel::person_brief, intel::event_brief, interop::export_vcard, interop::export_ics,
         interop::export_json, interop::import_vcard, interop::import_csv,
         pages_today::today, pages::new_person_page, pages::add_person_form, pages_tasks::tasks_page,
-        pages_tasks::board_page, pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
+        pages_tasks::board_page, pages_tasks::add_task_form, pages_tasks::assign_form, pages_tasks::done_form,
+        pages_events::events_page, pages_events::event_page, pages_events::debrief_form,
         network::network_page,
+        // Settings, import and projects pages.
+        settings::my_tokens, settings::token_revoke, settings::members_list, settings::member_create,
+        settings::member_patch, settings::settings_page, settings::profile_form, settings::password_form,
+        settings::token_form, settings::revoke_form, settings::add_member_form, settings::change_member_form,
+        projects::projects_page, projects::add_project_form, projects::project_page, projects::share_form,
+        import_pages::import_page, import_pages::import_form, import_pages::job_page,
         // Private people and team-wide intro paths.
         api_team_paths::team_path, api_team_paths::team_path_page,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
         rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
-        rec::AttendeesBody, TaskPatch, team::MemberBody
+        rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))

@@ -233,7 +233,7 @@ pub(crate) async fn path(
             let source = match &q.from {
                 Some(f) => s.resolve_person(f).map_err(edit::EditError::from)?,
                 // The asker's own card (the person with their email), else the workspace's "me".
-                None => s.person_of_user(&p.user.email)?.or(s.me()?).ok_or_else(|| {
+                None => s.person_with_email(&p.user.email)?.or(s.me()?).ok_or_else(|| {
                     ApiError::invalid("the workspace has no profile of yours to start from: give `from`")
                 })?,
             };

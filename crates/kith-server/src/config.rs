@@ -16,6 +16,9 @@ pub struct Config {
     pub db: Option<String>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest file accepted by the import page (`POST /import`), in bytes; every other
+    /// request is bounded by `body_limit`.
+    pub import_limit: usize,
     /// How long a sign-in lasts, in hours.
     pub session_hours: u32,
     /// Mark the session cookie `Secure`: set this when the server is reached over TLS (a
@@ -38,6 +41,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             db: None,
             body_limit: 256 * 1024,
+            import_limit: 64 * 1024 * 1024,
             session_hours: 24 * 14,
             cookie_secure: false,
             pool_size: 4,
@@ -83,6 +87,9 @@ impl Config {
         }
         if let Some(v) = get("KITH_BODY_LIMIT") {
             self.body_limit = parse("KITH_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = get("KITH_IMPORT_LIMIT") {
+            self.import_limit = parse("KITH_IMPORT_LIMIT", &v)?;
         }
         if let Some(v) = get("KITH_SESSION_HOURS") {
             self.session_hours = parse("KITH_SESSION_HOURS", &v)?;

@@ -23,6 +23,9 @@ pub mod error;
 pub mod network;
 pub mod pages;
 pub mod pages_events;
+pub mod pages_import;
+pub mod pages_projects;
+pub mod pages_settings;
 pub mod pages_tasks;
 pub mod pages_today;
 pub mod state;
@@ -51,7 +54,7 @@ pub struct ServeArgs {
     /// Address and port to listen on [default: 127.0.0.1:7717]
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
-    /// A TOML file with settings (listen, db, body_limit, session_hours, cookie_secure,
+    /// A TOML file with settings (listen, db, body_limit, import_limit, session_hours, cookie_secure,
     /// pool_size, sign_in_attempts_per_account, sign_in_attempts_per_address, time_zone, log);
     /// KITH_* environment variables override it, flags override both
     #[arg(long, value_name = "FILE")]

@@ -4,6 +4,8 @@
 //! [`escape`], every form carries the session's CSRF token, and writes go through
 //! `kith_store::edit` with the signed-in user as the actor.
 
+use std::collections::{HashMap, HashSet};
+
 use axum::Extension;
 use axum::Form;
 use axum::extract::State;
@@ -16,6 +18,7 @@ use kith_core::model::{Email, NetType, Tier, tag};
 use kith_core::paths::{By, DEFAULT_MAX_HOPS};
 use kith_core::{ChangeSet, Id};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
+use kith_store::reports::PeopleOrder;
 use kith_store::{PersonFilter, PersonView};
 use serde::Deserialize;
 
@@ -59,7 +62,8 @@ pub(crate) fn alert(message: &str) -> String {
 /// The links at the top of every signed-in page.
 pub(crate) fn nav() -> &'static str {
     "<nav aria-label=\"Main\"><a href=\"/\">Today</a> · <a href=\"/people\">People</a> · \
-     <a href=\"/tasks\">Tasks</a> · <a href=\"/events\">Events</a> · <a href=\"/network\">Network</a></nav>"
+     <a href=\"/tasks\">Tasks</a> · <a href=\"/projects\">Projects</a> · <a href=\"/events\">Events</a> · \
+     <a href=\"/network\">Network</a> · <a href=\"/import\">Import</a> · <a href=\"/settings\">Settings</a></nav>"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -74,7 +78,35 @@ pub struct PeoplePageQuery {
     tier: Option<String>,
     #[serde(rename = "type")]
     net_type: Option<String>,
+    /// An organization's name (or id): the people with a role there.
+    org: Option<String>,
+    /// `name` (default), `warmth` (warmest first) or `overdue` (most overdue first).
+    sort: Option<String>,
     cursor: Option<String>,
+    /// The page of a list sorted by warmth or overdue, from 1.
+    page: Option<String>,
+}
+
+/// The order of the people list besides by name, or the message that says why not.
+fn order_of(q: &PeoplePageQuery) -> Result<Option<PeopleOrder>, String> {
+    match nonempty(&q.sort).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("name") => Ok(None),
+        Some("warmth") => Ok(Some(PeopleOrder::Warmth)),
+        Some("overdue") => Ok(Some(PeopleOrder::Overdue)),
+        Some(other) => Err(format!("cannot sort by `{other}`: use name, warmth or overdue")),
+    }
+}
+
+/// The page number of a sorted list, from 1.
+fn page_of(q: &PeoplePageQuery) -> Result<usize, String> {
+    match nonempty(&q.page) {
+        None => Ok(1),
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| format!("`{n}` is not a page number")),
+    }
 }
 
 fn select(id: &str, label: &str, options: &[(&str, &str)], chosen: Option<&str>) -> String {
@@ -117,8 +149,11 @@ struct Row {
 #[utoipa::path(get, path = "/people", tag = "web",
     params(("q" = Option<String>, Query, description = "Name contains, or an exact email"),
            ("tag" = Option<String>, Query), ("tier" = Option<String>, Query), ("type" = Option<String>, Query),
-           ("cursor" = Option<String>, Query, description = "From the page's \"Next\" link")),
-    responses((status = 200, description = "People in name order, 50 a page, with the search form", content_type = "text/html"),
+           ("org" = Option<String>, Query, description = "People with a role at this organization (name or id)"),
+           ("sort" = Option<String>, Query, description = "name (default), warmth (warmest first) or overdue (most overdue first)"),
+           ("cursor" = Option<String>, Query, description = "From the page's \"Next\" link, in name order"),
+           ("page" = Option<String>, Query, description = "The page of a list sorted by warmth or overdue, from 1")),
+    responses((status = 200, description = "People in name, warmth or overdue order, 50 a page, with the search form", content_type = "text/html"),
               (status = 422, description = "A filter is not valid: the form again with the message", content_type = "text/html"),
               (status = 303, description = "Not signed in: to the sign-in form")))]
 pub async fn people_page(
@@ -126,42 +161,63 @@ pub async fn people_page(
     Extension(p): Extension<Principal>,
     Query(q): Query<PeoplePageQuery>,
 ) -> Result<Response, ApiError> {
-    let filter = filter_of(&q);
+    let checked = filter_of(&q).and_then(|f| Ok((f, order_of(&q)?, page_of(&q)?)));
     let after = nonempty(&q.cursor).map(decode_cursor).transpose()?;
     let email = nonempty(&q.q).filter(|s| s.contains('@')).map(str::to_string);
-    let (rows, more) = match &filter {
-        Err(_) => (Vec::new(), false),
-        Ok(filter) => {
-            let filter = filter.clone();
+    let org = nonempty(&q.org).map(str::to_string);
+    let now = state.now().timestamp();
+    let found: Result<(Vec<Row>, bool), String> = match checked.clone() {
+        Err(m) => Err(m),
+        Ok((mut filter, order, page)) => {
             state
                 .pool
                 .run(move |s| {
+                    if let Some(name) = org {
+                        match s.resolve_org(&name) {
+                            Ok(id) => filter.org = Some(id),
+                            Err(e) if e.is_lookup() => return Ok(Err(e.to_string())),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
                     if let Some(e) = email {
                         // An email finds the one person who has it (the store's own lookup).
-                        let Ok(e) = Email::parse(&e) else { return Ok((Vec::new(), false)) };
+                        let Ok(e) = Email::parse(&e) else { return Ok(Ok((Vec::new(), false))) };
                         let found = s.resolve_person(e.as_str()).ok();
                         let rows = match found.map(|id| s.person(id)).transpose()?.flatten() {
                             Some(v) => vec![row_of_view(&v)],
                             None => Vec::new(),
                         };
-                        return Ok((rows, false));
+                        return Ok(Ok((rows, false)));
                     }
-                    let mut rows = s.people_after(&filter, after.as_ref().map(|(n, id)| (n.as_str(), *id)))?;
-                    let more = rows.len() > PAGE_SIZE;
-                    rows.truncate(PAGE_SIZE);
-                    let rows = rows
+                    let Some(order) = order else {
+                        let mut rows = s.people_after(&filter, after.as_ref().map(|(n, id)| (n.as_str(), *id)))?;
+                        let more = rows.len() > PAGE_SIZE;
+                        rows.truncate(PAGE_SIZE);
+                        return Ok(Ok((rows.into_iter().map(|r| row_of_list(r, None)).collect(), more)));
+                    };
+                    // Sorted by a score: the filter chooses who, the score the order.
+                    let filtered = filter.tag.is_some()
+                        || filter.tier.is_some()
+                        || filter.net_type.is_some()
+                        || filter.org.is_some()
+                        || filter.name.is_some();
+                    let only: Option<HashSet<Id>> =
+                        if filtered { Some(s.people_ids(&filter)?.into_iter().collect()) } else { None };
+                    let keyed = kith_store::reports::people_by(s, &Settings::default(), now, order, only.as_ref())?;
+                    let start = (page - 1) * PAGE_SIZE;
+                    let shown: Vec<(Id, f64)> = keyed.iter().skip(start).take(PAGE_SIZE).copied().collect();
+                    let more = keyed.len() > start + shown.len();
+                    let ids: Vec<Id> = shown.iter().map(|(id, _)| *id).collect();
+                    let keys: HashMap<Id, f64> = shown.into_iter().collect();
+                    let rows = s
+                        .people_rows(&ids)?
                         .into_iter()
-                        .map(|r| Row {
-                            id: r.id,
-                            name: r.name,
-                            detail: [r.title, r.org, r.tier.map(|t| format!("tier {t}")), r.net_type]
-                                .into_iter()
-                                .flatten()
-                                .collect(),
-                            tags: r.tags,
+                        .map(|r| {
+                            let key = keys.get(&r.id).copied().map(|k| score_text(order, k));
+                            row_of_list(r, key)
                         })
-                        .collect::<Vec<_>>();
-                    Ok((rows, more))
+                        .collect();
+                    Ok(Ok((rows, more)))
                 })
                 .await?
         }
@@ -191,15 +247,25 @@ pub async fn people_page(
         &[("", "Any"), ("operational", "Operational"), ("personal", "Personal"), ("strategic", "Strategic")],
         nonempty(&q.net_type),
     ));
+    body.push_str(&format!(
+        "<p><label for=\"org\">Organization</label><br><input id=\"org\" name=\"org\" value=\"{}\"></p>",
+        escape(nonempty(&q.org).unwrap_or(""))
+    ));
+    body.push_str(&select(
+        "sort",
+        "Sort by",
+        &[("name", "Name"), ("warmth", "Warmth, warmest first"), ("overdue", "Overdue, most overdue first")],
+        nonempty(&q.sort),
+    ));
     body.push_str("<p><button type=\"submit\">Search</button></p></form>");
-    let status = match &filter {
+    let (rows, more) = match found {
         Err(message) => {
-            body.push_str(&alert(message));
-            StatusCode::UNPROCESSABLE_ENTITY
+            body.push_str(&alert(&message));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page("People", &body))).into_response());
         }
-        Ok(_) => StatusCode::OK,
+        Ok(found) => found,
     };
-    if filter.is_ok() && rows.is_empty() {
+    if rows.is_empty() {
         body.push_str("<p>No one matches.</p>");
     }
     body.push_str("<ul class=\"people\">");
@@ -215,15 +281,43 @@ pub async fn people_page(
     }
     body.push_str("</ul>");
     if more && let Some(last) = rows.last() {
-        let mut link = format!("/people?cursor={}", encode_cursor(&last.name, last.id));
-        for (k, v) in [("q", &q.q), ("tag", &q.tag), ("tier", &q.tier), ("type", &q.net_type)] {
+        let mut link = match &checked {
+            Ok((_, Some(_), page)) => format!("/people?page={}", page + 1),
+            _ => format!("/people?cursor={}", encode_cursor(&last.name, last.id)),
+        };
+        for (k, v) in
+            [("q", &q.q), ("tag", &q.tag), ("tier", &q.tier), ("type", &q.net_type), ("org", &q.org), ("sort", &q.sort)]
+        {
             if let Some(v) = nonempty(v) {
                 link.push_str(&format!("&{k}={}", url_encode(v)));
             }
         }
         body.push_str(&format!("<p><a href=\"{}\" rel=\"next\">Next page</a></p>", escape(&link)));
     }
-    Ok((status, Html(page("People", &body))).into_response())
+    Ok((StatusCode::OK, Html(page("People", &body))).into_response())
+}
+
+/// What a score says in the list: "warmth 72", "12 days overdue", "due in 5 days".
+fn score_text(order: PeopleOrder, key: f64) -> String {
+    match order {
+        PeopleOrder::Warmth => format!("warmth {key:.0}"),
+        PeopleOrder::Overdue if key >= 0.5 => format!("{key:.0} days overdue"),
+        PeopleOrder::Overdue if key > -0.5 => "due today".to_string(),
+        PeopleOrder::Overdue => format!("due in {:.0} days", -key),
+    }
+}
+
+/// A list row of the people list, with the score it is sorted by first.
+fn row_of_list(r: kith_store::PersonRow, score: Option<String>) -> Row {
+    Row {
+        id: r.id,
+        name: r.name,
+        detail: [score, r.title, r.org, r.tier.map(|t| format!("tier {t}")), r.net_type]
+            .into_iter()
+            .flatten()
+            .collect(),
+        tags: r.tags,
+    }
 }
 
 fn row_of_view(v: &PersonView) -> Row {

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Each user's hidden records (private people, access.rs) with the `privacy` data version
     /// they were read at.
     pub hidden: Arc<Mutex<HiddenSets>>,
+    /// The import page's background jobs (`pages_import`).
+    pub imports: Arc<crate::pages_import::Jobs>,
 }
 
 /// Per user: the `privacy` data version and the hidden set read at it.
@@ -52,6 +54,7 @@ impl AppState {
             tz,
             names: Arc::new(Mutex::new(None)),
             hidden: Arc::default(),
+            imports: Arc::default(),
         })
     }
 

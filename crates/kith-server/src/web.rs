@@ -170,12 +170,15 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem;bo
 :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}[role=alert]{color:#a40000}\
 h3{font-size:1rem;margin:.8rem 0 .2rem}fieldset{border:1px solid #ddd;padding:.5rem}.check input{width:auto;min-width:24px;min-height:24px}\
 .text{white-space:pre-wrap}.chain{font-weight:600}\
+.actions form{display:inline-block;margin:.3rem .5rem 0 0;max-width:100%}.actions select{width:auto;max-width:100%}\
 .board{display:grid;grid-template-columns:1fr;gap:1rem}\
 @media(min-width:48rem){body:has(.board),body:has(svg.network){max-width:72rem}.board{grid-template-columns:repeat(3,1fr)}}\
 svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#bbb;stroke-width:1.5}\
 .edge.path{stroke:#c64600;stroke-width:5}.node circle{fill:#1a5fb4}.node.centre circle{fill:#26a269}\
 .node.path circle{fill:#c64600}.node text{font-size:15px;fill:#1b1b1b}\
-.node:focus-visible circle{stroke:#000;stroke-width:4}";
+.node:focus-visible circle{stroke:#000;stroke-width:4}\
+svg.qr{width:100%;max-width:16rem;height:auto;display:block}pre{white-space:pre-wrap;overflow-wrap:anywhere}\
+code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}td{overflow-wrap:anywhere}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",
     responses((status = 200, description = "The stylesheet", content_type = "text/css")))]

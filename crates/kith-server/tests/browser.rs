@@ -279,6 +279,61 @@ async fn lunch(server: &Server, driver: &Driver, password: &str) {
     c.close().await.expect("close the browser");
 }
 
+/// Ann, at her desk, adds a task for her coworker Bob; Bob signs in on his phone and finds it on
+/// today and among his tasks, then marks it done from there.
+fn assign_a_task_to_a_coworker(server: Server, driver: Driver, rt: &tokio::runtime::Runtime) {
+    let ann = server.user("ann@team.example", "Ann Example", Role::Member);
+    let bob = server.user("bob@team.example", "Bob Coworker", Role::Member);
+    rt.block_on(assign(&server, &driver, &ann, &bob));
+}
+
+async fn assign(server: &Server, driver: &Driver, ann_pw: &str, bob_pw: &str) {
+    let c = driver.browser().await;
+    sign_in(&c, &server.base, "ann@team.example", ann_pw).await;
+    click(&c, "//nav//a[normalize-space()='Tasks']").await;
+    wait_for(&c, "//h2[normalize-space()='Add a task']").await;
+    fill(&c, "#title", "Send Priya the deck").await;
+    fill(&c, "#due", "today").await;
+    c.find(Locator::Css("#task-assignee"))
+        .await
+        .expect("assign to")
+        .select_by_value("bob@team.example")
+        .await
+        .expect("choose Bob");
+    click(&c, "//button[normalize-space()='Add the task']").await;
+    wait_for(
+        &c,
+        "//ul[@class='tasks']/li[contains(., 'Send Priya the deck') and contains(., 'assigned to Bob Coworker')]",
+    )
+    .await;
+    // Ann's own plan leaves it to Bob.
+    click(&c, "//nav//a[normalize-space()='Today']").await;
+    let plan = wait_for(&c, "//section[@aria-labelledby='plan']").await;
+    assert!(!plan.text().await.expect("plan text").contains("Send Priya the deck"), "not in Ann's plan");
+    c.close().await.expect("close Ann's browser");
+
+    // Bob, on his phone.
+    let c = driver.browser().await;
+    c.set_window_size(375, 812).await.expect("resize");
+    sign_in(&c, &server.base, "bob@team.example", bob_pw).await;
+    wait_for(&c, "//section[@aria-labelledby='plan']//*[contains(., 'Send Priya the deck')]").await;
+    click(&c, "//nav//a[normalize-space()='Tasks']").await;
+    wait_for(&c, "//h1[normalize-space()='Tasks']").await;
+    c.find(Locator::Css("#assignee")).await.expect("assigned to").select_by_value("me").await.expect("choose me");
+    click(&c, "//button[normalize-space()='Show']").await;
+    wait_for(
+        &c,
+        "//ul[@class='tasks']/li[contains(., 'Send Priya the deck') and contains(., 'assigned to Bob Coworker')]",
+    )
+    .await;
+    let (viewport, content) = widths(&c).await;
+    assert!(content <= viewport, "no sideways scrolling on tasks at {viewport}px: {content}");
+    click(&c, "//button[@aria-label='Done: Send Priya the deck']").await;
+    wait_for(&c, "//h1[normalize-space()='Tasks']").await;
+    wait_for(&c, "//p[normalize-space()='No tasks.']").await;
+    c.close().await.expect("close Bob's browser");
+}
+
 /// A test with its server and a running chromedriver; skipped when there is none (outside CI).
 fn run(test: fn(Server, Driver, &tokio::runtime::Runtime), server: Server) {
     let Some(driver) = Driver::start() else { return };
@@ -295,4 +350,80 @@ fn sqlite_add_a_person_and_log_a_lunch_on_a_phone() {
 fn postgres_add_a_person_and_log_a_lunch_on_a_phone() {
     let Some(server) = Server::postgres() else { return };
     run(add_person_and_log_a_lunch_on_a_phone, server);
+}
+
+#[test]
+fn sqlite_assign_a_task_to_a_coworker() {
+    run(assign_a_task_to_a_coworker, Server::sqlite());
+}
+
+#[test]
+fn postgres_assign_a_task_to_a_coworker() {
+    let Some(server) = Server::postgres() else { return };
+    run(assign_a_task_to_a_coworker, server);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings, projects and import pages (issue 5, parts 2 and 7)
+
+/// On a phone: create a token in settings, add a project, import a vCard file through the real
+/// file input (Chromium's own multipart encoding) and wait for the summary; no page scrolls
+/// sideways.
+fn settings_projects_and_import_on_a_phone(server: Server, driver: Driver, rt: &tokio::runtime::Runtime) {
+    let password = server.user("olu@team.example", "Olu Owner", Role::Owner);
+    rt.block_on(settings_projects_import(&server, &driver, &password));
+}
+
+async fn no_sideways_scrolling(c: &Client, what: &str) {
+    let (viewport, content) = widths(c).await;
+    assert!(viewport <= 375, "the window is phone-sized: {viewport}");
+    assert!(content <= viewport, "no sideways scrolling on {what} at {viewport}px: {content}");
+}
+
+async fn settings_projects_import(server: &Server, driver: &Driver, password: &str) {
+    let c = driver.browser().await;
+    sign_in(&c, &server.base, "olu@team.example", password).await;
+    c.set_window_size(375, 812).await.expect("resize");
+
+    click(&c, "//nav//a[normalize-space()='Settings']").await;
+    wait_for(&c, "//h1[normalize-space()='Settings']").await;
+    wait_for(&c, "//section[@aria-labelledby='card']//*[local-name()='svg']").await;
+    wait_for(&c, "//h2[normalize-space()='Members and roles']").await;
+    no_sideways_scrolling(&c, "settings").await;
+    fill(&c, "#token-name", "phone script").await;
+    click(&c, "//button[normalize-space()='Create a token']").await;
+    let shown = wait_for(&c, "//code[@class='token']").await.text().await.expect("the token");
+    assert!(shown.starts_with("kith_") && shown.len() == 69, "{shown}");
+    no_sideways_scrolling(&c, "settings with a new token").await;
+
+    click(&c, "//nav//a[normalize-space()='Projects']").await;
+    wait_for(&c, "//h1[normalize-space()='Projects']").await;
+    fill(&c, "#name", "Phone <launch>").await;
+    click(&c, "//button[normalize-space()='Add the project']").await;
+    wait_for(&c, "//h1[normalize-space()='Phone <launch>']").await;
+    no_sideways_scrolling(&c, "a project").await;
+
+    click(&c, "//nav//a[normalize-space()='Import']").await;
+    wait_for(&c, "//h1[normalize-space()='Import contacts']").await;
+    no_sideways_scrolling(&c, "import").await;
+    let file = format!("{}/../../testdata/samples/vcard/apple-ios.vcf", env!("CARGO_MANIFEST_DIR"));
+    let file = std::fs::canonicalize(file).expect("the sample");
+    c.find(Locator::Css("#file")).await.expect("file input").send_keys(&file.to_string_lossy()).await.expect("file");
+    click(&c, "//button[normalize-space()='Import']").await;
+    // The progress page refreshes itself until the summary is there.
+    wait_for(&c, "//p[@role='status' and normalize-space()='Imported.']").await;
+    wait_for(&c, "//dl[@class='summary']/dt[.='Created']/following-sibling::dd[1][.='2']").await;
+    no_sideways_scrolling(&c, "the import summary").await;
+    c.close().await.expect("close the browser");
+}
+
+#[test]
+fn sqlite_settings_projects_and_import_on_a_phone() {
+    run(settings_projects_and_import_on_a_phone, Server::sqlite());
+}
+
+#[test]
+fn postgres_settings_projects_and_import_on_a_phone() {
+    let Some(server) = Server::postgres() else { return };
+    run(settings_projects_and_import_on_a_phone, server);
 }

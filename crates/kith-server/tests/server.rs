@@ -245,7 +245,8 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
         let g = call(m, path, &guest);
         if resource == Resource::ProjectTasks {
             assert!([200, 404, 422].contains(&g.status), "guest {m} {path}: {}", g.body);
-            if g.status == 200 {
+            // A page shows nothing of it (checked below); a list from the API is empty.
+            if g.status == 200 && !r.access.html {
                 assert_eq!(g.json()["items"], json!([]), "guest {m} {path}");
             }
         } else {

@@ -340,6 +340,15 @@ fn guests_see_only_shared_projects(s: Server) {
         s.post("/api/v1/tasks", &gus, body).assert_error(403, "forbidden");
     }
     patch(&s, &format!("/api/v1/tasks/{wires}"), &gus, json!({ "project": "Internal" })).assert_error(403, "forbidden");
+    // A guest gives work to themselves or to no one; naming anyone else is refused the same way
+    // whether they are a member or not, so the answer says nothing about who the members are.
+    for email in ["mem@team.example", "nobody@else.example"] {
+        let r = s.post("/api/v1/tasks", &gus, json!({ "title": "x", "project": "Client Site", "assignee": email }));
+        r.assert_error(403, "forbidden");
+        let p = patch(&s, &format!("/api/v1/tasks/{wires}"), &gus, json!({ "assignee": email }));
+        p.assert_error(403, "forbidden");
+        assert_eq!(r.json()["error"]["message"], p.json()["error"]["message"]);
+    }
     patch(&s, &format!("/api/v1/tasks/{budget}"), &gus, json!({ "title": "x" })).assert_error(404, "not_found");
     patch(&s, &format!("/api/v1/tasks/{wires}"), &gus_ro, json!({ "title": "x" })).assert_error(403, "forbidden");
     share(&gus, &client, "gus@team.example", "edit").assert_error(403, "forbidden");

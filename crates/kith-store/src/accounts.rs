@@ -96,7 +96,7 @@ pub struct TokenGrant {
     pub read_only: bool,
 }
 
-fn user_of(r: &[Val]) -> Option<User> {
+pub(crate) fn user_of(r: &[Val]) -> Option<User> {
     Some(User {
         id: id_of(&r[0])?,
         email: r[1].text()?.to_string(),

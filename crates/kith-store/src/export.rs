@@ -50,6 +50,21 @@ pub fn contact_of(p: &PersonRecord) -> Contact {
     c
 }
 
+/// A person's business card (`kith me card`, the server's "my card"): their vCard 4.0 with how
+/// to reach them and their pitch as the note; private notes, tags and kept properties stay out.
+/// `None` when there is no such live person.
+pub fn business_card(store: &mut Store, id: Id) -> Result<Option<String>, Error> {
+    let Some(person) = store.person(id)? else { return Ok(None) };
+    let Some(rec) = store.person_records(&[id])?.remove(&id) else { return Ok(None) };
+    let mut c = contact_of(&rec);
+    c.notes = person.pitch;
+    c.kept = None;
+    c.tags.clear();
+    let mut card = String::new();
+    vcard::write(&mut card, &c, &format!("urn:uuid:{id}"), vcard::Version::V4);
+    Ok(Some(card))
+}
+
 /// Every person as a vCard of `version`, in id order, 2,000 people read at a time: `each` gets
 /// the person's id, name and card text. Returns how many were written.
 pub fn vcards<E: From<Error>>(

@@ -20,6 +20,7 @@ pub mod edit;
 pub mod export;
 pub mod import;
 mod intel;
+pub mod members;
 mod migrate;
 mod names;
 pub mod privacy;

@@ -747,10 +747,12 @@ impl Store {
         Ok(self.people_ids(&g)?.len())
     }
 
-    fn people_ids(&mut self, f: &PersonFilter) -> Result<Vec<Id>> {
+    /// The ids of every live person a filter matches (its limit ignored), in no set order.
+    pub fn people_ids(&mut self, f: &PersonFilter) -> Result<Vec<Id>> {
         let (filter, params) = person_where(f, false);
         let sql = format!("SELECT p.id FROM people p WHERE {filter}");
-        Ok(self.db().query(&sql, &params)?.iter().filter_map(|r| id_of(&r[0])).collect())
+        let rows = self.db().query(&sql, &params)?;
+        Ok(rows.iter().filter_map(|r| id_of(&r[0])).filter(|id| !self.scope.person(*id)).collect())
     }
 
     /// Ties of one person (both directions), or all ties.

@@ -451,6 +451,63 @@ pub fn rank(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize) -> 
 }
 
 // ---------------------------------------------------------------------------------------------
+// the people list in another order than by name
+
+/// How the people list can be ordered besides by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleOrder {
+    /// Warmest first: the warmth score 0–100, as `kith person show` explains it.
+    Warmth,
+    /// Most overdue first: days past the keep-in-touch cadence (negative: days left).
+    Overdue,
+}
+
+/// Every live person but me (only those in `only`, when given) with the key of `order`, in that
+/// order (ties by name, then id). Warmth uses the same inputs as [`rank`]; overdue the same
+/// cadence rule as [`reconnect`].
+pub fn people_by(
+    store: &mut Store,
+    cfg: &Settings,
+    now: Timestamp,
+    order: PeopleOrder,
+    only: Option<&HashSet<Id>>,
+) -> Result<Vec<(Id, f64)>> {
+    let keep = |id: &Id| only.is_none_or(|o| o.contains(id));
+    let mut keyed: Vec<(Id, String, f64)> = match order {
+        PeopleOrder::Warmth => {
+            let me = store.me()?;
+            let stats = store.contact_stats(None, now)?;
+            let totals = store.exchange_totals()?;
+            let ties = my_tie_strengths(store, me)?;
+            stats
+                .into_iter()
+                .filter(|s| !s.is_me && keep(&s.id))
+                .map(|s| {
+                    let t = totals.get(&s.id).copied().unwrap_or_default();
+                    let input = warmth_input(&s, cfg, t.gave, t.got, ties.get(&s.id).copied());
+                    (s.id, s.name, f64::from(warmth_score(&input, cfg, now)))
+                })
+                .collect()
+        }
+        PeopleOrder::Overdue => store
+            .last_contacts(now)?
+            .into_iter()
+            .filter(|s| !s.is_me && keep(&s.id))
+            .map(|s| {
+                let (days, _) =
+                    cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days));
+                let anchor = s.last_contact.or(s.created_at).unwrap_or(now);
+                let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+                let overdue = ((elapsed - f64::from(days)) * 10.0).round() / 10.0;
+                (s.id, s.name, overdue)
+            })
+            .collect(),
+    };
+    keyed.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+    Ok(keyed.into_iter().map(|(id, _, k)| (id, k)).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
 // brief
 
 #[derive(Debug, Clone, Serialize)]

@@ -20,9 +20,9 @@ use serde::Serialize;
 
 use crate::accounts::Role;
 use crate::privacy::Hidden;
-use crate::query::{id_of, text};
+use crate::query::text;
 use crate::reports::{Chain, PathTarget, explain_chain};
-use crate::{Result, Store, Val};
+use crate::{Result, Store};
 
 /// One answer: a chain shown in full, or a pointer to the teammate who holds a private one.
 #[derive(Debug, Clone, Serialize)]
@@ -68,16 +68,6 @@ struct Mate {
 }
 
 impl Store {
-    /// The person standing for a user on the team: the live person with the user's email.
-    pub fn person_of_user(&mut self, email: &str) -> Result<Option<Id>> {
-        let rows = self.db().query(
-            "SELECT i.parent FROM person_items i JOIN people p ON p.id = i.parent
-             WHERE i.kind = 'email' AND i.value = ? AND i.deleted = 0 AND p.deleted = 0 ORDER BY i.parent LIMIT 1",
-            &[Val::from(email.to_lowercase())],
-        )?;
-        Ok(rows.first().and_then(|r| id_of(&r[0])))
-    }
-
     fn mates(&mut self) -> Result<Vec<Mate>> {
         let mut out = Vec::new();
         for (u, role) in self.users()? {
@@ -85,7 +75,7 @@ impl Store {
             if u.disabled || matches!(role, None | Some(Role::Guest)) {
                 continue;
             }
-            let person = self.person_of_user(&u.email)?;
+            let person = self.person_with_email(&u.email)?;
             out.push(Mate { user: u.id, name: u.name, email: u.email, person });
         }
         Ok(out)

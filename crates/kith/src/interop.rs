@@ -127,8 +127,6 @@ fn report(ctx: &Ctx, s: &Summary, rolled_back: bool) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-use kith_store::export::contact_of;
-
 fn export_vcard(ctx: &mut Ctx, version: u8, out_file: Option<PathBuf>, dir: Option<PathBuf>) -> Result<()> {
     let version = match version {
         3 => vcard::Version::V3,
@@ -262,16 +260,9 @@ pub fn me_card(ctx: &mut Ctx, qr: Option<&str>, out_file: Option<PathBuf>) -> Re
     let Some(me) = ctx.store.me()? else {
         return Err(Failure::Lookup("your profile is not set up yet: run `kith me edit --name \"Your Name\"`".into()));
     };
-    let Some(rec) = ctx.store.person_records(&[me])?.remove(&me) else {
+    let Some(card) = kith_store::export::business_card(&mut ctx.store, me)? else {
         return Err(Failure::Lookup("your profile is not set up yet".into()));
     };
-    let mut c = contact_of(&rec);
-    // The card says who I am and how to reach me; private notes stay out of it.
-    c.notes = ctx.store.person(me)?.and_then(|p| p.pitch);
-    c.kept = None;
-    c.tags.clear();
-    let mut card = String::new();
-    vcard::write(&mut card, &c, &format!("urn:uuid:{me}"), vcard::Version::V4);
     // The format: --qr, else the output file's extension (`card.png`, `card.svg`), else the vCard.
     let by_extension = || {
         let ext = out_file.as_ref()?.extension()?.to_str()?.to_ascii_lowercase();

@@ -1,0 +1,122 @@
+//! Managing the team workspace's accounts from the server's settings: a user's display name,
+//! their role and whether they are disabled, one user's own API tokens. Local server state like
+//! the rest of [`crate::accounts`], written with plain statements.
+//!
+//! The workspace always keeps an enabled owner: a change that would demote or disable the last
+//! one is refused ([`Error::Conflict`]), checked in the change's transaction.
+
+use kith_core::Id;
+
+use crate::accounts::{Role, TokenInfo, User, user_of};
+use crate::backend::Val;
+use crate::query::id_of;
+use crate::{Error, Result, Store};
+
+/// A change to a member: a new role, disabled or enabled again; `None` leaves it as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+impl Store {
+    pub fn set_user_name(&mut self, user: Id, name: &str) -> Result<()> {
+        self.db().execute("UPDATE users SET name = ? WHERE id = ?", &[Val::from(name), user.into()])?;
+        Ok(())
+    }
+
+    /// A user and their role in the team workspace.
+    pub fn member(&mut self, user: Id) -> Result<Option<(User, Option<Role>)>> {
+        let rows = self.db().query(
+            "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
+             LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.workspace LIMIT 1",
+            &[user.into()],
+        )?;
+        Ok(rows.first().and_then(|r| Some((user_of(r)?, r[4].text().and_then(|s| s.parse().ok())))))
+    }
+
+    /// Change a member's role or disabled flag in one transaction. [`Error::NotFound`] when the
+    /// user is not a member; [`Error::Conflict`] when it would leave no enabled owner. Disabling
+    /// a user also ends their sessions (their tokens stop working while they are disabled).
+    pub fn change_member(&mut self, user: Id, change: MemberChange) -> Result<(User, Role)> {
+        let not_found = || Error::NotFound { what: "member", query: user.to_string() };
+        self.transaction(|db| {
+            let rows = db.query(
+                "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
+                 JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.workspace LIMIT 1",
+                &[user.into()],
+            )?;
+            let r = rows.first().ok_or_else(not_found)?;
+            let mut u = user_of(r).ok_or_else(not_found)?;
+            let role: Role = r[4].text().and_then(|s| s.parse().ok()).ok_or_else(not_found)?;
+            let new_role = change.role.unwrap_or(role);
+            let disabled = change.disabled.unwrap_or(u.disabled);
+            let was_owner = role == Role::Owner && !u.disabled;
+            let stays_owner = new_role == Role::Owner && !disabled;
+            if was_owner && !stays_owner {
+                let others = db.query(
+                    "SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id
+                     WHERE m.role = 'owner' AND u.disabled = 0 AND u.id <> ?",
+                    &[user.into()],
+                )?;
+                if others.first().and_then(|r| r[0].int()).unwrap_or(0) == 0 {
+                    return Err(Error::Conflict(format!(
+                        "{} is the workspace's last owner: make someone else an owner first",
+                        u.email
+                    )));
+                }
+            }
+            db.execute(
+                "UPDATE memberships SET role = ? WHERE user_id = ?",
+                &[Val::from(new_role.as_str()), user.into()],
+            )?;
+            db.execute("UPDATE users SET disabled = ? WHERE id = ?", &[Val::Int(i64::from(disabled)), user.into()])?;
+            if disabled && !u.disabled {
+                db.execute("DELETE FROM sessions WHERE user_id = ?", &[user.into()])?;
+            }
+            u.disabled = disabled;
+            Ok((u, new_role))
+        })
+    }
+
+    /// One user's API tokens, newest first.
+    pub fn api_tokens_of(&mut self, user: Id) -> Result<Vec<TokenInfo>> {
+        let rows = self.db().query(
+            "SELECT t.id, u.email, t.name, t.read_only, t.created_at, t.last_used_at, t.revoked_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ?
+             ORDER BY t.created_at DESC, t.id DESC",
+            &[user.into()],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(TokenInfo {
+                    id: id_of(&r[0])?,
+                    user: r[1].text()?.to_string(),
+                    name: r[2].text().map(str::to_string),
+                    read_only: r[3].int() == Some(1),
+                    created_at: r[4].int()?,
+                    last_used_at: r[5].int(),
+                    revoked_at: r[6].int(),
+                })
+            })
+            .collect())
+    }
+
+    /// The live person who has exactly this email (the lowest id if several do): an account's
+    /// person in the workspace, for its card. One index lookup, never a name search.
+    pub fn person_with_email(&mut self, email: &str) -> Result<Option<Id>> {
+        let rows = self.db().query(
+            "SELECT i.parent FROM person_items i JOIN people p ON p.id = i.parent
+             WHERE i.kind = 'email' AND i.value = ? AND i.deleted = 0 AND p.deleted = 0 ORDER BY i.parent LIMIT 1",
+            &[Val::from(email.to_lowercase())],
+        )?;
+        Ok(rows.first().and_then(|r| id_of(&r[0])))
+    }
+
+    /// The user a token belongs to, by the token's exact id.
+    pub fn api_token_user(&mut self, id: Id) -> Result<Option<Id>> {
+        let rows = self.db().query("SELECT user_id FROM api_tokens WHERE id = ?", &[id.into()])?;
+        Ok(rows.first().and_then(|r| id_of(&r[0])))
+    }
+}
