@@ -218,6 +218,28 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     assert!(!r.body.contains("zzq") && r.json()["name"] == json!("Carla Secret"), "{}", r.body);
     assert!(s.get("/api/v1/people?q=from%20bob", &bob).body.contains("Carla From Bob"));
 
+    // So does one through the import page, whose job runs after the request has been answered.
+    let (page_bob, csrf) = support::browser(&s, "bob@team.example", "pw-bob@team.example-long-enough");
+    let boundary = "----kithPrivateTest";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.vcf\"\r\n\
+         Content-Type: text/vcard\r\n\r\n{}\r\n--{boundary}--\r\n",
+        card.replace("Carla From Bob", "Carla Via Page").replace("zzq", "zzp")
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let r = s.send("POST", "/import", &page_bob, Some((&ct, body)));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let job = r.header("location").unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while s.get(&job, &page_bob).body.contains("http-equiv=\"refresh\"") {
+        assert!(std::time::Instant::now() < deadline, "the import did not finish within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let r = s.get(&format!("/api/v1/people/{carla}"), &ann);
+    assert!(!r.body.contains("zzp") && r.json()["name"] == json!("Carla Secret"), "{}", r.body);
+    assert!(s.get("/api/v1/people?q=via%20page", &bob).body.contains("Carla Via Page"));
+
     // What the server keeps of Bob's hidden set follows new notes about Carla.
     let later = created(s.post(
         "/api/v1/interactions",
