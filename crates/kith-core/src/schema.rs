@@ -70,6 +70,9 @@ kinds! {
         "display_name": Text, "given_name": Text, "family_name": Text, "birthday": Text,
         "met_how": Text, "met_where": Text, "met_on": Text, "net_type": Text, "tier": Text,
         "cadence_days": Int, "notes": Text, "is_me": Bool, "pitch": Text,
+        // The team server user the person is private to (their id; absent: shared with the
+        // workspace). Means nothing to the single-user CLI. See ARCHITECTURE.md, "Private people".
+        "private_to": Text,
     }
     Org = "org" in "orgs" { "name": Text, "domain": Text, "notes": Text }
     Project = "project" in "projects" { "name": Text, "description": Text, "status": Text }

@@ -345,8 +345,23 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, mut req: R
         };
         return ApiError::forbidden(why).into_response();
     }
+    let viewer = p.user.id;
     req.extensions_mut().insert(p);
-    next.run(req).await
+    SCOPE.scope(Some(viewer), next.run(req)).await
+}
+
+tokio::task_local! {
+    /// Whose view the request has, set by [`guard`] around the handler: `state::Pool::run`
+    /// scopes the store of every job the handler runs to what that user may see (their hidden
+    /// set read in the job itself, at the current `privacy` version, so a person made private a
+    /// moment ago is hidden at once even while the principal is kept), and the store's reads
+    /// leave out the rest without any handler deciding it.
+    pub static SCOPE: Option<Id>;
+}
+
+/// The user whose view the request being handled has (none outside one: sign-in, health).
+pub fn current_scope() -> Option<Id> {
+    SCOPE.try_with(|v| *v).unwrap_or(None)
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@ use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
 use crate::{
-    api_intel as intel, api_interop as interop, api_records as rec, network, pages, pages_events, pages_tasks,
-    pages_today, team, web,
+    api_intel as intel, api_interop as interop, api_records as rec, api_team_paths, network, pages, pages_events,
+    pages_tasks, pages_today, team, web,
 };
 use crate::{pages_import as import_pages, pages_projects as projects, pages_settings as settings};
 
@@ -187,6 +187,9 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/import", can(Write, People).html(), get(import_pages::import_page)),
         route(Method::POST, "/import", can(Write, People).html(), post(import_pages::import_form)),
         route(Method::GET, "/import/{id}", can(Write, People).html(), get(import_pages::job_page)),
+        // Private people and team-wide intro paths (issue 5, parts 3 and 4).
+        route(Method::GET, "/api/v1/team/path", can(Read, Workspace), get(api_team_paths::team_path)),
+        route(Method::GET, "/team/path", can(Read, Workspace).html(), get(api_team_paths::team_path_page)),
     ]
 }
 
@@ -412,8 +415,14 @@ async fn people_list(
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
             match &filter.name {
                 Some(q) if by_name => {
+                    // The index holds everyone: ask for as many more as are hidden from the
+                    // caller, then leave those out (private people, access.rs).
                     let ix = st.name_index(s)?;
-                    Ok(ix.rows(&ix.find(q, after, n + 1)))
+                    let scope = s.scope();
+                    let mut ids = ix.find(q, after, n + 1 + scope.people_count());
+                    ids.retain(|id| !scope.person(*id));
+                    ids.truncate(n + 1);
+                    Ok(ix.rows(&ids))
                 }
                 _ => Ok(s.people_after(&filter, after)?),
             }
@@ -471,6 +480,9 @@ pub struct PersonBody {
     /// 1990-04-12, or 04-12
     pub birthday: Option<String>,
     pub notes: Option<String>,
+    /// `true`: private to you (nobody else on the team sees the person or their notes);
+    /// `false`: shared with the workspace
+    pub private: Option<bool>,
 }
 
 impl PersonBody {
@@ -509,6 +521,7 @@ async fn person_create(
     Extension(p): Extension<Principal>,
     Body(b): Body<PersonBody>,
 ) -> Result<Response, ApiError> {
+    let private = b.private;
     let (name, input) = b.input();
     let Some(name) = name else { return Err(ApiError::invalid("a person needs a name")) };
     if !input.untag.is_empty() {
@@ -522,6 +535,9 @@ async fn person_create(
             let mut cs = ChangeSet::new();
             edit::set_name(&mut cs, id, &name)?;
             edit::person_fields(s, &now, &mut cs, id, &input, true)?;
+            if private == Some(true) {
+                kith_store::privacy::set_private(&mut cs, id, Some(p.user.id));
+            }
             commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
             s.person(id)?.ok_or_else(|| ApiError::internal("a person just added cannot be read"))
         })
@@ -540,19 +556,28 @@ async fn person_patch(
     PathId(id): PathId,
     Body(b): Body<PersonBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let private = b.private;
     let (name, input) = b.input();
     let now = state.now();
     let view = state
         .pool
         .run(move |s| {
-            if s.person(id)?.is_none() {
+            // A person private to someone else is not found (the store's scope hides it).
+            let Some(before) = s.person(id)? else {
                 return Err(ApiError::not_found(format!("no person {id}")));
-            }
+            };
             let mut cs = ChangeSet::new();
             if let Some(n) = &name {
                 edit::set_name(&mut cs, id, n)?;
             }
             edit::person_fields(s, &now, &mut cs, id, &input, false)?;
+            match private {
+                Some(true) if before.private_to != Some(p.user.id) => {
+                    kith_store::privacy::set_private(&mut cs, id, Some(p.user.id))
+                }
+                Some(false) if before.private_to.is_some() => kith_store::privacy::set_private(&mut cs, id, None),
+                _ => {}
+            }
             if cs.is_empty() {
                 return Err(ApiError::invalid("nothing to change: give at least one field"));
             }
@@ -1136,6 +1161,8 @@ impl utoipa::Modify for Security {
         settings::token_form, settings::revoke_form, settings::add_member_form, settings::change_member_form,
         projects::projects_page, projects::add_project_form, projects::project_page, projects::share_form,
         import_pages::import_page, import_pages::import_form, import_pages::job_page,
+        // Private people and team-wide intro paths.
+        api_team_paths::team_path, api_team_paths::team_path_page,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,

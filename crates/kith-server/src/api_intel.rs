@@ -202,6 +202,7 @@ pub struct PathQuery {
               (status = 422, description = "`to` or `from` names nobody (or several), or you have no profile to start from", body = Object)))]
 pub(crate) async fn path(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Query(q): Query<PathQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let by = match q.by.as_deref().unwrap_or("strength").to_lowercase().as_str() {
@@ -231,7 +232,8 @@ pub(crate) async fn path(
         .run(move |s| {
             let source = match &q.from {
                 Some(f) => s.resolve_person(f).map_err(edit::EditError::from)?,
-                None => s.me()?.ok_or_else(|| {
+                // The asker's own card (the person with their email), else the workspace's "me".
+                None => s.person_with_email(&p.user.email)?.or(s.me()?).ok_or_else(|| {
                     ApiError::invalid("the workspace has no profile of yours to start from: give `from`")
                 })?,
             };

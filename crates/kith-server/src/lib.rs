@@ -16,6 +16,7 @@ pub mod api;
 mod api_intel;
 mod api_interop;
 mod api_records;
+mod api_team_paths;
 pub mod auth;
 pub mod config;
 pub mod error;

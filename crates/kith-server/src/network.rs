@@ -228,6 +228,7 @@ pub async fn network_page(
         })
         .await?;
     let mut b = format!("<header>{}<h1>Network</h1></header>", nav());
+    b.push_str("<p><a href=\"/team/path\">Who on our team knows someone at …</a></p>");
     let status = match outcome {
         Err(m) => {
             b.push_str(&alert(&m));

@@ -843,6 +843,8 @@ pub struct NewPersonForm {
     tags: Option<String>,
     met: Option<String>,
     notes: Option<String>,
+    /// The "private to me" box: present (any value) when ticked.
+    private: Option<String>,
 }
 
 fn new_person_html(p: &Principal, f: &NewPersonForm, message: Option<&str>) -> String {
@@ -881,10 +883,13 @@ fn new_person_html(p: &Principal, f: &NewPersonForm, message: Option<&str>) -> S
         "<p><label for=\"tags\">Tags (comma-separated)</label><br><input id=\"tags\" name=\"tags\" value=\"{}\"></p>\
          <p><label for=\"met\">How we met</label><br><input id=\"met\" name=\"met\" value=\"{}\"></p>\
          <p><label for=\"notes\">Notes</label><br><textarea id=\"notes\" name=\"notes\" rows=\"3\">{}</textarea></p>\
+         <p><input type=\"checkbox\" id=\"private\" name=\"private\" value=\"yes\"{}> \
+         <label for=\"private\">Private to me: nobody else on the team sees this person or notes about them</label></p>\
          <p><button type=\"submit\">Add the person</button></p></form>",
         v(&f.tags),
         v(&f.met),
         v(&f.notes),
+        if f.private.is_some() { " checked" } else { "" },
     ));
     page("Add a person", &b)
 }
@@ -897,7 +902,7 @@ pub async fn new_person_page(Extension(p): Extension<Principal>) -> Html<String>
 }
 
 #[utoipa::path(post, path = "/people", tag = "web",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, name, email, phone, org, title, tier, type, tags, met, notes"),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, name, email, phone, org, title, tier, type, tags, met, notes, private"),
     responses((status = 303, description = "Added: on to the new person's page"),
               (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
               (status = 422, description = "A value is not valid: the form again with the message; nothing was written", content_type = "text/html")))]
@@ -911,6 +916,7 @@ pub async fn add_person_form(
     let sent = f.clone();
     let now = state.now();
     let actor = p.actor().to_string();
+    let owner = f.private.is_some().then_some(p.user.id);
     let result = state
         .pool
         .run(move |s| {
@@ -939,6 +945,9 @@ pub async fn add_person_form(
             let mut cs = ChangeSet::new();
             edit::set_name(&mut cs, id, f.name.as_deref().unwrap_or(""))?;
             edit::person_fields(s, &now, &mut cs, id, &input, true)?;
+            if owner.is_some() {
+                kith_store::privacy::set_private(&mut cs, id, owner);
+            }
             s.commit(cs, &actor, ms)?;
             Ok(id)
         })

@@ -384,7 +384,9 @@ pub async fn import_form(
     let opts = Options { dry_run: sent.dry_run, partial: sent.partial };
     let (now, actor, pool) = (state.now(), p.actor().to_string(), state.pool.clone());
     tracing::info!(user = %p.user.id, job = %id, bytes = job.bytes_total, "import started");
-    tokio::spawn(async move {
+    // The job outlives the request: it keeps the principal's visibility scope (private people).
+    let scope = Some(p.user.id);
+    tokio::spawn(crate::access::SCOPE.scope(scope, async move {
         let j = job.clone();
         let result = pool
             .run(move |s| {
@@ -398,7 +400,7 @@ pub async fn import_form(
         let end = result.map_err(|e| e.message);
         tracing::info!(ok = end.is_ok(), "import finished");
         *job.end.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), end));
-    });
+    }));
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 

@@ -1,11 +1,13 @@
 //! What every request shares: the store pool, the settings, the sign-in limiter, the clock.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
-use kith_store::{Location, Memo, NameIndex, Store};
+use kith_core::Id;
+use kith_store::{Hidden, Location, Memo, NameIndex, Store};
 use tokio::sync::Semaphore;
 
 use crate::access::PrincipalCache;
@@ -28,6 +30,9 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
 }
 
+/// Per user: the `privacy` data version and the hidden set read at it.
+pub type HiddenSets = HashMap<Id, (i64, Arc<Hidden>)>;
+
 impl AppState {
     /// Open the database (creating or migrating it) and check that it answers.
     pub fn new(location: Location, config: Config) -> Result<AppState, kith_store::Error> {
@@ -44,6 +49,7 @@ impl AppState {
             location,
             principals: principals.clone(),
             memo,
+            hidden: Mutex::default(),
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(config.pool_size),
             max_idle: config.pool_size,
@@ -101,6 +107,9 @@ pub struct Pool {
     /// The decoded whole-network reads (tie graph, contact statistics…), shared by the stores
     /// and kept while their data versions stay put (see [`kith_store::Memo`]).
     memo: Arc<Memo>,
+    /// Each user's hidden records (private people, `kith_store::privacy`) with the `privacy`
+    /// data version they were read at.
+    hidden: Mutex<HiddenSets>,
 }
 
 impl Drop for Pool {
@@ -118,6 +127,20 @@ impl Drop for Pool {
 }
 
 impl Pool {
+    /// What `user` may not see, at the store's current `privacy` version: the set kept if it is
+    /// current, else one read now (one query; see `kith_store::privacy`).
+    pub fn hidden_for(&self, store: &mut Store, user: Id) -> Result<Arc<Hidden>, kith_store::Error> {
+        let Some(version) = store.privacy_version()? else { return Ok(Arc::new(store.hidden_for(user)?)) };
+        if let Some((v, h)) = self.hidden.lock().unwrap_or_else(|e| e.into_inner()).get(&user)
+            && *v >= version
+        {
+            return Ok(h.clone());
+        }
+        let h = Arc::new(store.hidden_for(user)?);
+        self.hidden.lock().unwrap_or_else(|e| e.into_inner()).insert(user, (version, h.clone()));
+        Ok(h)
+    }
+
     /// Run `f` with a store on a blocking thread.
     pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
@@ -126,6 +149,9 @@ impl Pool {
     {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let pool = Arc::clone(self);
+        // Every job sees what the request's principal may see (private people, access.rs),
+        // read in the job at the current `privacy` version: never a set kept with the principal.
+        let viewer = crate::access::current_scope();
         tokio::task::spawn_blocking(move || {
             let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let mut store = match taken {
@@ -137,6 +163,11 @@ impl Pool {
                     s
                 }
             };
+            let scope = match viewer {
+                Some(user) => pool.hidden_for(&mut store, user).map_err(ApiError::internal)?,
+                None => Arc::default(),
+            };
+            store.set_scope(scope);
             let out = f(&mut store);
             if store.take_accounts_changed() {
                 pool.principals.clear();

@@ -270,7 +270,9 @@ impl Store {
             self.resolve_parents(&mut g)?;
             items.push(self.entry(g)?);
         }
-        Ok(ActivityPage { items, next_cursor })
+        let mut page = ActivityPage { items, next_cursor };
+        self.scope.activity(&mut page);
+        Ok(page)
     }
 
     /// Whether the operation stamped `hlc` was made by this node and actor.

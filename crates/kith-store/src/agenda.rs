@@ -159,9 +159,18 @@ pub fn agenda_for(
         !hide
     });
     let shown: Vec<Id> = items.iter().filter(|i| i.kind == "task" || i.kind == "hook").map(|i| i.id).collect();
-    let mut people = store.task_people(&shown).map_err(store_err)?;
+    let mut people = store.linked_people_all("task_people", "task", &shown).map_err(store_err)?;
+    let scope = store.scope();
     for i in items.iter_mut().filter(|i| i.kind == "task" || i.kind == "hook") {
         i.people = people.remove(&i.id).unwrap_or_default();
     }
+    // A task about people hidden from the scope's user only is not on their agenda.
+    items.retain_mut(|i| match scope.refs(std::mem::take(&mut i.people)) {
+        Some(p) => {
+            i.people = p;
+            true
+        }
+        None => false,
+    });
     Ok(Agenda { from: first.to_string(), to: last.to_string(), items, overdue_not_shown: hidden })
 }

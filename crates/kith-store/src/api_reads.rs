@@ -115,7 +115,9 @@ impl Store {
             )?;
             for r in people {
                 let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|e| index.get(&e)), id_of(&r[1])) else { continue };
-                out[i].attendees.push(crate::PersonRef { id, name: text(&r[2]).unwrap_or_default() });
+                if self.sees_person(id) {
+                    out[i].attendees.push(crate::PersonRef { id, name: text(&r[2]).unwrap_or_default() });
+                }
             }
         }
         Ok(out)

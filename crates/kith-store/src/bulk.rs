@@ -108,6 +108,9 @@ impl Store {
             let (Some(person), Some(value)) = (id_of(&r[0]), text(&r[1])) else { continue };
             out.push(MatchRow { person, kind: "name".into(), value, label: None });
         }
+        // A person hidden from the importer (private to another user) matches nothing: the
+        // import adds the importer's own record instead of touching theirs.
+        out.retain(|m| !self.scope.person(m.person));
         Ok(out)
     }
 

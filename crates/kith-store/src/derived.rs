@@ -36,6 +36,9 @@ pub(crate) enum Counter {
     Contacts,
     /// Interactions and exchanges: exchange sums per person.
     Exchanges,
+    /// What decides the records hidden from a user (`privacy`): people, ties, participants,
+    /// exchanges, task people.
+    Privacy,
 }
 
 impl Counter {
@@ -45,19 +48,21 @@ impl Counter {
             Counter::Graph => "graph",
             Counter::Contacts => "contacts",
             Counter::Exchanges => "exchanges",
+            Counter::Privacy => "privacy",
         }
     }
 
     /// The counters a change to a record of `kind` invalidates.
     fn of(kind: Kind) -> &'static [Counter] {
         match kind {
-            Kind::Person => &[Counter::People, Counter::Graph],
+            Kind::Person => &[Counter::People, Counter::Graph, Counter::Privacy],
             // A list row shows the first email, the tags, the current role's title and its
             // organization's name.
             Kind::PersonItem | Kind::Role | Kind::Org => &[Counter::People],
-            Kind::Tie => &[Counter::Graph],
-            Kind::Participant => &[Counter::Contacts],
-            Kind::Exchange => &[Counter::Exchanges],
+            Kind::Tie => &[Counter::Graph, Counter::Privacy],
+            Kind::Participant => &[Counter::Contacts, Counter::Privacy],
+            Kind::Exchange => &[Counter::Exchanges, Counter::Privacy],
+            Kind::TaskPerson => &[Counter::Privacy],
             // `participants.at` and `exchanges.at` follow their interaction.
             Kind::Interaction => &[Counter::Contacts, Counter::Exchanges],
             _ => &[],
@@ -66,14 +71,15 @@ impl Counter {
 }
 
 /// The current value of each counter, in [`Counter`] order, from one query.
-pub(crate) fn versions(db: &mut dyn Backend) -> Result<[i64; 4]> {
-    let mut out = [0; 4];
+pub(crate) fn versions(db: &mut dyn Backend) -> Result<[i64; 5]> {
+    let mut out = [0; 5];
     for r in db.query("SELECT key, version FROM data_versions", &[])? {
         let i = match r[0].text() {
             Some("people") => 0,
             Some("graph") => 1,
             Some("contacts") => 2,
             Some("exchanges") => 3,
+            Some("privacy") => 4,
             _ => continue,
         };
         out[i] = r[1].int().unwrap_or(0);
@@ -88,6 +94,7 @@ impl Counter {
             Counter::Graph => 1,
             Counter::Contacts => 2,
             Counter::Exchanges => 3,
+            Counter::Privacy => 4,
         }
     }
 }

@@ -79,7 +79,7 @@ pub fn vcards<E: From<Error>>(
         let page = store.person_page(after, 2_000)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
-        for p in &page {
+        for p in page.iter().filter(|p| store.sees_person(p.id)) {
             let c = contact_of(p);
             buf.clear();
             vcard::write(&mut buf, &c, &format!("urn:uuid:{}", p.id), version);
@@ -150,7 +150,8 @@ pub fn ics(store: &mut Store, now: Timestamp) -> Result<(String, usize, usize), 
 /// The op log as a backup: a header line, then every operation in (hlc, node, id) order, one
 /// JSON object a line. Returns how many operations were written.
 pub fn backup(store: &mut Store, sink: &mut dyn Write) -> Result<usize, BackupError> {
-    let ops = store.ops()?;
+    let mut ops = store.ops()?;
+    store.scope_ops(&mut ops)?;
     let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": ops.len() });
     writeln!(sink, "{header}")?;
     for op in &ops {

@@ -204,6 +204,14 @@ impl Store {
     }
 
     fn stats(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
+        let mut out = self.stats_unscoped(person, now, counts)?;
+        if !self.scope.is_empty() {
+            out.retain(|c| !self.scope.person(c.id));
+        }
+        Ok(out)
+    }
+
+    fn stats_unscoped(&mut self, person: Option<Id>, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
         if person.is_none() {
             return self.all_stats(now, counts);
         }
@@ -260,6 +268,7 @@ impl Store {
                 });
             },
         )?;
+        out.retain(|p| !self.scope.person(p.id));
         Ok(out)
     }
 
@@ -267,7 +276,7 @@ impl Store {
     /// Rows whose direction or kind this kith does not know are skipped.
     pub fn exchange_facts(&mut self, person: Option<Id>) -> Result<Vec<ExchangeFact>> {
         let mut sql = String::from(
-            "SELECT e.person, p.display_name, e.at, e.direction, e.kind, e.weight, e.what
+            "SELECT e.person, p.display_name, e.at, e.direction, e.kind, e.weight, e.what, e.interaction
              FROM exchanges e JOIN people p ON p.id = e.person
              WHERE e.deleted = 0 AND p.deleted = 0 AND e.at IS NOT NULL",
         );
@@ -277,8 +286,14 @@ impl Store {
             params.push(Val::from(id));
         }
         let mut out = Vec::new();
+        // An exchange in an interaction hidden from the scope's user (a note with someone
+        // private to another user) is not theirs to count, nor its text to read.
+        let scope = self.scope.clone();
         self.db().query_each(&sql, &params, &mut |r| {
             let (Some(person), Some(at)) = (id_of(&r[0]), ts(&r[2])) else { return };
+            if id_of(&r[7]).is_some_and(|i| scope.interaction(i)) {
+                return;
+            }
             let (Some(direction), Some(kind)) = (
                 r[3].text().and_then(|d| d.parse().ok()),
                 r[4].text().map(|k| k.parse().unwrap_or(kith_core::model::ExchangeKind::Other)),
@@ -295,17 +310,22 @@ impl Store {
                 what: text(&r[6]).unwrap_or_default(),
             });
         })?;
+        out.retain(|f| !self.scope.person(f.person));
         Ok(out)
     }
 
     /// Gave/got sums by person, aggregated in SQL.
     pub fn exchange_totals(&mut self) -> Result<HashMap<Id, ExchangeTotals>> {
-        Ok(Arc::unwrap_or_clone(self.load(
+        let mut out = Arc::unwrap_or_clone(self.load(
             "exchanges.v1",
             Counter::Exchanges,
             build_exchange_totals,
             decode_exchange_totals,
-        )?))
+        )?);
+        if !self.scope.is_empty() {
+            out.retain(|id, _| !self.scope.person(*id));
+        }
+        Ok(out)
     }
 
     /// Needs, offers and strengths of every person who has any (or of one person).
@@ -392,6 +412,7 @@ impl Store {
             _ => (1, String::new()),
         };
         out.sort_by_cached_key(|h| (key(h), h.task, h.person));
+        out.retain(|h| !self.scope.person(h.person));
         Ok(out)
     }
 
@@ -412,7 +433,7 @@ impl Store {
              WHERE r.org = ? AND r.deleted = 0 AND r.end_on IS NULL AND p.deleted = 0 ORDER BY r.person",
             &[org.into()],
         )?;
-        Ok(rows.iter().filter_map(|r| id_of(&r[0])).collect())
+        Ok(rows.iter().filter_map(|r| id_of(&r[0])).filter(|id| !self.scope.person(*id)).collect())
     }
 
     /// The tie graph of all live people and ties. One query numbers the people, one streams
@@ -421,21 +442,31 @@ impl Store {
     pub fn tie_graph(&mut self, me: Option<Id>, now: Timestamp) -> Result<Arc<TieGraph>> {
         // Kept in the memo (a server) per graph and contacts version and `me`, for a minute: the
         // recency of my ties changes by less than its quantum (1/65535) in a minute.
+        // The graph leaves out the ties of the people hidden from the store's scope, so a scope
+        // has its own entry, and its label ends with exactly the people it hides: a graph built
+        // for one user is never handed to another who may see less.
         let Some(memo) = self.memo() else { return Ok(Arc::new(self.build_tie_graph(me, now)?)) };
         let v = derived::versions(self.db())?;
         let me_bits = me.map_or(0, |m| m.uuid().as_u128());
-        let label = vec![
+        let mut label = vec![
             v[Counter::Graph.index()],
             v[Counter::Contacts.index()],
             me_bits as i64,
             (me_bits >> 64) as i64,
             now.as_millisecond().div_euclid(60_000),
         ];
-        if let Some(g) = memo.get::<TieGraph>("tie_graph", &label) {
+        let hidden = self.scope.people_label();
+        let key = if hidden.is_empty() {
+            "tie_graph".to_string()
+        } else {
+            format!("tie_graph/{:016x}", self.scope.people_key())
+        };
+        label.extend(hidden);
+        if let Some(g) = memo.get::<TieGraph>(&key, &label) {
             return Ok(g);
         }
         let g = Arc::new(self.build_tie_graph(me, now)?);
-        memo.put("tie_graph", label, g.clone());
+        memo.put(&key, label, g.clone());
         Ok(g)
     }
 
@@ -463,7 +494,12 @@ impl Store {
         let me_node = me.and_then(|m| index.get(&m).copied());
 
         let mut builder = GraphBuilder::with_capacity(ids.len() as u32, edges.len());
+        let scope = self.scope.clone();
         for &(a, b, strength) in edges {
+            // A tie with a person hidden from the scope's user is not there for them.
+            if !scope.is_empty() && (scope.person(ids[a as usize]) || scope.person(ids[b as usize])) {
+                continue;
+            }
             let other = match me_node {
                 Some(m) if a == m => Some(b),
                 Some(m) if b == m => Some(a),

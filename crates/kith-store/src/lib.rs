@@ -23,10 +23,12 @@ mod intel;
 pub mod members;
 mod migrate;
 mod names;
+pub mod privacy;
 mod query;
 pub mod reports;
 mod search;
 pub mod team;
+pub mod team_paths;
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +40,7 @@ pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleR
 pub use derived::Memo;
 pub use intel::*;
 pub use names::NameIndex;
+pub use privacy::Hidden;
 pub use query::*;
 pub use search::SearchHit;
 
@@ -111,6 +114,8 @@ pub struct Store {
     accounts_changed: bool,
     /// Decoded derived reads shared with the other stores of this process, if any.
     memo: Option<std::sync::Arc<derived::Memo>>,
+    /// What the reads leave out: the records private to other users (see [`privacy`]).
+    scope: std::sync::Arc<privacy::Hidden>,
 }
 
 impl Store {
@@ -150,7 +155,15 @@ impl Store {
         };
         let last = db.query("SELECT max(hlc) FROM ops", &[])?;
         let last = last.first().and_then(|r| r[0].int()).map(Hlc::from_i64).unwrap_or_default();
-        Ok(Store { db, node, clock: Clock::resume(last), in_bulk: false, accounts_changed: false, memo: None })
+        Ok(Store {
+            db,
+            node,
+            clock: Clock::resume(last),
+            in_bulk: false,
+            accounts_changed: false,
+            memo: None,
+            scope: Default::default(),
+        })
     }
 
     pub fn engine(&self) -> Engine {

@@ -66,10 +66,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "private",
+        shared: include_str!("../migrations/0009_private.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();

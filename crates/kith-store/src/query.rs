@@ -286,6 +286,9 @@ pub struct PersonView {
     pub interactions: Vec<InteractionView>,
     pub open_tasks: Vec<TaskView>,
     pub created_at: Option<Timestamp>,
+    /// The team server user the person is private to (absent: shared with the workspace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_to: Option<Id>,
 }
 
 /// Filters for `kith person list`.
@@ -379,7 +382,7 @@ fn person_where(f: &PersonFilter, common_tag: bool) -> (String, Vec<Val>) {
 const COMMON_TAG: i64 = 500;
 
 const PERSON_COLS: &str = "id, display_name, given_name, family_name, is_me, birthday, met_how, met_where, met_on, \
-    net_type, tier, cadence_days, notes, pitch";
+    net_type, tier, cadence_days, notes, pitch, private_to";
 
 impl Store {
     /// The person who stands for the user, if set up.
@@ -421,6 +424,7 @@ impl Store {
         if ids.is_empty() {
             ids = self.people_named(q)?;
         }
+        ids.retain(|id| !self.scope.person(*id));
         self.pick("person", q, ids)
     }
 
@@ -569,6 +573,9 @@ impl Store {
     }
 
     pub fn person(&mut self, id: Id) -> Result<Option<PersonView>> {
+        if self.scope.person(id) {
+            return Ok(None);
+        }
         let rows =
             self.db().query(&format!("SELECT {PERSON_COLS} FROM people WHERE id = ? AND deleted = 0"), &[id.into()])?;
         let Some(r) = rows.into_iter().next() else { return Ok(None) };
@@ -601,6 +608,7 @@ impl Store {
             interactions: vec![],
             open_tasks: vec![],
             created_at: id.unix_ms().and_then(|ms| Timestamp::from_millisecond(ms as i64).ok()),
+            private_to: id_of(&r[14]),
         };
         let items = self.db().query(
             "SELECT kind, value, label FROM person_items WHERE parent = ? AND deleted = 0 ORDER BY coalesce(pref, 0) DESC, value",
@@ -629,7 +637,7 @@ impl Store {
         v.interactions = self.interactions(Some(id), 10)?;
         v.open_tasks =
             self.tasks(&TaskFilter { status: Some("open".into()), person: Some(id), ..Default::default() })?;
-        Ok(Some(v))
+        Ok(self.scope.person_view(v))
     }
 
     pub fn people(&mut self, f: &PersonFilter) -> Result<Vec<PersonRow>> {
@@ -659,11 +667,16 @@ impl Store {
         }
         sql.push_str(" ORDER BY p.display_name, p.id");
         if let Some(limit) = f.limit {
+            // Hidden people are left out after the query: ask for as many more.
             sql.push_str(" LIMIT ?");
-            params.push(Val::Int(limit as i64));
+            params.push(Val::Int((limit + self.scope.people_count()) as i64));
         }
         let rows = self.db().query(&sql, &params)?;
         let mut out: Vec<PersonRow> = rows.iter().filter_map(|r| person_row(r)).collect();
+        self.scope.rows(&mut out);
+        if let Some(limit) = f.limit {
+            out.truncate(limit);
+        }
         self.fill_rows(&mut out)?;
         Ok(out)
     }
@@ -684,6 +697,7 @@ impl Store {
         }
         let order: HashMap<Id, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         out.sort_by_key(|p| order.get(&p.id).copied());
+        self.scope.rows(&mut out);
         self.fill_rows(&mut out)?;
         Ok(out)
     }
@@ -737,7 +751,8 @@ impl Store {
     pub fn people_ids(&mut self, f: &PersonFilter) -> Result<Vec<Id>> {
         let (filter, params) = person_where(f, false);
         let sql = format!("SELECT p.id FROM people p WHERE {filter}");
-        Ok(self.db().query(&sql, &params)?.iter().filter_map(|r| id_of(&r[0])).collect())
+        let rows = self.db().query(&sql, &params)?;
+        Ok(rows.iter().filter_map(|r| id_of(&r[0])).filter(|id| !self.scope.person(*id)).collect())
     }
 
     /// Ties of one person (both directions), or all ties.
@@ -753,10 +768,14 @@ impl Store {
             )?,
             None => self.db().query(&format!("{base} ORDER BY pa.display_name, pb.display_name, t.id"), &[])?,
         };
+        let scope = self.scope.clone();
         Ok(rows
             .iter()
             .filter_map(|r| {
                 let (a, b) = (id_of(&r[1])?, id_of(&r[3])?);
+                if scope.person(a) || scope.person(b) {
+                    return None;
+                }
                 let (an, bn) = (text(&r[2]).unwrap_or_default(), text(&r[4]).unwrap_or_default());
                 // Seen from `person`, the tie goes from them to the other end.
                 let flip = person == Some(b) && person != Some(a);
@@ -779,6 +798,11 @@ impl Store {
 
     /// Interactions, newest first, optionally only those with one person.
     pub fn interactions(&mut self, person: Option<Id>, limit: usize) -> Result<Vec<InteractionView>> {
+        if person.is_some_and(|p| self.scope.person(p)) {
+            return Ok(vec![]);
+        }
+        // Hidden interactions are left out after the query: ask for as many more.
+        let (want, limit) = (limit, limit + self.scope.interaction_count());
         let rows = match person {
             Some(p) => self.db().query(
                 "SELECT i.id, i.kind, i.occurred_at, i.summary, i.notes FROM interactions i
@@ -806,6 +830,8 @@ impl Store {
                     exchanges: vec![],
                 })
             })
+            .filter(|i| !self.scope.interaction(i.id))
+            .take(want)
             .collect();
         self.fill_interactions(&mut out)?;
         Ok(out)
@@ -814,6 +840,8 @@ impl Store {
     /// The newest `limit` interactions at or after `from_ms` (the start of today, for the today
     /// page), newest first: a range of the `interactions_at` index, however many there are.
     pub fn interactions_since(&mut self, from_ms: i64, limit: usize) -> Result<Vec<InteractionView>> {
+        // Hidden interactions are left out after the query: ask for as many more.
+        let (want, limit) = (limit, limit + self.scope.interaction_count());
         let rows = self.db().query(
             "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE occurred_at >= ? AND deleted = 0
              ORDER BY occurred_at DESC, id DESC LIMIT ?",
@@ -832,12 +860,17 @@ impl Store {
                     exchanges: vec![],
                 })
             })
+            .filter(|i| !self.scope.interaction(i.id))
+            .take(want)
             .collect();
         self.fill_interactions(&mut out)?;
         Ok(out)
     }
 
     pub fn interaction(&mut self, id: Id) -> Result<Option<InteractionView>> {
+        if self.scope.interaction(id) {
+            return Ok(None);
+        }
         let rows = self.db().query(
             "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE id = ? AND deleted = 0",
             &[id.into()],
@@ -982,9 +1015,13 @@ impl Store {
         out.sort_by_cached_key(|t| (key(t), std::cmp::Reverse(t.priority), t.id));
         if !f.without_people {
             let ids: Vec<Id> = out.iter().map(|t| t.id).collect();
-            let mut people = self.task_people(&ids)?;
+            let mut people = self.linked_people_all("task_people", "task", &ids)?;
             for t in &mut out {
                 t.people = people.remove(&t.id).unwrap_or_default();
+            }
+            if !self.scope.is_empty() {
+                let scope = self.scope.clone();
+                out = out.into_iter().filter_map(|t| scope.task_view(t)).collect();
             }
         }
         Ok(out)
@@ -997,7 +1034,25 @@ impl Store {
 
     /// The live people linked to each of `parents` through a link table (participants,
     /// attendees, task people), by name, a few hundred parents per query.
+    /// Hidden people (see [`crate::privacy`]) are left out.
     fn linked_people(&mut self, table: &str, parent_col: &str, parents: &[Id]) -> Result<HashMap<Id, Vec<PersonRef>>> {
+        let mut out = self.linked_people_all(table, parent_col, parents)?;
+        if !self.scope.is_empty() {
+            for people in out.values_mut() {
+                people.retain(|p| !self.scope.person(p.id));
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::linked_people`] with the hidden people too: a task about hidden people only is
+    /// itself hidden, which takes knowing they were there.
+    pub(crate) fn linked_people_all(
+        &mut self,
+        table: &str,
+        parent_col: &str,
+        parents: &[Id],
+    ) -> Result<HashMap<Id, Vec<PersonRef>>> {
         let mut out: HashMap<Id, Vec<PersonRef>> = HashMap::new();
         let ids: Vec<Val> = parents.iter().map(|&id| Val::from(id)).collect();
         for chunk in ids.chunks(500) {
@@ -1042,7 +1097,7 @@ impl Store {
     }
 
     fn event_views(&mut self, rows: Vec<Vec<Val>>) -> Result<Vec<EventView>> {
-        let mut out: Vec<EventView> = rows
+        let out: Vec<EventView> = rows
             .iter()
             .filter_map(|r| {
                 Some(EventView {
@@ -1063,10 +1118,14 @@ impl Store {
             .collect();
         let ids: Vec<Id> = out.iter().map(|e| e.id).collect();
         let mut people = self.linked_people("attendees", "event", &ids)?;
-        for e in &mut out {
-            e.attendees = people.remove(&e.id).unwrap_or_default();
-        }
-        Ok(out)
+        let scope = self.scope.clone();
+        Ok(out
+            .into_iter()
+            .map(|mut e| {
+                e.attendees = people.remove(&e.id).unwrap_or_default();
+                scope.event_view(e)
+            })
+            .collect())
     }
 
     pub fn projects(&mut self) -> Result<Vec<ProjectView>> {
@@ -1108,24 +1167,26 @@ impl Store {
              WHERE r.org = ? AND r.deleted = 0 AND p.deleted = 0 ORDER BY r.end_on IS NOT NULL, p.display_name",
             &[id.into()],
         )?;
-        Ok(Some(OrgView {
-            id,
-            name: text(&r[1]).unwrap_or_default(),
-            domain: text(&r[2]),
-            notes: text(&r[3]),
-            tags: tags.iter().filter_map(|t| text(&t[0])).collect(),
-            people: people
-                .iter()
-                .filter_map(|p| {
-                    Some(OrgMember {
-                        id: id_of(&p[0])?,
-                        name: text(&p[1]).unwrap_or_default(),
-                        title: text(&p[2]),
-                        current: p[3] == Val::Null,
+        Ok(Some(
+            self.scope.org_view(OrgView {
+                id,
+                name: text(&r[1]).unwrap_or_default(),
+                domain: text(&r[2]),
+                notes: text(&r[3]),
+                tags: tags.iter().filter_map(|t| text(&t[0])).collect(),
+                people: people
+                    .iter()
+                    .filter_map(|p| {
+                        Some(OrgMember {
+                            id: id_of(&p[0])?,
+                            name: text(&p[1]).unwrap_or_default(),
+                            title: text(&p[2]),
+                            current: p[3] == Val::Null,
+                        })
                     })
-                })
-                .collect(),
-        }))
+                    .collect(),
+            }),
+        ))
     }
 
     /// Everyone with a birthday, month-day between `from_md` and `to_md` inclusive (`MM-DD`;
@@ -1142,12 +1203,18 @@ impl Store {
         Ok(rows
             .iter()
             .filter_map(|r| Some(BirthdayRow { id: id_of(&r[0])?, name: text(&r[1])?, birthday: text(&r[2])? }))
+            .filter(|b| !self.scope.person(b.id))
             .collect())
     }
 
     /// Full-text search, best first.
     pub fn search(&mut self, q: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        search::search(self.db(), q, &[], limit)
+        // Hidden records are left out after the ranking: ask for as many more.
+        let extra = self.scope.people_count() + self.scope.interaction_count();
+        let mut hits = search::search(self.db(), q, &[], limit + extra)?;
+        self.scope.hits(&mut hits);
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// Every operation on a record and on the child records that belong to it, oldest first.

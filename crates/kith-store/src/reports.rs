@@ -86,10 +86,12 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     // those tied with the last of them, are the only ones of the group that can make the list:
     // a few hundred people get a full status instead of every due one of 100,000.
     let stats = store.last_contacts_shared()?;
+    // The shared list is everyone's: leave out the people hidden from the store's scope.
+    let scope = store.scope();
     let mut groups: HashMap<(u32, Option<&str>), Group> = HashMap::new();
     // The cadence of each (tier, type, override) once, not a parse per person.
     let mut cadences: HashMap<CadenceKey, u32> = HashMap::new();
-    for s in stats.iter().filter(|s| !s.is_me) {
+    for s in stats.iter().filter(|s| !s.is_me && !scope.person(s.id)) {
         let days = *cadences.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
             cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
         });
@@ -376,7 +378,7 @@ pub fn paths(
     Ok(report)
 }
 
-fn explain_chain(
+pub(crate) fn explain_chain(
     store: &mut Store,
     g: &TieGraph,
     p: &Path,
