@@ -14,7 +14,8 @@
 #   - `hyperfine -N` medians of `curl` with the session cookie on /, /people, /people/{id},
 #     /network, /tasks, /tasks/board and /events (the person: the first `ann`; the network is
 #     centred on them too);
-#   - the load average before each part, and the server's VmRSS and VmHWM (peak) at the end.
+#   - the load average before each part, and the server's VmRSS and VmHWM (peak) after the
+#     people queries and at the end.
 # Needs wrk, hyperfine, curl and python3 (apt-get install -y wrk hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,7 @@ cookie="kith_session=$(awk '$6 == "kith_session" { print $7 }' "$jar")"
 rm -f "$jar"
 person=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/people?q=ann&limit=1" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+echo "== memory after the people queries: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' \t' ' ')"
 echo "== pages (hyperfine -N, curl with a session cookie; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 out=$(mktemp)
 for path in / /people "/people/$person" "/network?person=$person" /tasks /tasks/board /events; do
