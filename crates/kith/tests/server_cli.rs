@@ -104,6 +104,11 @@ fn accounts_tokens_and_serving_until_sigterm(db: &str, engine: &str) {
 
     let health = http(&addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    // It serves with two glibc heaps (it started itself again with MALLOC_ARENA_MAX, same pid).
+    if cfg!(all(target_os = "linux", target_env = "gnu")) && std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let env = std::fs::read(format!("/proc/{}/environ", server.id())).unwrap();
+        assert!(env.split(|b| *b == 0).any(|v| v == b"MALLOC_ARENA_MAX=2"), "MALLOC_ARENA_MAX=2 in the environment");
+    }
     let me =
         format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
     let r = http(&addr, &me);
