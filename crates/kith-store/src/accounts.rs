@@ -105,6 +105,20 @@ pub(crate) fn user_of(r: &[Val]) -> Option<User> {
     })
 }
 
+/// A token's listing from `SELECT t.id, u.email, t.name, t.read_only, t.created_at,
+/// t.last_used_at, t.revoked_at`.
+pub(crate) fn token_of(r: &[Val]) -> Option<TokenInfo> {
+    Some(TokenInfo {
+        id: id_of(&r[0])?,
+        user: r[1].text()?.to_string(),
+        name: r[2].text().map(str::to_string),
+        read_only: r[3].int() == Some(1),
+        created_at: r[4].int()?,
+        last_used_at: r[5].int(),
+        revoked_at: r[6].int(),
+    })
+}
+
 /// Writing `last_used_at` on every request would make every read a write; once a minute is
 /// enough to tell a token in use from a forgotten one.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
@@ -284,20 +298,7 @@ impl Store {
              FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(TokenInfo {
-                    id: id_of(&r[0])?,
-                    user: r[1].text()?.to_string(),
-                    name: r[2].text().map(str::to_string),
-                    read_only: r[3].int() == Some(1),
-                    created_at: r[4].int()?,
-                    last_used_at: r[5].int(),
-                    revoked_at: r[6].int(),
-                })
-            })
-            .collect())
+        Ok(rows.iter().filter_map(|r| token_of(r)).collect())
     }
 
     /// Revoke a token named by its id or the end of its id (as listed). Revoking twice is fine.

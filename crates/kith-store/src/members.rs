@@ -7,7 +7,7 @@
 
 use kith_core::Id;
 
-use crate::accounts::{Role, TokenInfo, User, user_of};
+use crate::accounts::{Role, TokenInfo, User, token_of, user_of};
 use crate::backend::Val;
 use crate::query::id_of;
 use crate::{Error, Result, Store};
@@ -91,20 +91,7 @@ impl Store {
              ORDER BY t.created_at DESC, t.id DESC",
             &[user.into()],
         )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(TokenInfo {
-                    id: id_of(&r[0])?,
-                    user: r[1].text()?.to_string(),
-                    name: r[2].text().map(str::to_string),
-                    read_only: r[3].int() == Some(1),
-                    created_at: r[4].int()?,
-                    last_used_at: r[5].int(),
-                    revoked_at: r[6].int(),
-                })
-            })
-            .collect())
+        Ok(rows.iter().filter_map(|r| token_of(r)).collect())
     }
 
     /// The live person who has exactly this email (the lowest id if several do): an account's

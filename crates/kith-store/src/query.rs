@@ -817,24 +817,7 @@ impl Store {
                 &[Val::Int(limit as i64)],
             )?,
         };
-        let mut out: Vec<InteractionView> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(InteractionView {
-                    id: id_of(&r[0])?,
-                    kind: text(&r[1]).unwrap_or_else(|| "other".into()),
-                    at: ts(&r[2]),
-                    summary: text(&r[3]),
-                    notes: text(&r[4]),
-                    people: vec![],
-                    exchanges: vec![],
-                })
-            })
-            .filter(|i| !self.scope.interaction(i.id))
-            .take(want)
-            .collect();
-        self.fill_interactions(&mut out)?;
-        Ok(out)
+        self.interactions_of(&rows, want)
     }
 
     /// The newest `limit` interactions at or after `from_ms` (the start of today, for the today
@@ -847,6 +830,12 @@ impl Store {
              ORDER BY occurred_at DESC, id DESC LIMIT ?",
             &[Val::Int(from_ms), Val::Int(limit as i64)],
         )?;
+        self.interactions_of(&rows, want)
+    }
+
+    /// The first `want` of these `SELECT id, kind, occurred_at, summary, notes` rows that the
+    /// scope does not hide, with their people and exchanges.
+    fn interactions_of(&mut self, rows: &[Vec<Val>], want: usize) -> Result<Vec<InteractionView>> {
         let mut out: Vec<InteractionView> = rows
             .iter()
             .filter_map(|r| {
@@ -875,22 +864,7 @@ impl Store {
             "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE id = ? AND deleted = 0",
             &[id.into()],
         )?;
-        let mut out: Vec<InteractionView> = rows
-            .iter()
-            .filter_map(|r| {
-                Some(InteractionView {
-                    id: id_of(&r[0])?,
-                    kind: text(&r[1]).unwrap_or_else(|| "other".into()),
-                    at: ts(&r[2]),
-                    summary: text(&r[3]),
-                    notes: text(&r[4]),
-                    people: vec![],
-                    exchanges: vec![],
-                })
-            })
-            .collect();
-        self.fill_interactions(&mut out)?;
-        Ok(out.pop())
+        Ok(self.interactions_of(&rows, 1)?.pop())
     }
 
     fn fill_interactions(&mut self, out: &mut [InteractionView]) -> Result<()> {
