@@ -109,6 +109,14 @@ fn page_of(q: &PeoplePageQuery) -> Result<usize, String> {
     }
 }
 
+/// A labelled text field of the search form, holding what was sent.
+fn text_input(id: &str, label: &str, value: &Option<String>) -> String {
+    format!(
+        "<p><label for=\"{id}\">{label}</label><br><input id=\"{id}\" name=\"{id}\" value=\"{}\"></p>",
+        escape(nonempty(value).unwrap_or(""))
+    )
+}
+
 fn select(id: &str, label: &str, options: &[(&str, &str)], chosen: Option<&str>) -> String {
     let opts: String = options
         .iter()
@@ -231,10 +239,7 @@ pub async fn people_page(
         "<p><label for=\"q\">Name or email</label><br><input id=\"q\" name=\"q\" type=\"search\" value=\"{}\"></p>",
         escape(nonempty(&q.q).unwrap_or(""))
     ));
-    body.push_str(&format!(
-        "<p><label for=\"tag\">Tag</label><br><input id=\"tag\" name=\"tag\" value=\"{}\"></p>",
-        escape(nonempty(&q.tag).unwrap_or(""))
-    ));
+    body.push_str(&text_input("tag", "Tag", &q.tag));
     body.push_str(&select(
         "tier",
         "Tier",
@@ -247,10 +252,7 @@ pub async fn people_page(
         &[("", "Any"), ("operational", "Operational"), ("personal", "Personal"), ("strategic", "Strategic")],
         nonempty(&q.net_type),
     ));
-    body.push_str(&format!(
-        "<p><label for=\"org\">Organization</label><br><input id=\"org\" name=\"org\" value=\"{}\"></p>",
-        escape(nonempty(&q.org).unwrap_or(""))
-    ));
+    body.push_str(&text_input("org", "Organization", &q.org));
     body.push_str(&select(
         "sort",
         "Sort by",
