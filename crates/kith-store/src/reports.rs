@@ -38,9 +38,14 @@ fn cadence_override(d: Option<i64>) -> Option<u32> {
     d.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32)
 }
 
+/// Days from `t` to `now` (negative when `t` is later).
+fn days_since(now: Timestamp, t: Timestamp) -> f64 {
+    (now.as_millisecond() - t.as_millisecond()) as f64 / DAY_MS as f64
+}
+
 /// "12 days ago", "today", "in 3 days".
 pub fn ago(now: Timestamp, t: Timestamp) -> String {
-    let days = (now.as_millisecond() - t.as_millisecond()) as f64 / DAY_MS as f64;
+    let days = days_since(now, t);
     if days.abs() < 1.0 {
         "today".to_string()
     } else if days > 0.0 {
@@ -72,6 +77,26 @@ type Group<'a> = Vec<(Timestamp, &'a crate::ContactStats)>;
 /// A person's tier, type and own cadence, as stored: what their cadence follows from.
 type CadenceKey<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>);
 
+/// People's cadences in days, worked out once per (tier, type, own cadence) rather than a parse
+/// per person: a network of 100,000 has a few dozen such keys.
+struct Cadences<'a> {
+    cfg: &'a Settings,
+    kept: HashMap<CadenceKey<'a>, u32>,
+}
+
+impl<'a> Cadences<'a> {
+    fn new(cfg: &'a Settings) -> Cadences<'a> {
+        Cadences { cfg, kept: HashMap::new() }
+    }
+
+    fn of(&mut self, s: &'a crate::ContactStats) -> u32 {
+        let cfg = self.cfg;
+        *self.kept.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
+            cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
+        })
+    }
+}
+
 /// The reconnect list at `now`, most urgent first.
 ///
 /// On 100,000 people most are not due, and the order depends only on the cadence and the last
@@ -89,16 +114,13 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     // The shared list is everyone's: leave out the people hidden from the store's scope.
     let scope = store.scope();
     let mut groups: HashMap<(u32, Option<&str>), Group> = HashMap::new();
-    // The cadence of each (tier, type, override) once, not a parse per person.
-    let mut cadences: HashMap<CadenceKey, u32> = HashMap::new();
+    let mut cadences = Cadences::new(cfg);
     for s in stats.iter().filter(|s| !s.is_me && !scope.person(s.id)) {
-        let days = *cadences.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
-            cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
-        });
+        let days = cadences.of(s);
         let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
         // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
         // exact test stays with `cadence::reconnect`.
-        let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
+        let elapsed = days_since(now, anchor);
         if elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days) {
             groups.entry((days, s.tier.as_deref())).or_default().push((anchor, s));
         }
@@ -506,39 +528,43 @@ pub fn people_by(
     order: PeopleOrder,
     only: Option<&HashSet<Id>>,
 ) -> Result<Vec<(Id, f64)>> {
-    let keep = |id: &Id| only.is_none_or(|o| o.contains(id));
-    let mut keyed: Vec<(Id, String, f64)> = match order {
+    let scope = store.scope();
+    let keep = |s: &crate::ContactStats| !s.is_me && !scope.person(s.id) && only.is_none_or(|o| o.contains(&s.id));
+    // The people are read by reference: the shared last-contact list (a server keeps it), or
+    // the contact statistics read for warmth.
+    let warm;
+    let shared;
+    let mut keyed: Vec<(&crate::ContactStats, f64)> = match order {
         PeopleOrder::Warmth => {
             let me = store.me()?;
-            let stats = store.contact_stats(None, now)?;
+            warm = store.contact_stats(None, now)?;
             let totals = store.exchange_totals()?;
             let ties = my_tie_strengths(store, me)?;
-            stats
-                .into_iter()
-                .filter(|s| !s.is_me && keep(&s.id))
+            warm.iter()
+                .filter(|s| keep(s))
                 .map(|s| {
                     let t = totals.get(&s.id).copied().unwrap_or_default();
-                    let input = warmth_input(&s, cfg, t.gave, t.got, ties.get(&s.id).copied());
-                    (s.id, s.name, f64::from(warmth_score(&input, cfg, now)))
+                    let input = warmth_input(s, cfg, t.gave, t.got, ties.get(&s.id).copied());
+                    (s, f64::from(warmth_score(&input, cfg, now)))
                 })
                 .collect()
         }
-        PeopleOrder::Overdue => store
-            .last_contacts(now)?
-            .into_iter()
-            .filter(|s| !s.is_me && keep(&s.id))
-            .map(|s| {
-                let (days, _) =
-                    cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days));
-                let anchor = s.last_contact.or(s.created_at).unwrap_or(now);
-                let elapsed = (now.as_millisecond() - anchor.as_millisecond()) as f64 / DAY_MS as f64;
-                let overdue = ((elapsed - f64::from(days)) * 10.0).round() / 10.0;
-                (s.id, s.name, overdue)
-            })
-            .collect(),
+        PeopleOrder::Overdue => {
+            shared = store.last_contacts_shared()?;
+            let mut cadences = Cadences::new(cfg);
+            shared
+                .iter()
+                .filter(|s| keep(s))
+                .map(|s| {
+                    let anchor = s.last_contact.or(s.created_at).unwrap_or(now);
+                    let overdue = days_since(now, anchor) - f64::from(cadences.of(s));
+                    (s, (overdue * 10.0).round() / 10.0)
+                })
+                .collect()
+        }
     };
-    keyed.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
-    Ok(keyed.into_iter().map(|(id, _, k)| (id, k)).collect())
+    keyed.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)).then(a.0.id.cmp(&b.0.id)));
+    Ok(keyed.into_iter().map(|(s, k)| (s.id, k)).collect())
 }
 
 // ---------------------------------------------------------------------------------------------

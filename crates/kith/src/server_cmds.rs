@@ -36,13 +36,8 @@ fn few_malloc_arenas() {
         let Ok(exe) = std::env::current_exe() else { return };
         // `exec` replaces this process (same pid, same open files); it returns only on failure.
         let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("MALLOC_ARENA_MAX", "2").exec();
-        tracing_note(&err);
+        eprintln!("note: cannot restart with MALLOC_ARENA_MAX=2 ({err}); serving with glibc's default heaps");
     }
-}
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tracing_note(err: &std::io::Error) {
-    eprintln!("note: cannot restart with MALLOC_ARENA_MAX=2 ({err}); serving with glibc's default heaps");
 }
 
 pub fn user(ctx: &mut Ctx, c: UserCmd) -> Result<()> {
