@@ -4,7 +4,7 @@
 #[macro_use]
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kith_store::accounts::Role;
 use serde_json::{Value, json};
@@ -457,17 +457,8 @@ fn import(s: &Server, who: &Who, fields: &[(&str, &str)], file: Option<(&str, &s
     assert_eq!(r.status, 303, "{}", r.body);
     let job = r.header("location").unwrap().to_string();
     assert!(job.starts_with("/import/"), "{job}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let page = s.get(&job, who);
-        assert_eq!(page.status, 200, "{}", page.body);
-        if !page.body.contains("http-equiv=\"refresh\"") {
-            return (job, page);
-        }
-        assert!(page.body.contains("<progress"), "{}", page.body);
-        assert!(Instant::now() < deadline, "the import did not finish within a minute");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let page = support::finished_import(s, &job, who, Duration::from_secs(60));
+    (job, page)
 }
 
 fn people(s: &Server, who: &Who) -> Vec<String> {
@@ -563,10 +554,6 @@ fn import_through_the_page(s: Server) {
     let (_, page) = import(&s, &other, &[("csrf", &other_csrf), ("dry_run", "on")], Some(("g.vcf", &google)));
     assert!(page.body.contains("Dry run"), "{}", page.body);
     let job = first.header("location").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while s.get(job, &who).body.contains("http-equiv=\"refresh\"") {
-        assert!(Instant::now() < deadline, "the import did not finish within two minutes");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(s.get(job, &who).body.contains("<dt>Created</dt><dd>3000</dd>"));
+    let done = support::finished_import(&s, job, &who, Duration::from_secs(120));
+    assert!(done.body.contains("<dt>Created</dt><dd>3000</dd>"));
 }

@@ -235,11 +235,7 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     let r = s.send("POST", "/import", &page_bob, Some((&ct, body)));
     assert_eq!(r.status, 303, "{}", r.body);
     let job = r.header("location").unwrap().to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while s.get(&job, &page_bob).body.contains("http-equiv=\"refresh\"") {
-        assert!(std::time::Instant::now() < deadline, "the import did not finish within a minute");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    support::finished_import(&s, &job, &page_bob, std::time::Duration::from_secs(60));
     let r = s.get(&format!("/api/v1/people/{carla}"), &ann);
     assert!(!r.body.contains("zzp") && r.json()["name"] == json!("Carla Secret"), "{}", r.body);
     assert!(s.get("/api/v1/people?q=via%20page", &bob).body.contains("Carla Via Page"));

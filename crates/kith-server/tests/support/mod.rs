@@ -235,3 +235,20 @@ pub fn browser(s: &Server, email: &str, password: &str) -> (Who, String) {
     let csrf = auth::csrf_for_session(&cookie);
     (Who::Session { cookie, csrf: None }, csrf)
 }
+
+/// Poll an import job's page (`/import/{job}`, which refreshes itself while it runs) until the
+/// summary is there (showing its progress meanwhile), failing after `limit`; returns the
+/// summary page.
+pub fn finished_import(s: &Server, job: &str, who: &Who, limit: std::time::Duration) -> Resp {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let page = s.get(job, who);
+        assert_eq!(page.status, 200, "{}", page.body);
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        assert!(page.body.contains("<progress"), "a running import shows its progress: {}", page.body);
+        assert!(std::time::Instant::now() < deadline, "the import did not finish within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
