@@ -108,7 +108,7 @@ pub struct TeamPathPageQuery {
 
 fn team_path_html(org: &str, report: Option<&team_paths::TeamPathReport>, message: Option<&str>) -> String {
     use crate::pages::{alert, nav};
-    use crate::web::escape;
+    use crate::web::{escape, person_link};
     let mut b = format!("<header>{}<h1>Who on our team knows someone at …</h1></header>", nav());
     b.push_str(&format!(
         "<form method=\"get\" action=\"/team/path\" role=\"search\">\
@@ -129,11 +129,7 @@ fn team_path_html(org: &str, report: Option<&team_paths::TeamPathReport>, messag
                 match c {
                     team_paths::TeamChain::Shown { teammate, text, chain, .. } => {
                         b.push_str(&format!("<li><strong>{}</strong>: ", escape(teammate)));
-                        let links: Vec<String> = chain
-                            .people
-                            .iter()
-                            .map(|p| format!("<a href=\"/people/{}\">{}</a>", p.id, escape(&p.name)))
-                            .collect();
+                        let links: Vec<String> = chain.people.iter().map(|p| person_link(p.id, &p.name)).collect();
                         b.push_str(&links.join(" → "));
                         if let Some(at) = text.rfind(" (at ") {
                             b.push_str(&escape(&text[at..]));

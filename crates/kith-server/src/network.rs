@@ -23,7 +23,7 @@ use crate::access::Principal;
 use crate::error::{ApiError, Query};
 use crate::pages::{alert, nav, nonempty};
 use crate::state::AppState;
-use crate::web::{escape, page};
+use crate::web::{escape, page, person_link};
 
 /// At most this many people one hop away are drawn (the strongest ties).
 const MAX_RING1: usize = 24;
@@ -239,11 +239,8 @@ pub async fn network_page(
                 if path.is_empty() {
                     b.push_str(&format!("<p>No chain of ties to them within {DEFAULT_MAX_HOPS} hops.</p>"));
                 } else {
-                    let chain: Vec<String> = path
-                        .iter()
-                        .filter_map(|n| names.get(n))
-                        .map(|(id, name)| format!("<a href=\"/people/{id}\">{}</a>", escape(name)))
-                        .collect();
+                    let chain: Vec<String> =
+                        path.iter().filter_map(|n| names.get(n)).map(|(id, name)| person_link(*id, name)).collect();
                     b.push_str(&format!("<p class=\"chain\">Intro path: {}</p>", chain.join(" → ")));
                 }
             }

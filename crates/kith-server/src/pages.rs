@@ -27,7 +27,7 @@ use crate::api::{decode_cursor, encode_cursor};
 use crate::auth;
 use crate::error::{ApiError, PathId, Query};
 use crate::state::AppState;
-use crate::web::{escape, form_error, page};
+use crate::web::{escape, form_error, interaction_lines, page, person_link};
 
 /// People shown on one page of `/people`.
 const PAGE_SIZE: usize = 50;
@@ -272,7 +272,7 @@ pub async fn people_page(
     }
     body.push_str("<ul class=\"people\">");
     for r in &rows {
-        body.push_str(&format!("<li><a href=\"/people/{}\">{}</a>", r.id, escape(&r.name)));
+        body.push_str(&format!("<li>{}", person_link(r.id, &r.name)));
         if !r.detail.is_empty() {
             body.push_str(&format!(" <span class=\"with\">{}</span>", escape(&r.detail.join(" · "))));
         }
@@ -453,13 +453,7 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
                 let names: Vec<String> = people
                     .iter()
                     .enumerate()
-                    .map(|(i, (pid, name))| {
-                        if i == 0 {
-                            "You".to_string()
-                        } else {
-                            format!("<a href=\"/people/{pid}\">{}</a>", escape(name))
-                        }
-                    })
+                    .map(|(i, (pid, name))| if i == 0 { "You".to_string() } else { person_link(*pid, name) })
                     .collect();
                 let hops = people.len().saturating_sub(1);
                 format!(
@@ -515,8 +509,7 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
         let offers: Vec<String> = brief.i_can_offer.iter().map(|o| format!("{} for {}", o.offer, o.need)).collect();
         list(&mut b, "You can offer", &offers);
         if !brief.mutual.is_empty() {
-            let names: Vec<String> =
-                brief.mutual.iter().map(|m| format!("<a href=\"/people/{}\">{}</a>", m.id, escape(&m.name))).collect();
+            let names: Vec<String> = brief.mutual.iter().map(|m| person_link(m.id, &m.name)).collect();
             b.push_str(&format!("<h3>Mutual connections</h3><p>{}</p>", names.join(", ")));
         }
         b.push_str("</section>");
@@ -591,26 +584,12 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
                 i.at.map(|t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
             b.push_str(&format!("<li><span class=\"kind\">{}</span> <time>{}</time>", escape(&i.kind), escape(&at)));
-            let others: Vec<String> = i
-                .people
-                .iter()
-                .filter(|x| x.id != id)
-                .map(|x| format!("<a href=\"/people/{}\">{}</a>", x.id, escape(&x.name)))
-                .collect();
+            let others: Vec<String> =
+                i.people.iter().filter(|x| x.id != id).map(|x| person_link(x.id, &x.name)).collect();
             if !others.is_empty() {
                 b.push_str(&format!(" <span class=\"with\">with {}</span>", others.join(", ")));
             }
-            for t in [&i.summary, &i.notes].into_iter().flatten() {
-                b.push_str(&format!("<br>{}", escape(t)));
-            }
-            for e in &i.exchanges {
-                b.push_str(&format!(
-                    "<br><span class=\"kind\">{}</span> {}: {}",
-                    escape(&e.direction),
-                    escape(&e.kind),
-                    escape(&e.what)
-                ));
-            }
+            b.push_str(&interaction_lines(i));
             b.push_str("</li>");
         }
         b.push_str("</ul>");

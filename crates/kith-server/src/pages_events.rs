@@ -18,7 +18,7 @@ use crate::access::{Action, Principal, Resource, can};
 use crate::error::{ApiError, PathId};
 use crate::pages::{alert, check_csrf, csrf_of, nav};
 use crate::state::AppState;
-use crate::web::{escape, form_error, page};
+use crate::web::{escape, form_error, page, person_link};
 
 const DAY_MS: i64 = 86_400_000;
 const PAST_DAYS: i64 = 30;
@@ -115,7 +115,7 @@ async fn event_page_html(state: &AppState, p: &Principal, id: Id, sent: Sent) ->
     } else {
         b.push_str("<ul>");
         for a in &e.attendees {
-            b.push_str(&format!("<li><a href=\"/people/{}\">{}</a></li>", a.id, escape(&a.name)));
+            b.push_str(&format!("<li>{}</li>", person_link(a.id, &a.name)));
         }
         b.push_str("</ul>");
     }

@@ -20,7 +20,7 @@ use crate::api::assignee_filter;
 use crate::error::{ApiError, PathId, Query};
 use crate::pages::{alert, check_csrf, csrf_of, nav, nonempty};
 use crate::state::AppState;
-use crate::web::{escape, form_error, page};
+use crate::web::{escape, form_error, page, person_link};
 
 /// Tasks shown in the list, and in each column of the board.
 const SHOWN: usize = 200;
@@ -47,12 +47,7 @@ fn due_text(t: &TaskView, tz: &TimeZone) -> Option<String> {
 pub(crate) fn task_item(t: &TaskView, tz: &TimeZone, today: &str, actions: &str) -> String {
     let due = due_text(t, tz);
     let overdue = t.status == "open" && due.as_deref().is_some_and(|d| d < today);
-    let people = t
-        .people
-        .iter()
-        .map(|p| format!("<a href=\"/people/{}\">{}</a>", p.id, escape(&p.name)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let people = t.people.iter().map(|p| person_link(p.id, &p.name)).collect::<Vec<_>>().join(", ");
     let mut facts = Vec::new();
     if let Some(d) = &due {
         facts.push(if overdue {

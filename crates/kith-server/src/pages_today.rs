@@ -16,7 +16,7 @@ use crate::access::Principal;
 use crate::error::ApiError;
 use crate::pages::{csrf_of, nav};
 use crate::state::AppState;
-use crate::web::{escape, page};
+use crate::web::{escape, interaction_lines, page, person_link};
 
 /// Overdue tasks listed on the page; the rest are counted.
 const MAX_OVERDUE_SHOWN: usize = 10;
@@ -24,10 +24,6 @@ const MAX_OVERDUE_SHOWN: usize = 10;
 const RECONNECT_SHOWN: usize = 10;
 /// Days the "coming up" list covers after today.
 const COMING_DAYS: u32 = 6;
-
-fn person_link(id: Id, name: &str) -> String {
-    format!("<a href=\"/people/{id}\">{}</a>", escape(name))
-}
 
 #[utoipa::path(get, path = "/", tag = "web",
     responses((status = 200, description = "Today: the day plan, what was logged today, the coming days and who to reconnect with", content_type = "text/html"),
@@ -88,17 +84,7 @@ pub async fn today(
                 i.at.map(|t| format!("<time>{}</time> ", hm(t))).unwrap_or_default(),
                 if with.is_empty() { String::new() } else { format!("with {with}") },
             ));
-            for t in [&i.summary, &i.notes].into_iter().flatten() {
-                b.push_str(&format!("<br>{}", escape(t)));
-            }
-            for e in &i.exchanges {
-                b.push_str(&format!(
-                    "<br><span class=\"kind\">{}</span> {}: {}",
-                    escape(&e.direction),
-                    escape(&e.kind),
-                    escape(&e.what)
-                ));
-            }
+            b.push_str(&interaction_lines(i));
             b.push_str("</li>");
         }
         b.push_str("</ul>");

@@ -18,6 +18,29 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Text made safe to put in HTML, in element content and in quoted attributes.
+/// A link to a person's page, their name as text.
+pub(crate) fn person_link(id: kith_core::Id, name: &str) -> String {
+    format!("<a href=\"/people/{id}\">{}</a>", escape(name))
+}
+
+/// What an interaction says after its heading: the summary and notes, then each thing given or
+/// got, a line each (the timeline of a person and what was logged today).
+pub(crate) fn interaction_lines(i: &kith_store::InteractionView) -> String {
+    let mut b = String::new();
+    for t in [&i.summary, &i.notes].into_iter().flatten() {
+        b.push_str(&format!("<br>{}", escape(t)));
+    }
+    for e in &i.exchanges {
+        b.push_str(&format!(
+            "<br><span class=\"kind\">{}</span> {}: {}",
+            escape(&e.direction),
+            escape(&e.kind),
+            escape(&e.what)
+        ));
+    }
+    b
+}
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

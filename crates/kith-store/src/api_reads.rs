@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use kith_core::Id;
 
 use crate::backend::Val;
-use crate::query::{ORG_SELECT, PROJECT_SELECT, id_of, marks, org_row, project_row, text, ts};
+use crate::query::{ORG_SELECT, PROJECT_SELECT, id_of, marks, org_row, project_row, text};
 use crate::{EventView, OrgView, ProjectView, Result, Store, TieView};
 
 impl Store {
@@ -82,45 +82,8 @@ impl Store {
         sql.push_str(" ORDER BY start_at, id LIMIT ?");
         params.push(Val::Int(limit as i64));
         let rows = self.db().query(&sql, &params)?;
-        let ids: Vec<Id> = rows.iter().filter_map(|r| id_of(&r[0])).collect();
-        let mut out = Vec::with_capacity(ids.len());
-        // The attendees of the page, read like `Store::event`'s.
-        for r in &rows {
-            let Some(id) = id_of(&r[0]) else { continue };
-            out.push(EventView {
-                id,
-                title: text(&r[1]).unwrap_or_default(),
-                kind: text(&r[2]),
-                start: ts(&r[3]),
-                end: ts(&r[4]),
-                tz: text(&r[5]),
-                place: text(&r[6]),
-                link: text(&r[7]),
-                goals: text(&r[8]),
-                prep: text(&r[9]),
-                debrief: text(&r[10]),
-                attendees: vec![],
-            });
-        }
-        let index: HashMap<Id, usize> = out.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-        let vals: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
-        for chunk in vals.chunks(500) {
-            let people = self.db().query(
-                &format!(
-                    "SELECT a.event, p.id, p.display_name FROM attendees a JOIN people p ON p.id = a.person
-                     WHERE a.event IN ({}) AND a.deleted = 0 AND p.deleted = 0 ORDER BY p.display_name",
-                    marks(chunk.len())
-                ),
-                chunk,
-            )?;
-            for r in people {
-                let (Some(&i), Some(id)) = (id_of(&r[0]).and_then(|e| index.get(&e)), id_of(&r[1])) else { continue };
-                if self.sees_person(id) {
-                    out[i].attendees.push(crate::PersonRef { id, name: text(&r[2]).unwrap_or_default() });
-                }
-            }
-        }
-        Ok(out)
+        // Read like `Store::event`: the same columns, attendees and scope.
+        self.event_views(rows)
     }
 
     /// A person's ties ordered by the other end's name, after `(name, tie id)`, at most `limit`.

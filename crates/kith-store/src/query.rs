@@ -1070,7 +1070,7 @@ impl Store {
         Ok(self.event_views(rows)?.pop())
     }
 
-    fn event_views(&mut self, rows: Vec<Vec<Val>>) -> Result<Vec<EventView>> {
+    pub(crate) fn event_views(&mut self, rows: Vec<Vec<Val>>) -> Result<Vec<EventView>> {
         let out: Vec<EventView> = rows
             .iter()
             .filter_map(|r| {
