@@ -415,14 +415,8 @@ async fn people_list(
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
             match &filter.name {
                 Some(q) if by_name => {
-                    // The index holds everyone: ask for as many more as are hidden from the
-                    // caller, then leave those out (private people, access.rs).
                     let ix = st.name_index(s)?;
-                    let scope = s.scope();
-                    let mut ids = ix.find(q, after, n + 1 + scope.people_count());
-                    ids.retain(|id| !scope.person(*id));
-                    ids.truncate(n + 1);
-                    Ok(ix.rows(&ids))
+                    Ok(ix.rows(&ix.find_visible(q, after, n + 1, &s.scope())))
                 }
                 _ => Ok(s.people_after(&filter, after)?),
             }

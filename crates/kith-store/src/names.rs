@@ -21,6 +21,7 @@ use std::sync::Arc;
 use kith_core::Id;
 
 use crate::PersonRow;
+use crate::privacy::Hidden;
 use crate::query::{id_of, text};
 use crate::{Result, Store};
 
@@ -105,6 +106,12 @@ impl NameIndex {
     /// order, after the person `after` = (name, id) when given. The cursor's person need not
     /// still exist: its place in the order is found from its name and id.
     pub fn find(&self, fragment: &str, after: Option<(&str, Id)>, limit: usize) -> Vec<Id> {
+        self.find_visible(fragment, after, limit, &Hidden::none())
+    }
+
+    /// [`NameIndex::find`] without the people `hidden` leaves out (private to another user):
+    /// the index holds everyone, and a store scoped to a user searches it through this.
+    pub fn find_visible(&self, fragment: &str, after: Option<(&str, Id)>, limit: usize, hidden: &Hidden) -> Vec<Id> {
         let needle: String = fragment.trim().chars().flat_map(char::to_lowercase).collect();
         let first = match after {
             None => 0,
@@ -123,9 +130,11 @@ impl NameIndex {
             let at = from + hit;
             // The entry holding the hit: the last one starting at or before it.
             let i = self.starts.partition_point(|&s| s <= at) - 1;
-            out.push(self.entries[i].id);
-            if out.len() == limit {
-                break;
+            if !hidden.person(self.entries[i].id) {
+                out.push(self.entries[i].id);
+                if out.len() == limit {
+                    break;
+                }
             }
             // Go on at the next entry: one hit per person.
             match self.starts.get(i + 1) {
