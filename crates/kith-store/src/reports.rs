@@ -534,7 +534,8 @@ pub fn people_by(
     // the contact statistics read for warmth.
     let warm;
     let shared;
-    let mut keyed: Vec<(&crate::ContactStats, f64)> = match order {
+    // (id, name, key): the name by reference for the ties, which are many (warmth is 0–100).
+    let mut keyed: Vec<(Id, &str, f64)> = match order {
         PeopleOrder::Warmth => {
             let me = store.me()?;
             warm = store.contact_stats(None, now)?;
@@ -545,7 +546,7 @@ pub fn people_by(
                 .map(|s| {
                     let t = totals.get(&s.id).copied().unwrap_or_default();
                     let input = warmth_input(s, cfg, t.gave, t.got, ties.get(&s.id).copied());
-                    (s, f64::from(warmth_score(&input, cfg, now)))
+                    (s.id, s.name.as_str(), f64::from(warmth_score(&input, cfg, now)))
                 })
                 .collect()
         }
@@ -558,13 +559,13 @@ pub fn people_by(
                 .map(|s| {
                     let anchor = s.last_contact.or(s.created_at).unwrap_or(now);
                     let overdue = days_since(now, anchor) - f64::from(cadences.of(s));
-                    (s, (overdue * 10.0).round() / 10.0)
+                    (s.id, s.name.as_str(), (overdue * 10.0).round() / 10.0)
                 })
                 .collect()
         }
     };
-    keyed.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)).then(a.0.id.cmp(&b.0.id)));
-    Ok(keyed.into_iter().map(|(s, k)| (s.id, k)).collect())
+    keyed.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.1.cmp(b.1)).then(a.0.cmp(&b.0)));
+    Ok(keyed.into_iter().map(|(id, _, k)| (id, k)).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
