@@ -12,6 +12,7 @@
 pub mod csv;
 pub mod ics;
 pub mod vcard;
+mod vcard_write;
 
 use serde::{Deserialize, Serialize};
 

@@ -123,109 +123,338 @@ impl Store {
 
     /// The stored state of these people (live or not), by id.
     pub fn person_records(&mut self, ids: &[Id]) -> Result<HashMap<Id, PersonRecord>> {
-        let mut out = HashMap::new();
+        let mut out = HashMap::with_capacity(ids.len());
         let ids: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
         for chunk in ids.chunks(500) {
             let rows =
                 self.db().query(&format!("SELECT {COLS} FROM people WHERE id IN ({})", marks(chunk.len())), chunk)?;
-            self.fill_records(rows, chunk, &mut out)?;
+            let mut found = records_of(rows);
+            found.sort_unstable_by_key(|r| r.id);
+            self.fill_records(&mut found, Among::Ids(chunk), false)?;
+            out.extend(found.into_iter().map(|r| (r.id, r)));
         }
         Ok(out)
     }
 
     /// A page of live, named people in id order, after `after`: for exports that stream.
     pub fn person_page(&mut self, after: Option<Id>, limit: usize) -> Result<Vec<PersonRecord>> {
-        let rows = self.db().query(
-            &format!(
-                "SELECT {COLS} FROM people WHERE deleted = 0 AND display_name IS NOT NULL AND id > ? ORDER BY id LIMIT ?"
-            ),
-            &[Val::from(after.map(|a| a.to_string()).unwrap_or_default()), Val::Int(limit as i64)],
-        )?;
-        let ids: Vec<Val> = rows.iter().map(|r| r[0].clone()).collect();
-        let mut map = HashMap::new();
-        self.fill_records(rows, &ids, &mut map)?;
-        let mut page: Vec<PersonRecord> = map.into_values().collect();
-        page.sort_by_key(|p| p.id);
-        Ok(page)
+        let mut pages = PersonPages { after, page: limit, items: None, done: false };
+        Ok(pages.next(self)?.map(|p| p.people).unwrap_or_default())
     }
 
-    fn fill_records(&mut self, rows: Vec<Vec<Val>>, chunk: &[Val], out: &mut HashMap<Id, PersonRecord>) -> Result<()> {
-        if chunk.is_empty() {
+    /// Every live, named person in id order, `page` at a time (see [`PersonPages`]). With
+    /// `whole_items`, every person item is read at once here, in one scan of the table in storage
+    /// order, and held (about 60 MB at 100,000 people); else each page reads its people's items
+    /// through the parent index, one row lookup per item: bounded memory, but several times the
+    /// time when the items lie in another order than their people's ids (an import's do).
+    pub fn person_pages(&mut self, page: usize, whole_items: bool) -> Result<PersonPages> {
+        let items = if whole_items { Some(ItemTable::read(self)?) } else { None };
+        Ok(PersonPages { after: None, page: page.max(1), items, done: false })
+    }
+
+    /// Fill in the items (unless `held`: read whole elsewhere), roles and kept cards of `found`
+    /// (sorted by id), the people with these ids (`Among::Ids`) or in this id range
+    /// (`Among::Range`).
+    fn fill_records(&mut self, found: &mut [PersonRecord], among: Among<'_>, held: bool) -> Result<()> {
+        if found.is_empty() {
             return Ok(());
         }
-        let mut found = HashMap::new();
-        for r in rows {
-            let Some(id) = id_of(&r[0]) else { continue };
-            found.insert(
-                id,
-                PersonRecord {
-                    id,
-                    display_name: text(&r[1]),
-                    given_name: text(&r[2]),
-                    family_name: text(&r[3]),
-                    birthday: text(&r[4]),
-                    notes: text(&r[5]),
-                    met_on: text(&r[6]),
-                    met_how: text(&r[7]),
-                    items: vec![],
-                    roles: vec![],
-                    card: None,
-                },
-            );
-        }
-        let items = self.db().query(
-            &format!(
-                "SELECT parent, id, kind, value, label, pref, deleted FROM person_items WHERE parent IN ({})
-                 ORDER BY parent, coalesce(pref, 0) DESC, value, id",
-                marks(chunk.len())
-            ),
-            chunk,
-        )?;
-        for it in items {
-            let (Some(p), Some(id)) = (id_of(&it[0]), id_of(&it[1])) else { continue };
-            let Some(rec) = found.get_mut(&p) else { continue };
-            rec.items.push(ItemRecord {
-                id,
-                kind: text(&it[2]).unwrap_or_default(),
-                value: text(&it[3]).unwrap_or_default(),
-                label: text(&it[4]),
-                pref: it[5].int() == Some(1),
-                deleted: it[6].int() == Some(1),
-            });
+        let (cond, params): (String, Vec<Val>) = match among {
+            Among::Ids(ids) => (format!("IN ({})", marks(ids.len())), ids.to_vec()),
+            Among::Range(lo, hi) => (">= ? AND {col} <= ?".to_string(), vec![Val::from(lo), Val::from(hi)]),
+        };
+        let cond = |col: &str| format!("{col} {}", cond.replace("{col}", col));
+        let slot = |found: &mut [PersonRecord], v: &Val| -> Option<usize> {
+            let p = id_of(v)?;
+            found.binary_search_by_key(&p, |r| r.id).ok()
+        };
+        match held {
+            true => {}
+            false => {
+                let items = self.db().query(
+                    &format!(
+                        "SELECT parent, id, kind, value, label, pref, deleted FROM person_items WHERE {}
+                         ORDER BY parent, coalesce(pref, 0) DESC, value, id",
+                        cond("parent")
+                    ),
+                    &params,
+                )?;
+                for mut it in items {
+                    let (Some(i), Some(id)) = (slot(found, &it[0]), id_of(&it[1])) else { continue };
+                    found[i].items.push(ItemRecord {
+                        id,
+                        kind: take(&mut it[2]).unwrap_or_default(),
+                        value: take(&mut it[3]).unwrap_or_default(),
+                        label: take(&mut it[4]),
+                        pref: it[5].int() == Some(1),
+                        deleted: it[6].int() == Some(1),
+                    });
+                }
+            }
         }
         let roles = self.db().query(
             &format!(
                 "SELECT r.person, r.id, r.org, o.name, r.title, r.end_on FROM roles r LEFT JOIN orgs o ON o.id = r.org
-                 WHERE r.person IN ({}) AND r.deleted = 0 ORDER BY r.person, r.end_on IS NOT NULL, r.start_on DESC, r.id",
-                marks(chunk.len())
+                 WHERE {} AND r.deleted = 0 ORDER BY r.person, r.end_on IS NOT NULL, r.start_on DESC, r.id",
+                cond("r.person")
             ),
-            chunk,
+            &params,
         )?;
-        for r in roles {
-            let (Some(p), Some(id)) = (id_of(&r[0]), id_of(&r[1])) else { continue };
-            let Some(rec) = found.get_mut(&p) else { continue };
-            rec.roles.push(RoleRecord {
+        for mut r in roles {
+            let (Some(i), Some(id)) = (slot(found, &r[0]), id_of(&r[1])) else { continue };
+            found[i].roles.push(RoleRecord {
                 id,
                 org: id_of(&r[2]),
-                org_name: text(&r[3]),
-                title: text(&r[4]),
-                end_on: text(&r[5]),
+                org_name: take(&mut r[3]),
+                title: take(&mut r[4]),
+                end_on: take(&mut r[5]),
             });
         }
         let cards = self.db().query(
             &format!(
-                "SELECT parent, id, data, deleted FROM person_cards WHERE parent IN ({}) AND format = 'vcard' ORDER BY id",
-                marks(chunk.len())
+                "SELECT parent, id, data, deleted FROM person_cards WHERE {} AND format = 'vcard' ORDER BY id",
+                cond("parent")
             ),
-            chunk,
+            &params,
         )?;
-        for c in cards {
-            let (Some(p), Some(id)) = (id_of(&c[0]), id_of(&c[1])) else { continue };
-            let Some(rec) = found.get_mut(&p) else { continue };
-            rec.card = Some(CardRecord { id, data: text(&c[2]).unwrap_or_default(), deleted: c[3].int() == Some(1) });
+        for mut c in cards {
+            let (Some(i), Some(id)) = (slot(found, &c[0]), id_of(&c[1])) else { continue };
+            found[i].card =
+                Some(CardRecord { id, data: take(&mut c[2]).unwrap_or_default(), deleted: c[3].int() == Some(1) });
         }
-        out.extend(found);
         Ok(())
+    }
+}
+
+/// Which people [`Store::fill_records`] reads for.
+enum Among<'a> {
+    Ids(&'a [Val]),
+    /// From the first id to the last, both included (text ids sort as `Id`s do).
+    Range(Id, Id),
+}
+
+/// The text of a value, moved out of a row the reader owns.
+fn take(v: &mut Val) -> Option<String> {
+    match std::mem::replace(v, Val::Null) {
+        Val::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// People rows (`COLS`) as records without items, roles or card.
+fn records_of(rows: Vec<Vec<Val>>) -> Vec<PersonRecord> {
+    rows.into_iter()
+        .filter_map(|mut r| {
+            let id = id_of(&r[0])?;
+            let mut rec = PersonRecord::new(id);
+            rec.display_name = take(&mut r[1]);
+            rec.given_name = take(&mut r[2]);
+            rec.family_name = take(&mut r[3]);
+            rec.birthday = take(&mut r[4]);
+            rec.notes = take(&mut r[5]);
+            rec.met_on = take(&mut r[6]);
+            rec.met_how = take(&mut r[7]);
+            Some(rec)
+        })
+        .collect()
+}
+
+/// Every live, named person in id order, a page at a time, with items (tombstoned ones too),
+/// live roles and kept card, as [`Store::person_records`] has them: what an export streams.
+/// Made by [`Store::person_pages`].
+pub struct PersonPages {
+    after: Option<Id>,
+    page: usize,
+    items: Option<ItemTable>,
+    done: bool,
+}
+
+/// A page of [`PersonPages`]: the people, and their items through [`Page::items`] (when the
+/// items are held whole, the records' own `items` are empty).
+pub struct Page<'a> {
+    pub people: Vec<PersonRecord>,
+    table: Option<&'a ItemTable>,
+    /// For each person, their span of the table's `rows`.
+    spans: Vec<(usize, usize)>,
+}
+
+/// One person item, borrowed from a page.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemView<'a> {
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub label: Option<&'a str>,
+    pub pref: bool,
+    pub deleted: bool,
+}
+
+impl<'a> ItemView<'a> {
+    pub fn of(i: &'a ItemRecord) -> ItemView<'a> {
+        ItemView { kind: &i.kind, value: &i.value, label: i.label.as_deref(), pref: i.pref, deleted: i.deleted }
+    }
+}
+
+impl Page<'_> {
+    /// The items of `people[i]`, in their record order (preferred first, then by value).
+    pub fn items(&self, i: usize) -> impl Iterator<Item = ItemView<'_>> {
+        let (table, (from, to)) = match self.table {
+            Some(t) => (Some(t), self.spans[i]),
+            None => (None, (0, 0)),
+        };
+        let own = if table.is_none() { &self.people[i].items[..] } else { &[] };
+        own.iter()
+            .map(ItemView::of)
+            .chain(table.into_iter().flat_map(move |t| t.rows[from..to].iter().map(move |r| t.view(r))))
+    }
+}
+
+impl PersonPages {
+    /// The next page, in id order; `None` after the last.
+    pub fn next(&mut self, store: &mut Store) -> Result<Option<Page<'_>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = store.db().query(
+            &format!(
+                "SELECT {COLS} FROM people WHERE deleted = 0 AND display_name IS NOT NULL AND id > ? ORDER BY id LIMIT ?"
+            ),
+            &[Val::from(self.after.map(|a| a.to_string()).unwrap_or_default()), Val::Int(self.page as i64)],
+        )?;
+        let full = rows.len() >= self.page;
+        let mut people = records_of(rows);
+        people.sort_unstable_by_key(|r| r.id);
+        let (Some(first), Some(last)) = (people.first().map(|r| r.id), people.last().map(|r| r.id)) else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.after = Some(last);
+        self.done = !full;
+        let table = self.items.as_ref();
+        store.fill_records(&mut people, Among::Range(first, last), table.is_some())?;
+        let spans = table.map(|t| t.spans(&people)).unwrap_or_default();
+        Ok(Some(Page { people, table, spans }))
+    }
+}
+
+/// Every person item, read in one scan in storage order and held compactly (the texts in one
+/// buffer), then sorted as the items of a record are: by person, preferred first, value, id.
+struct ItemTable {
+    text: String,
+    kinds: Vec<String>,
+    rows: Vec<ItemRow>,
+}
+
+struct ItemRow {
+    /// The person, as a number (`Id` order).
+    parent: u128,
+    id: Id,
+    /// `coalesce(pref, 0)`.
+    pref: i64,
+    /// Spans of `text`; a label's `NONE` means none, a value's NULL.
+    value: (u32, u32),
+    label: (u32, u32),
+    kind: u32,
+    deleted: bool,
+}
+
+const NONE: (u32, u32) = (u32::MAX, 0);
+
+fn num(id: Id) -> u128 {
+    id.uuid().as_u128()
+}
+
+impl ItemTable {
+    fn read(store: &mut Store) -> Result<ItemTable> {
+        let mut t = ItemTable { text: String::new(), kinds: Vec::new(), rows: Vec::new() };
+        let mut kind_of: HashMap<String, u32> = HashMap::new();
+        let mut too_big = false;
+        store.db().query_each(
+            "SELECT parent, id, kind, value, label, pref, deleted FROM person_items",
+            &[],
+            &mut |r| {
+                let (Some(parent), Some(id)) = (id_of(&r[0]), id_of(&r[1])) else { return };
+                let kind = r[2].text().unwrap_or_default();
+                let kind = match kind_of.get(kind) {
+                    Some(&k) => k,
+                    None => {
+                        let k = t.kinds.len() as u32;
+                        t.kinds.push(kind.to_string());
+                        kind_of.insert(kind.to_string(), k);
+                        k
+                    }
+                };
+                let mut span = |v: &Val| match v.text() {
+                    Some(s) => {
+                        let start = t.text.len();
+                        t.text.push_str(s);
+                        too_big |= t.text.len() >= u32::MAX as usize;
+                        (start as u32, s.len() as u32)
+                    }
+                    None => NONE,
+                };
+                let (value, label) = (span(&r[3]), span(&r[4]));
+                let parent = num(parent);
+                t.rows.push(ItemRow {
+                    parent,
+                    id,
+                    pref: r[5].int().unwrap_or(0),
+                    value,
+                    label,
+                    kind,
+                    deleted: r[6].int() == Some(1),
+                });
+            },
+        )?;
+        if too_big {
+            return Err(crate::Error::Database("too much person item text to hold for an export".into()));
+        }
+        // The order of `fill_records`' query: by person, then within each person preferred
+        // first, NULL values first, text byte-wise (both engines' text columns compare
+        // byte-wise), id.
+        t.rows.sort_unstable_by_key(|r| r.parent);
+        let text = &t.text;
+        let value = |s: (u32, u32)| (s != NONE).then(|| &text.as_bytes()[s.0 as usize..(s.0 + s.1) as usize]);
+        let key = |r: &ItemRow| (std::cmp::Reverse(r.pref), value(r.value), r.id);
+        for group in t.rows.chunk_by_mut(|a, b| a.parent == b.parent) {
+            if group.len() > 1 {
+                group.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+            }
+        }
+        Ok(t)
+    }
+
+    fn str(&self, s: (u32, u32)) -> Option<&str> {
+        (s != NONE).then(|| &self.text[s.0 as usize..(s.0 + s.1) as usize])
+    }
+
+    fn view(&self, r: &ItemRow) -> ItemView<'_> {
+        ItemView {
+            kind: &self.kinds[r.kind as usize],
+            value: self.str(r.value).unwrap_or_default(),
+            label: self.str(r.label),
+            pref: r.pref == 1,
+            deleted: r.deleted,
+        }
+    }
+
+    /// Each of `people`'s (sorted by id) span of `rows`.
+    fn spans(&self, people: &[PersonRecord]) -> Vec<(usize, usize)> {
+        let rows = &self.rows;
+        let mut i = people.first().map_or(0, |p| rows.partition_point(|r| r.parent < num(p.id)));
+        people
+            .iter()
+            .map(|p| {
+                let n = num(p.id);
+                while i < rows.len() && rows[i].parent < n {
+                    i += 1;
+                }
+                let from = i;
+                while i < rows.len() && rows[i].parent == n {
+                    i += 1;
+                }
+                (from, i)
+            })
+            .collect()
     }
 }
 

@@ -2,52 +2,75 @@
 //! events and tasks as iCalendar, and the op-log backup (JSON Lines). The formats themselves
 //! are kith-interop's pure writers; this module reads the store for them.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use jiff::Timestamp;
 use kith_core::Id;
 use kith_core::model::Phone;
-use kith_interop::{Contact, Entry, ics, vcard};
+use kith_interop::{ics, vcard};
 use serde_json::json;
 
+use crate::bulk::ItemView;
 use crate::{Error, PersonRecord, Store, TaskFilter};
 
 /// The first line of a backup names its format and version.
 pub const BACKUP_FORMAT: &str = "kith-backup";
 pub const BACKUP_VERSION: u64 = 1;
 
-/// What kith holds of a person, as a contact to write.
-pub fn contact_of(p: &PersonRecord) -> Contact {
-    let mut c = Contact {
-        name: p.display_name.clone().unwrap_or_default(),
-        given: p.given_name.clone(),
-        family: p.family_name.clone(),
-        birthday: p.birthday.clone(),
-        notes: p.notes.clone(),
-        met_on: p.met_on.clone(),
-        met_how: p.met_how.clone(),
-        ..Contact::default()
+/// What kith holds of a person, as the vCard writer's view of it: borrowed from the record,
+/// with the kept properties read from their JSON without copying.
+pub fn card_of<'a>(p: &'a PersonRecord, items: impl Iterator<Item = ItemView<'a>>) -> vcard::Card<'a> {
+    let mut c = vcard::Card {
+        name: p.display_name.as_deref().unwrap_or_default(),
+        given: p.given_name.as_deref(),
+        family: p.family_name.as_deref(),
+        birthday: p.birthday.as_deref(),
+        notes: p.notes.as_deref(),
+        kept: p.card.as_ref().filter(|c| !c.deleted).and_then(|c| vcard::KeptRef::from_json(&c.data)),
+        ..vcard::Card::default()
     };
-    for i in p.items.iter().filter(|i| !i.deleted) {
-        let entry = |key: String| Entry { value: i.value.clone(), key, label: i.label.clone(), pref: i.pref };
-        match i.kind.as_str() {
-            "email" => c.emails.push(entry(i.value.to_lowercase())),
+    // The keys only find kept original lines: none to find, none to make.
+    let keyed = c.kept.is_some();
+    for i in items.filter(|i| !i.deleted) {
+        let item = |key: Cow<'a, str>| vcard::Item {
+            value: i.value,
+            key: if keyed { key } else { Cow::Borrowed("") },
+            label: i.label,
+            pref: i.pref,
+        };
+        match i.kind {
+            "email" => c.emails.push(item(lower(i.value, keyed))),
             "phone" => {
-                let key = Phone::parse(&i.value).map(|p| p.key().to_string()).unwrap_or_else(|_| i.value.clone());
-                c.phones.push(entry(key));
+                let key = match keyed {
+                    true => Phone::parse(i.value).map_or(Cow::Borrowed(i.value), |p| Cow::Owned(p.key().to_string())),
+                    false => Cow::Borrowed(""),
+                };
+                c.phones.push(item(key));
             }
-            "address" => c.addresses.push(entry(i.value.to_lowercase())),
-            "link" => c.links.push(entry(i.value.to_lowercase())),
-            "tag" => c.tags.push(i.value.clone()),
+            "address" => c.addresses.push(item(lower(i.value, keyed))),
+            "link" => c.links.push(item(lower(i.value, keyed))),
+            "tag" => c.tags.push(i.value),
             _ => {}
         }
     }
-    c.kept = p.card.as_ref().filter(|c| !c.deleted).and_then(|c| serde_json::from_str(&c.data).ok());
     if let Some(r) = p.roles.iter().find(|r| r.end_on.is_none()) {
-        c.org = r.org_name.clone();
-        c.title = r.title.clone();
+        c.org = r.org_name.as_deref();
+        c.title = r.title.as_deref();
     }
     c
+}
+
+/// `s.to_lowercase()`, borrowed when that changes nothing (and when `needed` is false: empty).
+fn lower(s: &str, needed: bool) -> Cow<'_, str> {
+    if !needed {
+        Cow::Borrowed("")
+    } else if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
 }
 
 /// A person's business card (`kith me card`, the server's "my card"): their vCard 4.0 with how
@@ -56,34 +79,58 @@ pub fn contact_of(p: &PersonRecord) -> Contact {
 pub fn business_card(store: &mut Store, id: Id) -> Result<Option<String>, Error> {
     let Some(person) = store.person(id)? else { return Ok(None) };
     let Some(rec) = store.person_records(&[id])?.remove(&id) else { return Ok(None) };
-    let mut c = contact_of(&rec);
-    c.notes = person.pitch;
+    let mut c = card_of(&rec, rec.items.iter().map(ItemView::of));
+    c.notes = person.pitch.as_deref();
     c.kept = None;
     c.tags.clear();
     let mut card = String::new();
-    vcard::write(&mut card, &c, &format!("urn:uuid:{id}"), vcard::Version::V4);
+    vcard::Writer::default().card(&mut card, &c, &format!("urn:uuid:{id}"), vcard::Version::V4);
     Ok(Some(card))
 }
 
-/// Every person as a vCard of `version`, in id order, 2,000 people read at a time: `each` gets
-/// the person's id, name and card text. Returns how many were written.
+/// How many people [`vcards`] reads at a time.
+pub const VCARD_PAGE: usize = 2_000;
+
+/// Every person as a vCard of `version`, in id order: `each` gets the person's id, name and
+/// card text. Returns how many were written. Reads every person item at the start (see
+/// [`Store::person_pages`]): the CLI's export; [`vcards_paged`] holds one page at a time.
 pub fn vcards<E: From<Error>>(
     store: &mut Store,
     version: vcard::Version,
+    each: impl FnMut(Id, &str, &str) -> Result<(), E>,
+) -> Result<usize, E> {
+    vcards_with(store, version, true, each)
+}
+
+/// [`vcards`] in bounded memory: each page of people reads its own items (slower at 100,000
+/// people): the server's streamed export.
+pub fn vcards_paged<E: From<Error>>(
+    store: &mut Store,
+    version: vcard::Version,
+    each: impl FnMut(Id, &str, &str) -> Result<(), E>,
+) -> Result<usize, E> {
+    vcards_with(store, version, false, each)
+}
+
+fn vcards_with<E: From<Error>>(
+    store: &mut Store,
+    version: vcard::Version,
+    whole_items: bool,
     mut each: impl FnMut(Id, &str, &str) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let mut after = None;
+    let mut pages = store.person_pages(VCARD_PAGE, whole_items)?;
+    let mut writer = vcard::Writer::default();
+    let (mut buf, mut uid) = (String::new(), String::new());
     let mut count = 0usize;
-    let mut buf = String::new();
-    loop {
-        let page = store.person_page(after, 2_000)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        for p in page.iter().filter(|p| store.sees_person(p.id)) {
-            let c = contact_of(p);
+    let scope = store.scope();
+    while let Some(page) = pages.next(store)? {
+        for (i, p) in page.people.iter().enumerate().filter(|(_, p)| !scope.person(p.id)) {
+            let c = card_of(p, page.items(i));
             buf.clear();
-            vcard::write(&mut buf, &c, &format!("urn:uuid:{}", p.id), version);
-            each(p.id, &c.name, &buf)?;
+            uid.clear();
+            let _ = write!(uid, "urn:uuid:{}", p.id);
+            writer.card(&mut buf, &c, &uid, version);
+            each(p.id, c.name, &buf)?;
             count += 1;
         }
     }
