@@ -12,7 +12,7 @@ use kith_core::model::Phone;
 use kith_interop::{ics, vcard};
 use serde_json::json;
 
-use crate::bulk::ItemView;
+use crate::bulk::{ItemView, Page};
 use crate::{Error, PersonRecord, Store, TaskFilter};
 
 /// The first line of a backup names its format and version.
@@ -118,23 +118,66 @@ fn vcards_with<E: From<Error>>(
     whole_items: bool,
     mut each: impl FnMut(Id, &str, &str) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let mut pages = store.person_pages(VCARD_PAGE, whole_items)?;
-    let mut writer = vcard::Writer::default();
-    let (mut buf, mut uid) = (String::new(), String::new());
-    let mut count = 0usize;
-    let scope = store.scope();
-    while let Some(page) = pages.next(store)? {
-        for (i, p) in page.people.iter().enumerate().filter(|(_, p)| !scope.person(p.id)) {
-            let c = card_of(p, page.items(i));
-            buf.clear();
-            uid.clear();
-            let _ = write!(uid, "urn:uuid:{}", p.id);
-            writer.card(&mut buf, &c, &uid, version);
-            each(p.id, c.name, &buf)?;
-            count += 1;
+    let mut out = CardOut { scope: store.scope(), version: Some(version), ..CardOut::default() };
+    if !whole_items {
+        let mut pages = store.person_pages(VCARD_PAGE, None);
+        while let Some(page) = pages.next(store)? {
+            out.page(&page, &mut each)?;
         }
+        return Ok(out.count);
     }
-    Ok(count)
+    let table = store.item_table()?;
+    // The store's reads of the next pages overlap with the writing of this one: another thread
+    // reads, this one (which may hold a sink that must stay on it) writes. Two pages in flight.
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let table = &table;
+        s.spawn(move || {
+            let mut pages = store.person_pages(VCARD_PAGE, Some(table));
+            loop {
+                let next = pages.next(store);
+                let last = !matches!(next, Ok(Some(_)));
+                if tx.send(next).is_err() || last {
+                    break;
+                }
+            }
+        });
+        // Returning early (a failed write) drops `rx`: the reader stops at its next page.
+        for next in rx {
+            match next? {
+                Some(page) => out.page(&page, &mut each)?,
+                None => break,
+            }
+        }
+        Ok(out.count)
+    })
+}
+
+/// Writes the cards of pages, reusing its buffers.
+#[derive(Default)]
+struct CardOut {
+    scope: std::sync::Arc<crate::privacy::Hidden>,
+    version: Option<vcard::Version>,
+    writer: vcard::Writer,
+    buf: String,
+    uid: String,
+    count: usize,
+}
+
+impl CardOut {
+    fn page<E>(&mut self, page: &Page<'_>, each: &mut impl FnMut(Id, &str, &str) -> Result<(), E>) -> Result<(), E> {
+        let version = self.version.unwrap_or(vcard::Version::V4);
+        for (i, p) in page.people.iter().enumerate().filter(|(_, p)| !self.scope.person(p.id)) {
+            let c = card_of(p, page.items(i));
+            self.buf.clear();
+            self.uid.clear();
+            let _ = write!(self.uid, "urn:uuid:{}", p.id);
+            self.writer.card(&mut self.buf, &c, &self.uid, version);
+            each(p.id, c.name, &self.buf)?;
+            self.count += 1;
+        }
+        Ok(())
+    }
 }
 
 fn utc(t: Timestamp) -> String {
