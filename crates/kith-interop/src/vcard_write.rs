@@ -87,9 +87,44 @@ impl std::ops::Deref for Text<'_> {
 }
 
 impl<'a> KeptRef<'a> {
-    /// Read kept properties stored as [`Kept`]'s JSON; `None` when it is not that.
+    /// Read kept properties stored as [`Kept`]'s JSON; `None` when it is not that. The JSON
+    /// as serde writes a `Kept` (no spaces, fields in order) is read by a scanner that borrows
+    /// every string without escapes; anything else goes through serde.
     pub fn from_json(json: &'a str) -> Option<KeptRef<'a>> {
-        serde_json::from_str(json).ok()
+        Self::scan(json).or_else(|| serde_json::from_str(json).ok())
+    }
+
+    /// `{"version":"…","props":[{"key":"…","raw":"…"},{"raw":"…"}]}` exactly, else `None`.
+    fn scan(json: &'a str) -> Option<KeptRef<'a>> {
+        let (version, rest) = json_string(json.strip_prefix("{\"version\":")?)?;
+        let mut rest = rest.strip_prefix(",\"props\":[")?;
+        let mut props = Vec::new();
+        if let Some(r) = rest.strip_prefix(']') {
+            rest = r;
+        } else {
+            loop {
+                rest = rest.strip_prefix('{')?;
+                let key = match rest.strip_prefix("\"key\":") {
+                    Some(r) => {
+                        let (key, r) = json_string(r)?;
+                        rest = r.strip_prefix(',')?;
+                        Some(key)
+                    }
+                    None => None,
+                };
+                let (raw, r) = json_string(rest.strip_prefix("\"raw\":")?)?;
+                props.push(KeptPropRef { key, raw });
+                rest = r.strip_prefix('}')?;
+                match rest.strip_prefix(',') {
+                    Some(r) => rest = r,
+                    None => {
+                        rest = rest.strip_prefix(']')?;
+                        break;
+                    }
+                }
+            }
+        }
+        (rest == "}").then_some(KeptRef { version, props })
     }
 
     /// Borrow a [`Kept`].
@@ -110,6 +145,31 @@ impl<'a> KeptRef<'a> {
     /// The raw text of the first property kept for `key`.
     fn find(&self, key: &str) -> Option<&str> {
         self.props.iter().find(|p| p.key.as_deref() == Some(key)).map(|p| &*p.raw)
+    }
+}
+
+/// A JSON string at the start of `s` and what follows it: borrowed when it has no escapes, else
+/// decoded by serde; `None` when it is not a valid JSON string.
+fn json_string(s: &str) -> Option<(Text<'_>, &str)> {
+    let body = s.strip_prefix('"')?;
+    let bytes = body.as_bytes();
+    let end = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    match bytes[end] {
+        b'"' => Some((Text(Cow::Borrowed(&body[..end])), &body[end + 1..])),
+        b'\\' => {
+            let mut i = end;
+            loop {
+                match bytes.get(i)? {
+                    b'\\' => i += 2,
+                    b'"' => break,
+                    _ => i += 1,
+                }
+            }
+            // `s` up to and with the closing quote (at `i + 1` in `s`).
+            let text: String = serde_json::from_slice(&s.as_bytes()[..i + 2]).ok()?;
+            Some((Text(Cow::Owned(text)), &body[i + 1..]))
+        }
+        _ => None,
     }
 }
 
@@ -430,4 +490,47 @@ pub(crate) fn fold(out: &mut String, line: &str) {
         width += n;
     }
     out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KeptProp;
+
+    /// The scanner reads what serde writes, escapes included, and leaves anything else to serde.
+    #[test]
+    fn kept_json_scanned_as_serde_reads_it() {
+        let kept = Kept {
+            version: "3.0".into(),
+            props: vec![
+                KeptProp { key: Some("n:Ann\u{1f}Lee".into()), raw: "N:Lee;Ann;;;".into() },
+                KeptProp { key: None, raw: "NOTE:a\\, b \"q\"\nX-Ü:ü\\".into() },
+                KeptProp { key: Some("fn:Ann".into()), raw: "FN:Ann".into() },
+            ],
+        };
+        let json = serde_json::to_string(&kept).unwrap();
+        let scanned = KeptRef::scan(&json).expect("serde's own JSON is scanned");
+        let via_serde: KeptRef<'_> = serde_json::from_str(&json).unwrap();
+        let flat = |k: &KeptRef<'_>| -> Vec<(Option<String>, String)> {
+            k.props.iter().map(|p| (p.key.as_deref().map(str::to_string), p.raw.to_string())).collect()
+        };
+        assert_eq!(flat(&scanned), flat(&via_serde));
+        assert_eq!(&*scanned.version, "3.0");
+        assert_eq!(flat(&scanned)[1].1, kept.props[1].raw);
+        assert!(matches!(scanned.props[2].raw.0, Cow::Borrowed(_)));
+        // Spaces, another field order, an unknown field: serde's reading.
+        let odd = r#"{ "props": [{"raw": "FN:A", "x": 1}], "version": "4.0" }"#;
+        assert!(KeptRef::scan(odd).is_none());
+        assert_eq!(KeptRef::from_json(odd).map(|k| k.props.len()), Some(1));
+        for bad in [
+            "",
+            "{\"version\":\"3.0\",\"props\":[",
+            "{\"version\":\"3.0\",\"props\":[]}x",
+            "{\"version\":\"a\\q\",\"props\":[]}",
+            "[1]",
+        ] {
+            assert!(KeptRef::from_json(bad).is_none(), "{bad}");
+        }
+        assert_eq!(KeptRef::from_json("{\"version\":\"3.0\",\"props\":[]}").map(|k| k.props.len()), Some(0));
+    }
 }

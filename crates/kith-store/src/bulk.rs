@@ -136,12 +136,6 @@ impl Store {
         Ok(out)
     }
 
-    /// A page of live, named people in id order, after `after`: for exports that stream.
-    pub fn person_page(&mut self, after: Option<Id>, limit: usize) -> Result<Vec<PersonRecord>> {
-        let mut pages = PersonPages { after, page: limit, items: None, done: false };
-        Ok(pages.next(self)?.map(|p| p.people).unwrap_or_default())
-    }
-
     /// Every live, named person in id order, `page` at a time (see [`PersonPages`]). With
     /// `items` (every person item, [`Store::item_table`]) the pages take their items from it;
     /// else each page reads its people's items through the parent index, one row lookup per
@@ -164,11 +158,14 @@ impl Store {
         if found.is_empty() {
             return Ok(());
         }
-        let (cond, params): (String, Vec<Val>) = match among {
-            Among::Ids(ids) => (format!("IN ({})", marks(ids.len())), ids.to_vec()),
-            Among::Range(lo, hi) => (">= ? AND {col} <= ?".to_string(), vec![Val::from(lo), Val::from(hi)]),
+        let cond = |col: &str| match among {
+            Among::Ids(ids) => format!("{col} IN ({})", marks(ids.len())),
+            Among::Range(..) => format!("{col} >= ? AND {col} <= ?"),
         };
-        let cond = |col: &str| format!("{col} {}", cond.replace("{col}", col));
+        let params = match among {
+            Among::Ids(ids) => ids.to_vec(),
+            Among::Range(lo, hi) => vec![Val::from(lo), Val::from(hi)],
+        };
         let slot = |found: &mut [PersonRecord], v: &Val| -> Option<usize> {
             let p = id_of(v)?;
             found.binary_search_by_key(&p, |r| r.id).ok()
@@ -215,23 +212,26 @@ impl Store {
                 end_on: take(&mut r[5]),
             });
         }
-        let cards = self.db().query(
+        // The kept cards are the bulk of the bytes (1 KB a card from a phone): streamed, so each
+        // is copied once, from SQLite's buffer into its record.
+        self.db().query_each(
             &format!(
                 "SELECT parent, id, data, deleted FROM person_cards WHERE {} AND format = 'vcard' ORDER BY id",
                 cond("parent")
             ),
             &params,
+            &mut |c| {
+                let (Some(i), Some(id)) = (slot(found, &c[0]), id_of(&c[1])) else { return };
+                let data = c[2].text().unwrap_or_default().to_string();
+                found[i].card = Some(CardRecord { id, data, deleted: c[3].int() == Some(1) });
+            },
         )?;
-        for mut c in cards {
-            let (Some(i), Some(id)) = (slot(found, &c[0]), id_of(&c[1])) else { continue };
-            found[i].card =
-                Some(CardRecord { id, data: take(&mut c[2]).unwrap_or_default(), deleted: c[3].int() == Some(1) });
-        }
         Ok(())
     }
 }
 
 /// Which people [`Store::fill_records`] reads for.
+#[derive(Clone, Copy)]
 enum Among<'a> {
     Ids(&'a [Val]),
     /// From the first id to the last, both included (text ids sort as `Id`s do).
@@ -373,21 +373,27 @@ impl ItemTable {
         let mut t = ItemTable { text: String::new(), kinds: Vec::new(), rows: Vec::new() };
         let mut kind_of: HashMap<String, u32> = HashMap::new();
         let mut too_big = false;
+        let mut last_kind = u32::MAX;
         store.db().query_each(
             "SELECT parent, id, kind, value, label, pref, deleted FROM person_items",
             &[],
             &mut |r| {
                 let (Some(parent), Some(id)) = (id_of(&r[0]), id_of(&r[1])) else { return };
                 let kind = r[2].text().unwrap_or_default();
-                let kind = match kind_of.get(kind) {
-                    Some(&k) => k,
-                    None => {
-                        let k = t.kinds.len() as u32;
-                        t.kinds.push(kind.to_string());
-                        kind_of.insert(kind.to_string(), k);
-                        k
-                    }
+                // A handful of kinds: the last one seen, else the table.
+                let kind = match t.kinds.get(last_kind as usize) {
+                    Some(k) if k == kind => last_kind,
+                    _ => match kind_of.get(kind) {
+                        Some(&k) => k,
+                        None => {
+                            let k = t.kinds.len() as u32;
+                            t.kinds.push(kind.to_string());
+                            kind_of.insert(kind.to_string(), k);
+                            k
+                        }
+                    },
                 };
+                last_kind = kind;
                 let mut span = |v: &Val| match v.text() {
                     Some(s) => {
                         let start = t.text.len();

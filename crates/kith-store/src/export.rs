@@ -12,6 +12,7 @@ use kith_core::model::Phone;
 use kith_interop::{ics, vcard};
 use serde_json::json;
 
+use crate::backend::Val;
 use crate::bulk::{ItemView, Page};
 use crate::{Error, PersonRecord, Store, TaskFilter};
 
@@ -21,7 +22,12 @@ pub const BACKUP_VERSION: u64 = 1;
 
 /// What kith holds of a person, as the vCard writer's view of it: borrowed from the record,
 /// with the kept properties read from their JSON without copying.
-pub fn card_of<'a>(p: &'a PersonRecord, items: impl Iterator<Item = ItemView<'a>>) -> vcard::Card<'a> {
+pub fn card_of(p: &PersonRecord) -> vcard::Card<'_> {
+    card_with(p, p.items.iter().map(ItemView::of))
+}
+
+/// [`card_of`] with the person's items from elsewhere (a page's held items).
+fn card_with<'a>(p: &'a PersonRecord, items: impl Iterator<Item = ItemView<'a>>) -> vcard::Card<'a> {
     let mut c = vcard::Card {
         name: p.display_name.as_deref().unwrap_or_default(),
         given: p.given_name.as_deref(),
@@ -79,7 +85,7 @@ fn lower(s: &str, needed: bool) -> Cow<'_, str> {
 pub fn business_card(store: &mut Store, id: Id) -> Result<Option<String>, Error> {
     let Some(person) = store.person(id)? else { return Ok(None) };
     let Some(rec) = store.person_records(&[id])?.remove(&id) else { return Ok(None) };
-    let mut c = card_of(&rec, rec.items.iter().map(ItemView::of));
+    let mut c = card_of(&rec);
     c.notes = person.pitch.as_deref();
     c.kept = None;
     c.tags.clear();
@@ -126,6 +132,14 @@ fn vcards_with<E: From<Error>>(
         }
         return Ok(out.count);
     }
+    vcards_whole(store, &mut out, &mut each)
+}
+
+fn vcards_whole<E: From<Error>>(
+    store: &mut Store,
+    out: &mut CardOut,
+    mut each: impl FnMut(Id, &str, &str) -> Result<(), E>,
+) -> Result<usize, E> {
     let table = store.item_table()?;
     // The store's reads of the next pages overlap with the writing of this one: another thread
     // reads, this one (which may hold a sink that must stay on it) writes. Two pages in flight.
@@ -168,7 +182,7 @@ impl CardOut {
     fn page<E>(&mut self, page: &Page<'_>, each: &mut impl FnMut(Id, &str, &str) -> Result<(), E>) -> Result<(), E> {
         let version = self.version.unwrap_or(vcard::Version::V4);
         for (i, p) in page.people.iter().enumerate().filter(|(_, p)| !self.scope.person(p.id)) {
-            let c = card_of(p, page.items(i));
+            let c = card_with(p, page.items(i));
             self.buf.clear();
             self.uid.clear();
             let _ = write!(self.uid, "urn:uuid:{}", p.id);
@@ -237,19 +251,79 @@ pub fn ics(store: &mut Store, now: Timestamp) -> Result<(String, usize, usize), 
     Ok((text, events.len(), todos.len()))
 }
 
+/// How many operations a backup reads at a time.
+const BACKUP_PAGE: usize = 5_000;
+
 /// The op log as a backup: a header line, then every operation in (hlc, node, id) order, one
-/// JSON object a line. Returns how many operations were written.
+/// JSON object a line, read 5,000 at a time in one read transaction (one snapshot: the header's
+/// count is what follows). Returns how many operations were written.
 pub fn backup(store: &mut Store, sink: &mut dyn Write) -> Result<usize, BackupError> {
-    let mut ops = store.ops()?;
-    store.scope_ops(&mut ops)?;
-    let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": ops.len() });
+    let (begin, nested) = match store.engine() {
+        _ if store.in_bulk => ("", true),
+        crate::Engine::Sqlite => ("BEGIN", false),
+        crate::Engine::Postgres => ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false),
+    };
+    if !nested {
+        store.db().batch(begin)?;
+    }
+    let result = backup_ops(store, sink);
+    if !nested {
+        // Read only: ending it changes nothing, whatever happened.
+        let end = store.db().batch("COMMIT");
+        if result.is_ok() {
+            end?;
+        }
+    }
+    result
+}
+
+fn backup_ops(store: &mut Store, sink: &mut dyn Write) -> Result<usize, BackupError> {
+    let gone = store.hidden_records()?;
+    let count = |store: &mut Store, sql: &str, params: &[Val]| -> Result<usize, Error> {
+        Ok(store.db().query(sql, params)?.first().and_then(|r| r[0].int()).unwrap_or(0) as usize)
+    };
+    let mut total = count(store, "SELECT count(*) FROM ops", &[])?;
+    let gone_ids: Vec<Val> = gone.iter().map(|&id| id.into()).collect();
+    for chunk in gone_ids.chunks(500) {
+        let sql = format!("SELECT count(*) FROM ops WHERE entity IN ({})", crate::query::marks(chunk.len()));
+        total -= count(store, &sql, chunk)?;
+    }
+    let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": total });
     writeln!(sink, "{header}")?;
-    for op in &ops {
-        serde_json::to_writer(&mut *sink, op).map_err(std::io::Error::from)?;
-        sink.write_all(b"\n")?;
+    const COLS: &str = "SELECT op_id, hlc, node, actor, kind, entity, field, value FROM ops";
+    let mut after: Option<[Val; 3]> = None;
+    let mut written = 0usize;
+    loop {
+        let rows = match &after {
+            None => {
+                store.db().query(&format!("{COLS} ORDER BY hlc, node, op_id LIMIT ?"), &[Val::Int(BACKUP_PAGE as i64)])
+            }
+            Some([hlc, node, id]) => store.db().query(
+                &format!("{COLS} WHERE hlc >= ? AND (hlc, node, op_id) > (?, ?, ?) ORDER BY hlc, node, op_id LIMIT ?"),
+                &[hlc.clone(), hlc.clone(), node.clone(), id.clone(), Val::Int(BACKUP_PAGE as i64)],
+            ),
+        }?;
+        for r in &rows {
+            let op = crate::query::op_of(r)?;
+            if gone.contains(&op.entity) {
+                continue;
+            }
+            serde_json::to_writer(&mut *sink, &op).map_err(std::io::Error::from)?;
+            sink.write_all(b"\n")?;
+            written += 1;
+        }
+        match rows.last() {
+            Some(r) if rows.len() >= BACKUP_PAGE => after = Some([r[1].clone(), r[2].clone(), r[0].clone()]),
+            _ => break,
+        }
+    }
+    if written != total {
+        return Err(
+            Error::Database(format!("the op log changed during the backup ({total} counted, {written} read)")).into()
+        );
     }
     sink.flush()?;
-    Ok(ops.len())
+    Ok(written)
 }
 
 /// A backup that could not be read from the store or written out.

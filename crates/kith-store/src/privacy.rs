@@ -214,6 +214,17 @@ impl Store {
         if self.scope.is_empty() {
             return Ok(());
         }
+        let gone = self.hidden_records()?;
+        ops.retain(|op| !gone.contains(&op.entity));
+        Ok(())
+    }
+
+    /// The records whose operations [`Store::scope_ops`] leaves out (none when nothing is
+    /// hidden).
+    pub(crate) fn hidden_records(&mut self) -> Result<HashSet<Id>> {
+        if self.scope.is_empty() {
+            return Ok(HashSet::new());
+        }
         let scope = self.scope.clone();
         let mut gone: HashSet<Id> = HashSet::new();
         gone.extend(scope.people.iter().copied());
@@ -244,8 +255,7 @@ impl Store {
                 }
             }
         }
-        ops.retain(|op| !gone.contains(&op.entity));
-        Ok(())
+        Ok(gone)
     }
 
     /// Whether `id` is a person this store's scope may see (live and not hidden).

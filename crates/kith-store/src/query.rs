@@ -23,6 +23,21 @@ pub(crate) fn id_of(v: &Val) -> Option<Id> {
     v.text().and_then(|s| s.parse().ok())
 }
 
+/// An operation from its row (`op_id, hlc, node, actor, kind, entity, field, value`).
+pub(crate) fn op_of(r: &[Val]) -> Result<Op> {
+    let bad = || Error::Database("unreadable row in ops".into());
+    Ok(Op {
+        id: id_of(&r[0]).ok_or_else(bad)?,
+        hlc: Hlc::from_i64(r[1].int().ok_or_else(bad)?),
+        node: NodeId(r[2].int().ok_or_else(bad)?),
+        actor: text(&r[3]).ok_or_else(bad)?,
+        kind: r[4].text().and_then(Kind::parse).ok_or_else(bad)?,
+        entity: id_of(&r[5]).ok_or_else(bad)?,
+        field: text(&r[6]).ok_or_else(bad)?,
+        value: r[7].text().and_then(|s| serde_json::from_str(s).ok()).ok_or_else(bad)?,
+    })
+}
+
 pub(crate) fn ts(v: &Val) -> Option<Timestamp> {
     v.int().and_then(|ms| Timestamp::from_millisecond(ms).ok())
 }
@@ -1251,21 +1266,7 @@ impl Store {
             "SELECT op_id, hlc, node, actor, kind, entity, field, value FROM ops ORDER BY hlc, node, op_id",
             &[],
         )?;
-        rows.iter()
-            .map(|r| {
-                let bad = || Error::Database("unreadable row in ops".into());
-                Ok(Op {
-                    id: id_of(&r[0]).ok_or_else(bad)?,
-                    hlc: Hlc::from_i64(r[1].int().ok_or_else(bad)?),
-                    node: NodeId(r[2].int().ok_or_else(bad)?),
-                    actor: text(&r[3]).ok_or_else(bad)?,
-                    kind: r[4].text().and_then(Kind::parse).ok_or_else(bad)?,
-                    entity: id_of(&r[5]).ok_or_else(bad)?,
-                    field: text(&r[6]).ok_or_else(bad)?,
-                    value: r[7].text().and_then(|s| serde_json::from_str(s).ok()).ok_or_else(bad)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| op_of(r)).collect()
     }
 
     /// The materialized state of every table as sorted rows: for comparing two databases in
