@@ -382,18 +382,37 @@ impl Store {
 
     /// Open hooks with the people they concern, soonest due first, or those of one person.
     pub fn open_hooks(&mut self, person: Option<Id>) -> Result<Vec<OpenHook>> {
-        let mut sql = String::from(
+        let mut out = match person {
+            Some(id) => self.open_hooks_where(" AND tp.person = ?", &[id.into()])?,
+            None => self.open_hooks_where("", &[])?,
+        };
+        sort_hooks(&mut out);
+        Ok(out)
+    }
+
+    /// [`Store::open_hooks`] of these people only (500 people per query, through the
+    /// `task_people_person_live` index): the reconnect list needs the hooks of the few people
+    /// it chose, not every open hook of the network.
+    pub fn open_hooks_of(&mut self, people: &[Id]) -> Result<Vec<OpenHook>> {
+        let ids: Vec<Val> = people.iter().map(|&id| Val::from(id)).collect();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            out.extend(self.open_hooks_where(&format!(" AND tp.person IN ({})", marks(chunk.len())), chunk)?);
+        }
+        sort_hooks(&mut out);
+        Ok(out)
+    }
+
+    /// The open hooks and their people matching `and` (a condition on `tp` or `t`), without
+    /// the hidden people, unsorted.
+    fn open_hooks_where(&mut self, and: &str, params: &[Val]) -> Result<Vec<OpenHook>> {
+        let sql = format!(
             "SELECT tp.person, t.id, t.title, t.due_date, t.due_at
              FROM tasks t JOIN task_people tp ON tp.task = t.id
-             WHERE t.deleted = 0 AND tp.deleted = 0 AND t.status = 'open' AND t.hook = 1 AND t.title IS NOT NULL",
+             WHERE t.deleted = 0 AND tp.deleted = 0 AND t.status = 'open' AND t.hook = 1 AND t.title IS NOT NULL{and}"
         );
-        let mut params = Vec::new();
-        if let Some(id) = person {
-            sql.push_str(" AND tp.person = ?");
-            params.push(Val::from(id));
-        }
-        let rows = self.db().query(&sql, &params)?;
-        let mut out: Vec<OpenHook> = rows
+        let rows = self.db().query(&sql, params)?;
+        Ok(rows
             .iter()
             .filter_map(|r| {
                 Some(OpenHook {
@@ -404,16 +423,8 @@ impl Store {
                     due_at: ts(&r[4]),
                 })
             })
-            .collect();
-        // A day sorts at its start (UTC), like `tasks`; undated last.
-        let key = |h: &OpenHook| match (&h.due_date, h.due_at) {
-            (Some(d), _) => (0, format!("{d}T00:00:00")),
-            (None, Some(at)) => (0, at.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
-            _ => (1, String::new()),
-        };
-        out.sort_by_cached_key(|h| (key(h), h.task, h.person));
-        out.retain(|h| !self.scope.person(h.person));
-        Ok(out)
+            .filter(|h| !self.scope.person(h.person))
+            .collect())
     }
 
     /// The last interaction in which both people took part.
@@ -916,4 +927,14 @@ fn decode_graph(blob: &[u8]) -> Option<GraphSource> {
         edges.push((a, b, s));
     }
     d.is_empty().then_some((ids, edges))
+}
+
+/// Open hooks soonest due first: a day sorts at its start (UTC), like `tasks`; undated last.
+fn sort_hooks(hooks: &mut [OpenHook]) {
+    let key = |h: &OpenHook| match (&h.due_date, h.due_at) {
+        (Some(d), _) => (0, format!("{d}T00:00:00")),
+        (None, Some(at)) => (0, at.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
+        _ => (1, String::new()),
+    };
+    hooks.sort_by_cached_key(|h| (key(h), h.task, h.person));
 }

@@ -156,10 +156,8 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();
     let mut tags = store.person_tags_of(&ids)?;
     let mut hooks: HashMap<Id, String> = HashMap::new();
-    for h in store.open_hooks(None)? {
-        if chosen.contains(&h.person) {
-            hooks.entry(h.person).or_insert(h.title);
-        }
+    for h in store.open_hooks_of(&ids)? {
+        hooks.entry(h.person).or_insert(h.title);
     }
     for c in &mut contacts {
         c.open_hook = hooks.remove(&c.id);
