@@ -771,8 +771,7 @@ pub fn plan(
 /// How many reconnect candidates a plan places from.
 pub const PLAN_CANDIDATES: usize = 50;
 
-/// [`plan`] with the reconnect candidates already read (most urgent first): for the web app's
-/// today page, which lists them too.
+/// [`plan`] with the reconnect candidates already read (most urgent first).
 pub fn plan_from(
     store: &mut Store,
     cfg: &Settings,
@@ -782,6 +781,40 @@ pub fn plan_from(
     candidates: &[Cadence],
     user: Option<Id>,
 ) -> Result<Vec<DayPlan>, EditError> {
+    Ok(plan_kept(store, cfg, tz, first, week, candidates, user, None)?.0)
+}
+
+/// The plan of one day, `today`, for the web app's today page (which lists the reconnect
+/// `candidates` too): only the `keep_overdue` most recently due overdue tasks are read with
+/// their people, the older ones are counted (the second value). Otherwise as [`plan_from`].
+#[allow(clippy::too_many_arguments, reason = "the plan's inputs, each a different thing")]
+pub fn plan_today(
+    store: &mut Store,
+    cfg: &Settings,
+    tz: &TimeZone,
+    today: Date,
+    candidates: &[Cadence],
+    user: Option<Id>,
+    keep_overdue: usize,
+) -> Result<(DayPlan, usize), EditError> {
+    let (mut plans, older) = plan_kept(store, cfg, tz, today, false, candidates, user, Some(keep_overdue))?;
+    let plan = plans.pop().ok_or_else(|| EditError::Invalid("a day plan has one day".into()))?;
+    Ok((plan, older))
+}
+
+/// [`plan_from`], keeping at most `keep_overdue` overdue tasks on each day (the most recently
+/// due), with the number left out.
+#[allow(clippy::too_many_arguments, reason = "the plan's inputs, each a different thing")]
+fn plan_kept(
+    store: &mut Store,
+    cfg: &Settings,
+    tz: &TimeZone,
+    first: Date,
+    week: bool,
+    candidates: &[Cadence],
+    user: Option<Id>,
+    keep_overdue: Option<usize>,
+) -> Result<(Vec<DayPlan>, usize), EditError> {
     let days: i64 = if week { 7 } else { 1 };
     let bad = |e: jiff::Error| EditError::Invalid(format!("bad date: {e}"));
     let last = first.checked_add(jiff::Span::new().days(days - 1)).map_err(bad)?;
@@ -795,14 +828,19 @@ pub fn plan_from(
             Some(Busy { id: e.id, title: e.title, start, end: e.end.unwrap_or(start) })
         })
         .collect();
+    // With a cap, the tasks are read without their people first (and without those the scope
+    // hides): the plan orders them, and only the ones it keeps get their people read.
+    let scope = store.scope();
     let tasks: Vec<PlanTask> = store
         .tasks(&TaskFilter {
             status: Some("open".into()),
             due_before: Some((last.to_string(), to_ms)),
             for_user: user,
+            without_people: keep_overdue.is_some(),
             ..Default::default()
         })?
         .into_iter()
+        .filter(|t| keep_overdue.is_none() || !scope.record("task", t.id))
         .map(|t| PlanTask {
             id: t.id,
             title: t.title,
@@ -825,9 +863,33 @@ pub fn plan_from(
             })
         })
         .collect();
-    Ok(if week {
+    let mut plans = if week {
         plan_week(first, tz, cfg, &events, &tasks, &dates, candidates)
     } else {
         vec![plan_day(first, tz, cfg, &events, &tasks, &dates, candidates)]
-    })
+    };
+    let Some(keep) = keep_overdue else { return Ok((plans, 0)) };
+    // Overdue tasks sort first, oldest first: leave out the oldest beyond `keep`.
+    let mut older = 0;
+    for p in &mut plans {
+        let left_out = p.tasks.iter().filter(|t| t.overdue).count().saturating_sub(keep);
+        p.tasks.drain(..left_out);
+        older += left_out;
+    }
+    let ids: Vec<Id> = plans.iter().flat_map(|p| p.tasks.iter().map(|t| t.id)).collect();
+    let mut people = store.linked_people_all("task_people", "task", &ids)?;
+    for p in &mut plans {
+        p.tasks.retain_mut(|t| {
+            // As `Store::tasks` with its people: without the hidden ones, and not at all when
+            // it is about hidden people only.
+            match scope.refs(people.remove(&t.id).unwrap_or_default()) {
+                Some(refs) => {
+                    t.people = refs.into_iter().map(|r| r.name).collect();
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+    Ok((plans, older))
 }
