@@ -71,22 +71,22 @@ fn my_tie_strengths(store: &mut Store, me: Option<Id>) -> Result<HashMap<Id, u8>
 // ---------------------------------------------------------------------------------------------
 // reconnect
 
-/// People of one cadence and tier, with their anchors (see [`reconnect`]).
-type Group<'a> = Vec<(Timestamp, &'a crate::ContactStats)>;
-
 /// A person's tier, type and own cadence, as stored: what their cadence follows from.
 type CadenceKey<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>);
+
+/// A map keyed by short texts, with the store's fast hasher (no need to resist chosen keys here).
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<crate::intel::IdHasher>>;
 
 /// People's cadences in days, worked out once per (tier, type, own cadence) rather than a parse
 /// per person: a network of 100,000 has a few dozen such keys.
 struct Cadences<'a> {
     cfg: &'a Settings,
-    kept: HashMap<CadenceKey<'a>, u32>,
+    kept: FastMap<CadenceKey<'a>, u32>,
 }
 
 impl<'a> Cadences<'a> {
     fn new(cfg: &'a Settings) -> Cadences<'a> {
-        Cadences { cfg, kept: HashMap::new() }
+        Cadences { cfg, kept: FastMap::default() }
     }
 
     fn of(&mut self, s: &'a crate::ContactStats) -> u32 {
@@ -95,6 +95,13 @@ impl<'a> Cadences<'a> {
             cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
         })
     }
+}
+
+/// A person's place in their reconnect group: the anchor in milliseconds, then their index in
+/// the (id-sorted) statistics, packed so that the order of the numbers is that of (anchor, id).
+fn anchor_key(anchor: Timestamp, index: usize) -> u128 {
+    let ms = (anchor.as_millisecond() as u64) ^ (1 << 63);
+    (u128::from(ms) << 64) | index as u128
 }
 
 /// The reconnect list at `now`, most urgent first.
@@ -113,16 +120,31 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     let stats = store.last_contacts_shared()?;
     // The shared list is everyone's: leave out the people hidden from the store's scope.
     let scope = store.scope();
-    let mut groups: HashMap<(u32, Option<&str>), Group> = HashMap::new();
-    let mut cadences = Cadences::new(cfg);
-    for s in stats.iter().filter(|s| !s.is_me && !scope.person(s.id)) {
-        let days = cadences.of(s);
+    // Each person's group, (cadence, tier), found with one lookup of their cadence key; the
+    // members as packed (anchor, index) numbers, which sort fast.
+    let mut group_of: FastMap<CadenceKey, usize> = FastMap::default();
+    let mut keys: Vec<(u32, Option<&str>)> = Vec::new();
+    let mut groups: Vec<Vec<u128>> = Vec::new();
+    for (i, s) in stats.iter().enumerate() {
+        if s.is_me || (!scope.is_empty() && scope.person(s.id)) {
+            continue;
+        }
+        let g = *group_of.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
+            let days = cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0;
+            let key = (days, s.tier.as_deref());
+            keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                keys.push(key);
+                groups.push(Vec::new());
+                keys.len() - 1
+            })
+        });
+        let days = keys[g].0;
         let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
         // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
         // exact test stays with `cadence::reconnect`.
         let elapsed = days_since(now, anchor);
         if elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days) {
-            groups.entry((days, s.tier.as_deref())).or_default().push((anchor, s));
+            groups[g].push(anchor_key(anchor, i));
         }
     }
     let contact = |s: &crate::ContactStats| {
@@ -135,11 +157,11 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
         c
     };
     let mut contacts: Vec<Contact> = Vec::new();
-    for (_, mut group) in groups {
-        group.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    for mut group in groups {
+        group.sort_unstable();
         let mut last_kept: Option<(f64, f64)> = None;
-        for (i, (_, s)) in group.iter().enumerate() {
-            let c = contact(s);
+        for (i, key) in group.iter().enumerate() {
+            let c = contact(&stats[*key as u64 as usize]);
             let st = cadence::status(&c, cfg, now);
             let key = (st.urgency, st.overdue_days);
             if i >= limit && last_kept != Some(key) {
