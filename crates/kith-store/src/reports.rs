@@ -311,7 +311,8 @@ pub fn one_of(
 pub fn path_target(store: &mut Store, q: &str, org_only: bool) -> Result<PathTarget> {
     let org = |store: &mut Store| -> Result<PathTarget> {
         let id = store.resolve_org(q)?;
-        let name = store.org(id)?.map(|o| o.name).unwrap_or_default();
+        // Its name only: the organization's view would read everyone who ever worked there.
+        let name = store.label(id)?.unwrap_or_default();
         Ok(PathTarget { kind: "org", id, name })
     };
     if org_only {
