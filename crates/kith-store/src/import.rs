@@ -12,7 +12,7 @@ use kith_core::{ChangeSet, Id, Kind};
 use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
 use serde::Serialize;
 
-use crate::{MatchRow, PersonRecord, Result, Store};
+use crate::{PersonRecord, Result, Store};
 
 /// Operations per batch (one `commit` each; one transaction overall unless `partial`).
 const BATCH_OPS: usize = 20_000;
@@ -58,7 +58,7 @@ pub fn import_contacts(
     now: &jiff::ZonedDateTime,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
-    let index = Index::load(store.match_rows()?);
+    let index = Index::of_store(store)?;
     let orgs = store.org_names()?.into_iter().map(|(id, n)| (n.to_lowercase(), id)).collect();
     let today = now.date().to_string();
     let atomic = !opts.partial && !opts.dry_run;
@@ -231,33 +231,37 @@ fn phone_identifies(key: &str) -> bool {
 }
 
 impl Index {
-    pub fn load(rows: Vec<MatchRow>) -> Index {
+    /// The identities of the people in `store` (those its scope lets it see).
+    pub fn of_store(store: &mut Store) -> Result<Index> {
         let mut ix = Index::default();
-        for r in rows {
-            ix.known.insert(r.person);
-            match r.kind.as_str() {
-                "email" => {
-                    ix.ids.entry(r.person).or_default().push((EMAIL, hash(&r.value.to_lowercase())));
-                    ix.email.entry(r.value.to_lowercase()).or_insert(r.person);
-                }
-                "phone" => {
-                    if let Ok(p) = Phone::parse(&r.value)
-                        && phone_identifies(p.key())
-                    {
-                        ix.phone.entry(p.key().to_string()).or_insert(r.person);
-                    }
-                }
-                "link" => {
-                    if let Some(k) = linkedin_key(&r.value) {
-                        ix.ids.entry(r.person).or_default().push((LINKEDIN, hash(&k)));
-                        ix.linkedin.entry(k).or_insert(r.person);
-                    }
-                }
-                "name" => ix.add_name(&r.value, r.person),
-                _ => {}
+        store.each_match_row(&mut |person, kind, value| ix.add_row(person, kind, value))?;
+        Ok(ix)
+    }
+
+    fn add_row(&mut self, person: Id, kind: &str, value: &str) {
+        self.known.insert(person);
+        match kind {
+            "email" => {
+                let key = value.to_lowercase();
+                self.ids.entry(person).or_default().push((EMAIL, hash(&key)));
+                self.email.entry(key).or_insert(person);
             }
+            "phone" => {
+                if let Ok(p) = Phone::parse(value)
+                    && phone_identifies(p.key())
+                {
+                    self.phone.entry(p.key().to_string()).or_insert(person);
+                }
+            }
+            "link" => {
+                if let Some(k) = linkedin_key(value) {
+                    self.ids.entry(person).or_default().push((LINKEDIN, hash(&k)));
+                    self.linkedin.entry(k).or_insert(person);
+                }
+            }
+            "name" => self.add_name(value, person),
+            _ => {}
         }
-        ix
     }
 
     fn add_name(&mut self, name: &str, id: Id) {

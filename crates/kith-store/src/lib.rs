@@ -116,7 +116,14 @@ pub struct Store {
     memo: Option<std::sync::Arc<derived::Memo>>,
     /// What the reads leave out: the records private to other users (see [`privacy`]).
     scope: std::sync::Arc<privacy::Hidden>,
+    /// The random part of the ids this store makes.
+    tails: IdTails,
+    /// SQLite's `cache_size` before [`Store::begin_bulk`] raised it.
+    cache_before_bulk: Option<i64>,
 }
+
+/// SQLite's page cache during [`Store::begin_bulk`], in KiB.
+const BULK_CACHE_KIB: u32 = 128 * 1024;
 
 impl Store {
     /// Open (and create or migrate) the database at `location`.
@@ -163,6 +170,8 @@ impl Store {
             accounts_changed: false,
             memo: None,
             scope: Default::default(),
+            tails: IdTails::new(),
+            cache_before_bulk: None,
         })
     }
 
@@ -185,21 +194,27 @@ impl Store {
         if let Some(h) = last.first().and_then(|r| r[0].int()) {
             self.clock.observe(Hlc::from_i64(h));
         }
-        let mut random = || random_bytes::<10>();
+        let tails = &self.tails;
+        let mut random = || tails.next();
         let mut stamper = Stamper { clock: &mut self.clock, wall_ms, node: self.node, actor, random: &mut random };
         let ops = changes.stamp(&mut stamper);
-        self.apply(&ops)?;
+        self.apply_ops(&ops, true)?;
         Ok(ops)
     }
 
     /// Apply operations (local, imported or from another replica) in one transaction. Applying
     /// the same operations again, or in another order, gives the same state.
     pub fn apply(&mut self, ops: &[Op]) -> Result<ApplyReport> {
+        self.apply_ops(ops, false)
+    }
+
+    /// `stamped`: this store stamped `ops` just now (see [`apply::apply`]).
+    fn apply_ops(&mut self, ops: &[Op], stamped: bool) -> Result<ApplyReport> {
         for op in ops {
             op.check().map_err(|e| Error::InvalidOp { op: op.id.to_string(), why: e.to_string() })?;
             self.clock.observe(op.hlc);
         }
-        self.transaction(|db| apply::apply(db, ops))
+        self.transaction(|db| apply::apply(db, ops, stamped))
     }
 
     fn transaction<T>(&mut self, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
@@ -274,6 +289,15 @@ impl Store {
         };
         self.db.batch(begin)?;
         self.in_bulk = true;
+        if self.engine() == Engine::Sqlite {
+            // A bulk load inserts into indexes keyed by values in no particular order (derived
+            // item ids, names, emails): with more of them in memory, fewer pages are written
+            // out and read back during the load (100,000 vCards: 7.3 s of system time with
+            // 64 MiB, 3.9 s with 128 MiB, at a 293 MB peak for the whole import).
+            let was = self.db.query("PRAGMA cache_size", &[])?;
+            self.cache_before_bulk = was.first().and_then(|r| r[0].int());
+            self.db.batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))?;
+        }
         Ok(())
     }
 
@@ -283,12 +307,16 @@ impl Store {
             return Ok(());
         }
         self.in_bulk = false;
-        if commit { self.db.batch("COMMIT") } else { self.db.batch("ROLLBACK") }
+        let end = if commit { self.db.batch("COMMIT") } else { self.db.batch("ROLLBACK") };
+        if let Some(size) = self.cache_before_bulk.take() {
+            self.db.batch(&format!("PRAGMA cache_size = {size}"))?;
+        }
+        end
     }
 
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
-        kith_core::Id::v7(wall_ms, random_bytes::<10>())
+        kith_core::Id::v7(wall_ms, self.tails.next())
     }
 
     /// Keep decoded derived reads in `memo`, shared with the process's other stores (see
@@ -316,6 +344,47 @@ impl Store {
     }
 }
 
+/// The random part of UUIDv7 ids (record and op ids) that increases from one id to the next
+/// within a millisecond: a 30-bit counter from a random start, then 44 random bits. Ids made in
+/// a row then sort in the order they were made, so a bulk load appends to the id indexes
+/// instead of inserting at random places in them (a B-tree page split and a cache miss each,
+/// at 100,000 imported cards); the random bits keep two devices' ids apart.
+struct IdTails {
+    /// The counter (low 30 bits) and the state of the random bits' generator (splitmix64).
+    counter: std::sync::atomic::AtomicU64,
+    mix: std::sync::atomic::AtomicU64,
+}
+
+impl IdTails {
+    const COUNTER_BITS: u32 = 30;
+
+    fn new() -> IdTails {
+        let seed = u64::from_le_bytes(random_bytes::<8>());
+        // Start low enough that a process makes 2^29 ids before the counter wraps.
+        let start = u64::from_le_bytes(random_bytes::<8>()) & ((1 << (Self::COUNTER_BITS - 1)) - 1);
+        IdTails { counter: start.into(), mix: seed.into() }
+    }
+
+    /// Ten bytes for [`kith_core::Id::v7`]: it keeps 12 bits of the first two bytes, 6 of the
+    /// third and all of the last seven, so the counter's 30 bits go there in that order.
+    fn next(&self) -> [u8; 10] {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = self.counter.fetch_add(1, Relaxed) & ((1 << Self::COUNTER_BITS) - 1);
+        let mut z = self.mix.fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let r = (z ^ (z >> 31)).to_be_bytes();
+        let mut out = [0u8; 10];
+        out[0] = ((c >> 26) & 0x0F) as u8;
+        out[1] = ((c >> 18) & 0xFF) as u8;
+        out[2] = ((c >> 12) & 0x3F) as u8;
+        out[3] = ((c >> 4) & 0xFF) as u8;
+        out[4] = (((c & 0x0F) as u8) << 4) | (r[0] & 0x0F);
+        out[5..10].copy_from_slice(&r[1..6]);
+        out
+    }
+}
+
 /// Random bytes for node ids and op ids, from the operating system via `uuid`'s generator.
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
@@ -328,4 +397,25 @@ fn random_bytes<const N: usize>() -> [u8; N] {
         filled += take;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_made_in_a_row_increase_within_a_millisecond() {
+        let tails = IdTails::new();
+        let ids: Vec<kith_core::Id> = (0..10_000).map(|_| kith_core::Id::v7(1_700_000_000_000, tails.next())).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids of one millisecond sort in the order made");
+        for id in &ids {
+            assert_eq!(id.uuid().get_version_num(), 7);
+            assert_eq!(id.unix_ms(), Some(1_700_000_000_000));
+        }
+        // Two sources (two devices) do not make the same ids.
+        let other = IdTails::new();
+        let theirs: std::collections::HashSet<_> =
+            (0..10_000).map(|_| kith_core::Id::v7(1_700_000_000_000, other.next())).collect();
+        assert!(ids.iter().all(|id| !theirs.contains(id)));
+    }
 }

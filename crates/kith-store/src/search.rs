@@ -59,13 +59,12 @@ pub(crate) fn reindex(
     // People are most of a bulk load: their documents are read a few hundred at a time.
     let people: Vec<Id> = docs.iter().filter(|(k, _)| *k == Kind::Person).map(|(_, id)| *id).collect();
     for chunk in people.chunks(500) {
-        for (id, doc) in person_documents(db, chunk)? {
-            write_doc(db, Kind::Person, id, doc)?;
-        }
+        let docs = person_documents(db, chunk)?;
+        write_docs(db, Kind::Person, docs)?;
     }
     for (kind, id) in docs.into_iter().filter(|(k, _)| *k != Kind::Person) {
         let doc = document(db, kind, id)?;
-        write_doc(db, kind, id, doc)?;
+        write_docs(db, kind, vec![(id, doc)])?;
     }
     Ok(())
 }
@@ -209,53 +208,110 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
     Ok(Some((title, body.join("\n"))))
 }
 
-fn write_doc(db: &mut dyn Backend, kind: Kind, id: Id, doc: Option<(String, String)>) -> Result<()> {
+/// Replace the documents of these records of `kind` (`None`: the record has none now). New
+/// documents are written with one statement for all of them: FTS5 writes its pending terms out
+/// at the start of every statement of a transaction, so one statement per document made one
+/// index segment per document, and merging those was a tenth of a bulk import.
+fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<()> {
+    const ROWS: usize = 250;
+    if docs.is_empty() {
+        return Ok(());
+    }
     match db.engine() {
         Engine::Sqlite => {
-            let rowid = db
-                .query("SELECT rowid FROM search_docs WHERE entity = ?", &[id.into()])?
-                .first()
-                .and_then(|r| r[0].int());
-            if let Some(rowid) = rowid {
-                db.execute("DELETE FROM search WHERE rowid = ?", &[Val::Int(rowid)])?;
+            let ids: Vec<Val> = docs.iter().map(|(id, _)| Val::from(*id)).collect();
+            let mut stored: HashMap<Id, i64> = HashMap::new();
+            for chunk in ids.chunks(ROWS) {
+                let sql = format!("SELECT entity, rowid FROM search_docs WHERE entity IN ({})", marks(chunk.len()));
+                for r in db.query(&sql, chunk)? {
+                    if let (Some(id), Some(rowid)) = (r[0].text().and_then(|s| s.parse().ok()), r[1].int()) {
+                        stored.insert(id, rowid);
+                    }
+                }
             }
-            match (doc, rowid) {
-                (None, Some(rowid)) => {
-                    db.execute("DELETE FROM search_docs WHERE rowid = ?", &[Val::Int(rowid)])?;
+            let mut next = if docs.iter().any(|(id, doc)| doc.is_some() && !stored.contains_key(id)) {
+                let max = db.query("SELECT coalesce(max(rowid), 0) FROM search_docs", &[])?;
+                max.first().and_then(|r| r[0].int()).unwrap_or(0) + 1
+            } else {
+                0
+            };
+            let mut new_docs = Vec::new();
+            let mut rows = Vec::new();
+            for (id, doc) in docs {
+                let rowid = stored.get(&id).copied();
+                if let Some(rowid) = rowid {
+                    db.execute("DELETE FROM search WHERE rowid = ?", &[Val::Int(rowid)])?;
                 }
-                (None, None) => {}
-                (Some((title, body)), rowid) => {
-                    let rowid = match rowid {
-                        Some(r) => r,
-                        None => {
-                            let rows = db.query(
-                                "INSERT INTO search_docs (entity, kind) VALUES (?, ?) RETURNING rowid",
-                                &[id.into(), Val::from(kind.name())],
-                            )?;
-                            rows.first().and_then(|r| r[0].int()).unwrap_or_default()
-                        }
-                    };
-                    db.execute(
-                        "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
-                        &[Val::Int(rowid), Val::Text(title), Val::Text(body)],
-                    )?;
+                match (doc, rowid) {
+                    (None, Some(rowid)) => {
+                        db.execute("DELETE FROM search_docs WHERE rowid = ?", &[Val::Int(rowid)])?;
+                    }
+                    (None, None) => {}
+                    (Some((title, body)), Some(rowid)) => rows.push((rowid, title, body)),
+                    (Some((title, body)), None) => {
+                        new_docs.push((next, id));
+                        rows.push((next, title, body));
+                        next += 1;
+                    }
                 }
+            }
+            for chunk in new_docs.chunks(ROWS) {
+                let sql =
+                    format!("INSERT OR FAIL INTO search_docs (rowid, entity, kind) VALUES {}", rows_of(3, chunk.len()));
+                let params: Vec<Val> = chunk
+                    .iter()
+                    .flat_map(|(rowid, id)| [Val::Int(*rowid), Val::from(*id), Val::from(kind.name())])
+                    .collect();
+                db.execute(&sql, &params)?;
+            }
+            for chunk in rows.chunks(ROWS) {
+                let sql = format!("INSERT OR FAIL INTO search (rowid, title, body) VALUES {}", rows_of(3, chunk.len()));
+                let params: Vec<Val> = chunk
+                    .iter()
+                    .flat_map(|(rowid, title, body)| {
+                        [Val::Int(*rowid), Val::Text(title.clone()), Val::Text(body.clone())]
+                    })
+                    .collect();
+                db.execute(&sql, &params)?;
             }
         }
-        Engine::Postgres => match doc {
-            None => {
-                db.execute("DELETE FROM search_docs WHERE entity = ?", &[id.into()])?;
+        Engine::Postgres => {
+            let mut rows = Vec::new();
+            for (id, doc) in docs {
+                match doc {
+                    None => {
+                        db.execute("DELETE FROM search_docs WHERE entity = ?", &[id.into()])?;
+                    }
+                    Some((title, body)) => rows.push((id, title, body)),
+                }
             }
-            Some((title, body)) => {
-                db.execute(
-                    "INSERT INTO search_docs (entity, kind, title, body) VALUES (?, ?, ?, ?)
+            for chunk in rows.chunks(ROWS) {
+                let sql = format!(
+                    "INSERT INTO search_docs (entity, kind, title, body) VALUES {}
                      ON CONFLICT (entity) DO UPDATE SET title = excluded.title, body = excluded.body",
-                    &[id.into(), Val::from(kind.name()), Val::Text(title), Val::Text(body)],
-                )?;
+                    rows_of(4, chunk.len())
+                );
+                let params: Vec<Val> = chunk
+                    .iter()
+                    .flat_map(|(id, title, body)| {
+                        [Val::from(*id), Val::from(kind.name()), Val::Text(title.clone()), Val::Text(body.clone())]
+                    })
+                    .collect();
+                db.execute(&sql, &params)?;
             }
-        },
+        }
     }
     Ok(())
+}
+
+/// `n` rows of `width` placeholders: `(?, ?), (?, ?)`.
+fn rows_of(width: usize, n: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row; n].join(", ")
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 /// The words of a query, lower-cased, without punctuation that the engines' query languages

@@ -387,7 +387,7 @@ fn import_ics(ctx: &mut Ctx, file: &Path, opts: ImportOpts) -> Result<()> {
     if events.is_empty() {
         fail(&mut summary, RecordError::new(1, None, "the file is empty: it has no event (BEGIN:VEVENT)"));
     }
-    let mut index = Index::load(ctx.store.match_rows()?);
+    let mut index = Index::of_store(&mut ctx.store)?;
     let mut cs = ChangeSet::new();
     let mut people_created = 0;
     let ns = Id::from_uuid(uuid::Uuid::nil());
