@@ -29,7 +29,7 @@ pub fn serve(args: kith_server::ServeArgs, db: Option<String>, default_db: PathB
 /// `MALLOC_MMAP_THRESHOLD_` of 128 KiB (unless set): glibc otherwise raises its threshold after
 /// the first large free, and later whole-network reads (tens of MB, rebuilt when the data
 /// changes) come from the heap and stay there once freed; fixed, they are mapped and unmapped
-/// (152 → 137 MB peak after every page and the team paths, 100,000 people, SQLite).
+/// (151 → 137 MB peak after every page and the team paths, 100,000 people, SQLite, a run each).
 fn few_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
