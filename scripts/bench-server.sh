@@ -14,8 +14,13 @@
 #   - `hyperfine -N` medians of `curl` with the session cookie on /, /people, /people/{id},
 #     /network, /tasks, /tasks/board and /events (the person: the first `ann`; the network is
 #     centred on them too);
+#   - `/team/path?org=…` (the organization of that person) with three teammates whose accounts
+#     have the emails of seeded people, then again once one of them has made 100 people private
+#     (hidden from the bench user): so the database is changed, run it on a copy;
 #   - the load average before each part, and the server's VmRSS and VmHWM (peak) after the
-#     people queries and at the end.
+#     people queries, after the pages and at the end.
+# SECONDS 0 skips wrk; KITH_BENCH_PAGES="/ /people/{person}" measures those pages instead of the
+# list above ({person} is the first `ann`).
 # Needs wrk, hyperfine, curl and python3 (apt-get install -y wrk hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +61,9 @@ for _ in $(seq 1 300); do
 done
 echo "== kith serve (release) on $engine, $(nproc) cores"
 
-for q in 'q=zzq' 'q=ann&limit=20' 'tag=design&limit=50'; do
+queries='q=zzq q=ann&limit=20 tag=design&limit=50'
+[ "$secs" != 0 ] || queries=
+for q in $queries; do
     # Warm the caches (name index, statements) before measuring.
     curl -fs -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/people?$q"
     echo "== GET /api/v1/people?$q   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -74,15 +81,49 @@ person=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/people?q=ann&l
 echo "== memory after the people queries: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' \t' ' ')"
 echo "== pages (hyperfine -N, curl with a session cookie; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 out=$(mktemp)
-for path in / /people "/people/$person" "/network?person=$person" /tasks /tasks/board /events; do
+measure() {
+    local path=$1 label=${2:-$1}
     code=$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" "$base$path")
     hyperfine -N --warmup 2 --runs "${KITH_BENCH_RUNS:-20}" --export-json "$out" \
         "curl -s -o /dev/null -b $cookie $base$path" >/dev/null 2>&1
-    python3 - "$out" "$path" "$code" <<'EOF'
+    python3 - "$out" "$label" "$code" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(f"{sys.argv[2]:<48} HTTP {sys.argv[3]}  median {r['median'] * 1000:7.1f} ms  min {r['min'] * 1000:7.1f} ms  max {r['max'] * 1000:7.1f} ms")
 EOF
+}
+for path in ${KITH_BENCH_PAGES:-/ /people "/people/{person}" "/network?person={person}" /tasks /tasks/board /events}; do
+    measure "${path//\{person\}/$person}"
 done
+echo "== memory after the pages: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' \t' ' ')"
+
+# Team intro paths: three teammates with cards (accounts with the emails of seeded people), to
+# the organization of the person above.
+api() { curl -fs -H "Authorization: Bearer $1" "$base$2"; }
+org=$(api "$token" "/api/v1/people/$person" | python3 -c '
+import json, sys, urllib.parse
+roles = [r for r in json.load(sys.stdin)["roles"] if not r["end_on"]]
+print(urllib.parse.quote(roles[0]["org"]) if roles else "")')
+if [ -n "$org" ] && [ -z "${KITH_BENCH_PAGES:-}" ]; then
+    mates=$(api "$token" "/api/v1/people?q=ann&limit=20" | python3 -c '
+import json, sys
+print(" ".join([p["email"] for p in json.load(sys.stdin)["items"][1:] if p["email"]][:3]))')
+    for email in $mates; do
+        echo "$password" | $kith user add "$email" --name "${email%%@*}" --password-stdin >/dev/null 2>&1 || true
+    done
+    echo "== team paths (teammates: $mates; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    measure "/team/path?org=$org"
+    # One teammate makes 100 people private: they are hidden from the bench user.
+    first=${mates%% *}
+    mate_token=$($kith token create --user "$first" 2>/dev/null)
+    api "$token" "/api/v1/people?q=son&limit=100" | python3 -c '
+import json, sys
+print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))' |
+        while read -r id; do
+            curl -fs -o /dev/null -X PATCH -H "Authorization: Bearer $mate_token" \
+                -H 'Content-Type: application/json' -d '{"private": true}' "$base/api/v1/people/$id"
+        done
+    measure "/team/path?org=$org" "/team/path?org=$org (100 people hidden)"
+fi
 rm -f "$out"
 grep -E 'VmRSS|VmHWM' /proc/$server/status

@@ -434,6 +434,19 @@ impl Graph {
         self.searcher().k_paths(from, targets, k, by, max_hops)
     }
 
+    /// See [`Searcher::k_paths_avoiding`].
+    pub fn k_paths_avoiding(
+        &self,
+        from: u32,
+        targets: &[u32],
+        k: usize,
+        by: By,
+        max_hops: u32,
+        avoid: &[u32],
+    ) -> Vec<Path> {
+        self.searcher().k_paths_avoiding(from, targets, k, by, max_hops, avoid)
+    }
+
     /// See [`Searcher::nearest`].
     pub fn nearest(&self, from: u32, targets: &[u32], max_hops: u32) -> Option<Nearest> {
         self.searcher().nearest(from, targets, max_hops)
@@ -511,6 +524,22 @@ impl Searcher<'_> {
     /// avoiding the middle people of the chains before it. When the source is itself a target
     /// the only answer is that 0-hop chain.
     pub fn k_paths(&mut self, from: u32, targets: &[u32], k: usize, by: By, max_hops: u32) -> Vec<Path> {
+        self.k_paths_avoiding(from, targets, k, by, max_hops, &[])
+    }
+
+    /// [`Searcher::k_paths`] on the graph without the nodes `avoid` (no chain enters them): the
+    /// same chains as on a graph built without their ties, with the nodes numbered alike. `from`
+    /// and `targets` should not be among them (a search still starts at `from` and ends at the
+    /// targets). Out-of-range nodes in `avoid` are ignored.
+    pub fn k_paths_avoiding(
+        &mut self,
+        from: u32,
+        targets: &[u32],
+        k: usize,
+        by: By,
+        max_hops: u32,
+        avoid: &[u32],
+    ) -> Vec<Path> {
         let g = self.graph;
         if k == 0 {
             return Vec::new();
@@ -522,6 +551,11 @@ impl Searcher<'_> {
         }
         let q = Query::new(from, targets, max_hops);
         self.buf.start_blocking(g.node_count() as usize);
+        for &a in avoid {
+            if let Some(b) = self.buf.blocked.get_mut(a as usize) {
+                *b = self.buf.block_gen;
+            }
+        }
         let mut paths: Vec<Path> = Vec::new();
         while paths.len() < k {
             let found = match by {
@@ -1665,6 +1699,37 @@ mod tests {
             }
             if paths.is_empty() {
                 prop_assert_eq!(ref_hops(&g, from, &targets, max_hops, &Excluded::default()), None);
+            }
+        }
+
+        #[test]
+        fn avoiding_nodes_is_searching_without_their_ties(
+            (g, ties, from, targets, max_hops) in arb_case(),
+            avoid in proptest::collection::vec(0u32..26, 0..5),
+            k in 1usize..4,
+            by_hops in any::<bool>(),
+        ) {
+            prop_assume!(!avoid.contains(&from));
+            let by = if by_hops { By::Hops } else { By::Strength };
+            let targets: Vec<u32> = targets.into_iter().filter(|t| !avoid.contains(t)).collect();
+            let kept: Vec<Tie> =
+                ties.iter().copied().filter(|&(a, b, ..)| !avoid.contains(&a) && !avoid.contains(&b)).collect();
+            let without = graph(g.node_count(), &kept);
+            // The best chain is as good as on the graph without those ties (among equally good
+            // chains the choice may differ: the search's direction follows the degrees).
+            let got = g.k_paths_avoiding(from, &targets, 1, by, max_hops, &avoid);
+            let expected = without.k_paths(from, &targets, 1, by, max_hops);
+            prop_assert_eq!(got.len(), expected.len(), "{:?} vs {:?}", got, expected);
+            if let (Some(a), Some(b)) = (got.first(), expected.first()) {
+                match by {
+                    By::Hops => prop_assert_eq!(a.hops(), b.hops()),
+                    By::Strength => prop_assert!(close(a.cost, b.cost), "{:?} vs {:?}", a, b),
+                }
+            }
+            // Every chain of several keeps out of those nodes.
+            for a in g.k_paths_avoiding(from, &targets, k, by, max_hops, &avoid) {
+                prop_assert!(!a.nodes.iter().any(|v| avoid.contains(v)), "{:?}", a);
+                check_chain(&without, &a, from, &targets, max_hops);
             }
         }
 

@@ -391,6 +391,15 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
     if !current.is_empty() {
         b.push_str(&format!("<p class=\"with\">{}</p>", escape(&current.join("; "))));
     }
+    // Only the user a person is private to sees them (the store's scope hides them from
+    // everyone else), so the page says so to that user.
+    match v.private_to {
+        Some(owner) if owner == p.user.id => {
+            b.push_str("<p class=\"private\">Private — only you can see them</p>");
+        }
+        Some(_) => b.push_str("<p class=\"private\">Private to another user</p>"),
+        None => {}
+    }
     b.push_str("</header><dl>");
     let mut fact = |label: &str, value: String| {
         if !value.is_empty() {

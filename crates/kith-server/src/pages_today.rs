@@ -24,6 +24,8 @@ const MAX_OVERDUE_SHOWN: usize = 10;
 const RECONNECT_SHOWN: usize = 10;
 /// Days the "coming up" list covers after today.
 const COMING_DAYS: u32 = 6;
+/// Items on the "coming up" list; the rest are counted (the tasks page has them all).
+const COMING_SHOWN: usize = 30;
 
 #[utoipa::path(get, path = "/", tag = "web",
     responses((status = 200, description = "Today: the day plan, what was logged today, the coming days and who to reconnect with", content_type = "text/html"),
@@ -43,10 +45,15 @@ pub async fn today(
             let cfg = Settings::default();
             let ts = zoned.timestamp();
             let candidates = kith_store::reports::reconnect(s, &cfg, ts, kith_store::reports::PLAN_CANDIDATES)?;
-            let plan =
-                kith_store::reports::plan_from(s, &cfg, zoned.time_zone(), today, false, &candidates, Some(user))?
-                    .pop()
-                    .ok_or_else(|| ApiError::internal("a day plan has one day"))?;
+            let plan = kith_store::reports::plan_today(
+                s,
+                &cfg,
+                zoned.time_zone(),
+                today,
+                &candidates,
+                Some(user),
+                MAX_OVERDUE_SHOWN,
+            )?;
             let day_start = zoned.start_of_day().map_or(i64::MIN, |d| d.timestamp().as_millisecond());
             let logged: Vec<_> = s
                 .interactions_since(day_start, 20)?
@@ -54,7 +61,9 @@ pub async fn today(
                 .filter(|i| i.at.is_some_and(|at| at.to_zoned_datetime(zoned.time_zone().clone()).date() == today))
                 .collect();
             let agenda = match today.tomorrow() {
-                Ok(first) => Some(kith_store::agenda::agenda_for(s, &zoned, first, COMING_DAYS, Some(0), Some(user))?),
+                Ok(first) => {
+                    Some(kith_store::agenda::coming_up(s, &zoned, first, COMING_DAYS, Some(user), COMING_SHOWN)?)
+                }
                 Err(_) => None,
             };
             Ok((plan, candidates, logged, agenda))
@@ -69,7 +78,7 @@ pub async fn today(
         escape(&p.user.name),
         escape(&today.strftime("%A %-d %B %Y").to_string())
     );
-    b.push_str(&plan_html(&plan, &hm));
+    b.push_str(&plan_html(&plan.0, plan.1, &hm));
 
     b.push_str("<section aria-labelledby=\"logged\"><h2 id=\"logged\">Logged today</h2>");
     if logged.is_empty() {
@@ -91,7 +100,7 @@ pub async fn today(
     }
     b.push_str("</section>");
 
-    if let Some(agenda) = &agenda {
+    if let Some((agenda, more)) = &agenda {
         b.push_str("<section aria-labelledby=\"coming\"><h2 id=\"coming\">Coming up</h2>");
         // Today's and overdue items are in the plan above.
         let items: Vec<_> = agenda.items.iter().filter(|i| !i.overdue && i.date > today_text).collect();
@@ -112,10 +121,15 @@ pub async fn today(
             }
             b.push_str("</ul>");
         }
+        if *more > 0 {
+            b.push_str(&format!(
+                "<p>{more} more in the next {COMING_DAYS} days: see <a href=\"/tasks\">tasks</a> and <a href=\"/events\">events</a>.</p>"
+            ));
+        }
         b.push_str("</section>");
     }
 
-    let placed: HashSet<Id> = plan.suggestions.iter().map(|s| s.person.id).collect();
+    let placed: HashSet<Id> = plan.0.suggestions.iter().map(|s| s.person.id).collect();
     let rest: Vec<_> = candidates.iter().filter(|c| !placed.contains(&c.id)).take(RECONNECT_SHOWN).collect();
     b.push_str("<section aria-labelledby=\"reconnect\"><h2 id=\"reconnect\">Reconnect</h2>");
     if candidates.is_empty() {
@@ -147,8 +161,8 @@ pub async fn today(
 }
 
 /// The day plan: events and placed reconnects in one timeline, then the tasks due (overdue
-/// first) and the day's birthdays.
-fn plan_html(plan: &DayPlan, hm: &dyn Fn(Timestamp) -> String) -> String {
+/// first; `older` overdue ones were left out) and the day's birthdays.
+fn plan_html(plan: &DayPlan, older: usize, hm: &dyn Fn(Timestamp) -> String) -> String {
     let mut b = String::from("<section aria-labelledby=\"plan\"><h2 id=\"plan\">Plan</h2>");
     let mut rows: Vec<(Timestamp, String)> = Vec::new();
     for e in &plan.events {
@@ -179,7 +193,7 @@ fn plan_html(plan: &DayPlan, hm: &dyn Fn(Timestamp) -> String) -> String {
         ));
     }
     rows.sort_by_key(|r| r.0);
-    if rows.is_empty() && plan.tasks.is_empty() && plan.dates.is_empty() {
+    if rows.is_empty() && plan.tasks.is_empty() && plan.dates.is_empty() && older == 0 {
         b.push_str("<p>Nothing planned, nothing due.</p>");
     }
     if !rows.is_empty() {
@@ -191,10 +205,7 @@ fn plan_html(plan: &DayPlan, hm: &dyn Fn(Timestamp) -> String) -> String {
     }
     if !plan.tasks.is_empty() {
         b.push_str("<h3>Due</h3><ul class=\"due\">");
-        let overdue = plan.tasks.iter().filter(|t| t.overdue).count();
-        let hidden = overdue.saturating_sub(MAX_OVERDUE_SHOWN);
-        // Overdue sort first, oldest first: skip the oldest beyond the ones shown.
-        for t in plan.tasks.iter().skip(hidden) {
+        for t in &plan.tasks {
             let due = match (t.due_date, t.due_at) {
                 (Some(d), _) => d.to_string(),
                 (None, Some(at)) => hm(at),
@@ -219,9 +230,9 @@ fn plan_html(plan: &DayPlan, hm: &dyn Fn(Timestamp) -> String) -> String {
             ));
         }
         b.push_str("</ul>");
-        if hidden > 0 {
-            b.push_str(&format!("<p>{hidden} older overdue items not shown.</p>"));
-        }
+    }
+    if older > 0 {
+        b.push_str(&format!("<p>{older} older overdue items not shown.</p>"));
     }
     if !plan.dates.is_empty() {
         b.push_str("<h3>Dates</h3><ul>");

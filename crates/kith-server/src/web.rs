@@ -182,7 +182,7 @@ pub async fn sign_out_form(
 const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1b1b1b}\
 h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .3rem}\
 ul{list-style:none;padding:0;margin:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;overflow-wrap:anywhere}\
-.kind{font-size:.8rem;text-transform:uppercase;color:#555;margin-right:.3rem}.with{color:#555}\
+.kind{font-size:.8rem;text-transform:uppercase;color:#555;margin-right:.3rem}.with{color:#555}.private{color:#555;font-style:italic}\
 .overdue{color:#a40000;font-size:.9rem}input,button{font:inherit;padding:.5rem;max-width:100%;box-sizing:border-box}\
 input[type=email],input[type=password]{width:100%}button{min-height:44px}\
 input:not([type=hidden]),select,textarea{width:100%;font:inherit;padding:.5rem;box-sizing:border-box}\

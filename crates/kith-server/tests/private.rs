@@ -96,6 +96,12 @@ fn private_people_exist_only_for_their_owner(s: Server) {
         assert_eq!(r.status, 200, "{path}: {}", r.body);
         assert!(r.body.contains("Carla") || r.body.contains("zyxw"), "{path} hides Carla from her owner: {}", r.body);
     }
+    // Her page tells her owner that she is private; a shared person's page does not.
+    let private_note = "Private — only you can see them";
+    assert!(s.get(&format!("/people/{carla}"), &ann).body.contains(private_note));
+    let r = s.get(&format!("/people/{dan}"), &ann);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.contains("Private"), "{}", r.body);
 
     // For everyone else she does not exist: 404 on her routes…
     for who in [&bob, &vic] {
@@ -266,6 +272,11 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     assert_eq!(r.status, 200, "{}", r.body);
     // Shared, she and her notes are the team's.
     assert_eq!(s.get(&format!("/api/v1/people/{carla}"), &bob).status, 200);
+    for who in [&ann, &bob] {
+        let r = s.get(&format!("/people/{carla}"), who);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(!r.body.contains("Private"), "{}", r.body);
+    }
     assert_eq!(s.get(&format!("/api/v1/interactions/{interaction}"), &bob).status, 200);
     assert!(s.get("/api/v1/search?q=zyxw", &vic).body.contains(&interaction));
     // Bad input is a clear 4xx.

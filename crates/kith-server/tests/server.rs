@@ -964,4 +964,36 @@ fn today_tasks_events_and_network_pages(s: Server) {
     let r = s.get("/network?person=nobody%20at%20all", &who);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+
+    // Ten tasks due before "Old promise": today lists the ten most recently due overdue ones,
+    // with their people, and counts the oldest.
+    for n in 2..=11 {
+        let due = now.date().checked_sub(jiff::Span::new().days(n)).unwrap().to_string();
+        let title = format!("Overdue {n} days");
+        let r = s.post("/api/v1/tasks", &api, json!({ "title": title, "due": due, "people": [bob.to_string()] }));
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let today = s.get("/", &who);
+    for n in 2..=10 {
+        let text = format!("Overdue {n} days</strong> <span class=\"with\">with Bob</span> <span class=\"overdue\">");
+        assert!(today.body.contains(&text), "{text}: {}", today.body);
+    }
+    assert!(today.body.contains("Old promise</strong> <span class=\"with\">with Bob</span>"), "{}", today.body);
+    assert!(!today.body.contains("Overdue 11 days"), "{}", today.body);
+    assert!(today.body.contains("<p>1 older overdue items not shown.</p>"), "{}", today.body);
+    assert!(!today.body.contains("more in the next 6 days"), "{}", today.body);
+
+    // Thirty tasks in four days: the coming days list their first thirty items (the event in
+    // two days and the venue in three among them) and count the rest.
+    for n in 1..=30 {
+        let r = s.post("/api/v1/tasks", &api, json!({ "title": format!("Later {n}"), "due": "in 4d" }));
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let today = s.get("/", &who);
+    let coming = &today.body[today.body.find("id=\"coming\"").unwrap()..];
+    let coming = &coming[..coming.find("</section>").unwrap()];
+    assert_eq!(coming.matches("<li>").count(), 30, "{coming}");
+    assert!(coming.contains("Design &lt;meetup&gt;") && coming.contains("Book venue"), "{coming}");
+    let shown = coming.matches("Later ").count();
+    assert!(coming.contains(&format!("<p>{} more in the next 6 days", 30 - shown)), "{coming}");
 }

@@ -61,6 +61,34 @@ pub fn agenda_for(
     keep_overdue: Option<usize>,
     user: Option<Id>,
 ) -> Result<Agenda, EditError> {
+    Ok(window(store, now, first, days, keep_overdue, user, None)?.0)
+}
+
+/// What is coming on days `first ..= first + days - 1` for `user` (as [`agenda_for`]): the
+/// items dated from `first` on only (tasks due before it are not read), the first `limit` of
+/// them in agenda order, and how many more there are. For the web app's today page, whose
+/// coming days are tomorrow and after: the people of the tasks left out are not read.
+pub fn coming_up(
+    store: &mut Store,
+    now: &ZonedDateTime,
+    first: Date,
+    days: u32,
+    user: Option<Id>,
+    limit: usize,
+) -> Result<(Agenda, usize), EditError> {
+    window(store, now, first, days, None, user, Some(limit))
+}
+
+/// [`agenda_for`], or with `limit` [`coming_up`] (then also the number of items left out).
+fn window(
+    store: &mut Store,
+    now: &ZonedDateTime,
+    first: Date,
+    days: u32,
+    keep_overdue: Option<usize>,
+    user: Option<Id>,
+    limit: Option<usize>,
+) -> Result<(Agenda, usize), EditError> {
     let err = |e: jiff::Error| EditError::Invalid(format!("cannot show those days: {e}"));
     let store_err = EditError::Store;
     let last = first.checked_add(jiff::Span::new().days(i64::from(days.max(1)) - 1)).map_err(err)?;
@@ -71,16 +99,20 @@ pub fn agenda_for(
     let (from_ms, to_ms) = (day_start(first)?, day_start(last.tomorrow().map_err(err)?)?);
     let today = now.date();
     let mut items = Vec::new();
+    let scope = store.scope();
     let tasks = store
         .tasks(&TaskFilter {
             status: Some("open".into()),
             due_before: Some((last.to_string(), to_ms)),
+            due_from: limit.map(|_| (first.to_string(), from_ms)),
             without_people: true,
             for_user: user,
             ..Default::default()
         })
         .map_err(store_err)?;
-    for t in tasks {
+    // With a limit, a task about hidden people only is left out before the cut (so it takes
+    // no place and is not counted); without one, below with its people, as always.
+    for t in tasks.into_iter().filter(|t| limit.is_none() || !scope.record("task", t.id)) {
         let (date, time) = match (&t.due_date, t.due_at) {
             (Some(d), _) => (d.clone(), None),
             (None, Some(at)) => {
@@ -158,9 +190,10 @@ pub fn agenda_for(
         to_hide -= usize::from(hide);
         !hide
     });
+    let more = limit.map_or(0, |limit| items.len().saturating_sub(limit));
+    items.truncate(items.len() - more);
     let shown: Vec<Id> = items.iter().filter(|i| i.kind == "task" || i.kind == "hook").map(|i| i.id).collect();
     let mut people = store.linked_people_all("task_people", "task", &shown).map_err(store_err)?;
-    let scope = store.scope();
     for i in items.iter_mut().filter(|i| i.kind == "task" || i.kind == "hook") {
         i.people = people.remove(&i.id).unwrap_or_default();
     }
@@ -172,5 +205,5 @@ pub fn agenda_for(
         }
         None => false,
     });
-    Ok(Agenda { from: first.to_string(), to: last.to_string(), items, overdue_not_shown: hidden })
+    Ok((Agenda { from: first.to_string(), to: last.to_string(), items, overdue_not_shown: hidden }, more))
 }

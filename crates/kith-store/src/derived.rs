@@ -120,14 +120,21 @@ impl Memo {
         Memo::default()
     }
 
-    /// The value kept under `key` if it was built at `label`.
+    /// The value kept under `key` if it was built at `label`. A value built at another label
+    /// is forgotten at once: the caller builds a new one, and the old one (a whole-network read,
+    /// a tie graph of tens of MB at 100,000 people) should not still be held while it does.
     pub(crate) fn get<T: Send + Sync + 'static>(&self, key: &str, label: &[i64]) -> Option<Arc<T>> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let (l, v) = kept.get(key)?;
-        if l.as_slice() != label {
-            return None;
-        }
-        v.clone().downcast::<T>().ok()
+        let stale = {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            let (l, v) = kept.get(key)?;
+            if l.as_slice() == label {
+                return v.clone().downcast::<T>().ok();
+            }
+            kept.remove(key)
+        };
+        // Freed (when nobody else holds it) outside the lock.
+        drop(stale);
+        None
     }
 
     pub(crate) fn put<T: Send + Sync + 'static>(&self, key: &str, label: Vec<i64>, value: Arc<T>) {

@@ -70,6 +70,9 @@ pub struct NameIndex {
 
 impl NameIndex {
     fn new(version: i64, mut entries: Vec<Entry>) -> NameIndex {
+        // Read row by row, the vector doubled as it grew: up to twice the room it needs, kept
+        // for as long as the index.
+        entries.shrink_to_fit();
         entries.sort_unstable_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
         let mut lower = String::with_capacity(entries.iter().map(|e| e.name.len() + 1).sum());
         let mut starts = Vec::with_capacity(entries.len());

@@ -41,6 +41,11 @@ impl Hidden {
         self.people.contains(&id)
     }
 
+    /// The hidden people, in no particular order.
+    pub(crate) fn people(&self) -> impl Iterator<Item = Id> + '_ {
+        self.people.iter().copied()
+    }
+
     /// The hidden people in id order, each as two `i64`s: an exact label for what this scope
     /// takes out of the network (a memo entry built for one scope matches no other).
     pub(crate) fn people_label(&self) -> Vec<i64> {

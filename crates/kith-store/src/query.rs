@@ -327,6 +327,9 @@ pub struct TaskFilter {
     pub hooks_only: bool,
     /// Open tasks due on or before this day (and untimed ones due up to it).
     pub due_before: Option<(String, i64)>,
+    /// Tasks dated this day or later, and those with only a due time from this instant on (the
+    /// start of that day): the agenda's day of a task is its date when it has one.
+    pub due_from: Option<(String, i64)>,
     pub limit: Option<usize>,
     /// Leave `people` empty; fetch them for the tasks shown with `task_people`.
     pub without_people: bool,
@@ -963,6 +966,11 @@ impl Store {
         }
         if let Some((day, ms)) = &f.due_before {
             sql.push_str(" AND (t.due_date <= ? OR t.due_at < ?)");
+            params.push(Val::from(day.as_str()));
+            params.push(Val::Int(*ms));
+        }
+        if let Some((day, ms)) = &f.due_from {
+            sql.push_str(" AND (t.due_date >= ? OR (t.due_date IS NULL AND t.due_at >= ?))");
             params.push(Val::from(day.as_str()));
             params.push(Val::Int(*ms));
         }

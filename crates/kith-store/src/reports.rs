@@ -71,22 +71,22 @@ fn my_tie_strengths(store: &mut Store, me: Option<Id>) -> Result<HashMap<Id, u8>
 // ---------------------------------------------------------------------------------------------
 // reconnect
 
-/// People of one cadence and tier, with their anchors (see [`reconnect`]).
-type Group<'a> = Vec<(Timestamp, &'a crate::ContactStats)>;
-
 /// A person's tier, type and own cadence, as stored: what their cadence follows from.
 type CadenceKey<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>);
+
+/// A map keyed by short texts, with the store's fast hasher (no need to resist chosen keys here).
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<crate::intel::IdHasher>>;
 
 /// People's cadences in days, worked out once per (tier, type, own cadence) rather than a parse
 /// per person: a network of 100,000 has a few dozen such keys.
 struct Cadences<'a> {
     cfg: &'a Settings,
-    kept: HashMap<CadenceKey<'a>, u32>,
+    kept: FastMap<CadenceKey<'a>, u32>,
 }
 
 impl<'a> Cadences<'a> {
     fn new(cfg: &'a Settings) -> Cadences<'a> {
-        Cadences { cfg, kept: HashMap::new() }
+        Cadences { cfg, kept: FastMap::default() }
     }
 
     fn of(&mut self, s: &'a crate::ContactStats) -> u32 {
@@ -95,6 +95,13 @@ impl<'a> Cadences<'a> {
             cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0
         })
     }
+}
+
+/// A person's place in their reconnect group: the anchor in milliseconds, then their index in
+/// the (id-sorted) statistics, packed so that the order of the numbers is that of (anchor, id).
+fn anchor_key(anchor: Timestamp, index: usize) -> u128 {
+    let ms = (anchor.as_millisecond() as u64) ^ (1 << 63);
+    (u128::from(ms) << 64) | index as u128
 }
 
 /// The reconnect list at `now`, most urgent first.
@@ -113,16 +120,31 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     let stats = store.last_contacts_shared()?;
     // The shared list is everyone's: leave out the people hidden from the store's scope.
     let scope = store.scope();
-    let mut groups: HashMap<(u32, Option<&str>), Group> = HashMap::new();
-    let mut cadences = Cadences::new(cfg);
-    for s in stats.iter().filter(|s| !s.is_me && !scope.person(s.id)) {
-        let days = cadences.of(s);
+    // Each person's group, (cadence, tier), found with one lookup of their cadence key; the
+    // members as packed (anchor, index) numbers, which sort fast.
+    let mut group_of: FastMap<CadenceKey, usize> = FastMap::default();
+    let mut keys: Vec<(u32, Option<&str>)> = Vec::new();
+    let mut groups: Vec<Vec<u128>> = Vec::new();
+    for (i, s) in stats.iter().enumerate() {
+        if s.is_me || (!scope.is_empty() && scope.person(s.id)) {
+            continue;
+        }
+        let g = *group_of.entry((s.tier.as_deref(), s.net_type.as_deref(), s.cadence_days)).or_insert_with(|| {
+            let days = cfg.cadence_days(tier_of(&s.tier), type_of(&s.net_type), cadence_override(s.cadence_days)).0;
+            let key = (days, s.tier.as_deref());
+            keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                keys.push(key);
+                groups.push(Vec::new());
+                keys.len() - 1
+            })
+        });
+        let days = keys[g].0;
         let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
         // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
         // exact test stays with `cadence::reconnect`.
         let elapsed = days_since(now, anchor);
         if elapsed + 1.0 >= (1.0 - cadence::DUE_SOON_FRACTION) * f64::from(days) {
-            groups.entry((days, s.tier.as_deref())).or_default().push((anchor, s));
+            groups[g].push(anchor_key(anchor, i));
         }
     }
     let contact = |s: &crate::ContactStats| {
@@ -135,11 +157,11 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
         c
     };
     let mut contacts: Vec<Contact> = Vec::new();
-    for (_, mut group) in groups {
-        group.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    for mut group in groups {
+        group.sort_unstable();
         let mut last_kept: Option<(f64, f64)> = None;
-        for (i, (_, s)) in group.iter().enumerate() {
-            let c = contact(s);
+        for (i, key) in group.iter().enumerate() {
+            let c = contact(&stats[*key as u64 as usize]);
             let st = cadence::status(&c, cfg, now);
             let key = (st.urgency, st.overdue_days);
             if i >= limit && last_kept != Some(key) {
@@ -156,10 +178,8 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     let ids: Vec<Id> = contacts.iter().map(|c| c.id).collect();
     let mut tags = store.person_tags_of(&ids)?;
     let mut hooks: HashMap<Id, String> = HashMap::new();
-    for h in store.open_hooks(None)? {
-        if chosen.contains(&h.person) {
-            hooks.entry(h.person).or_insert(h.title);
-        }
+    for h in store.open_hooks_of(&ids)? {
+        hooks.entry(h.person).or_insert(h.title);
     }
     for c in &mut contacts {
         c.open_hook = hooks.remove(&c.id);
@@ -291,7 +311,8 @@ pub fn one_of(
 pub fn path_target(store: &mut Store, q: &str, org_only: bool) -> Result<PathTarget> {
     let org = |store: &mut Store| -> Result<PathTarget> {
         let id = store.resolve_org(q)?;
-        let name = store.org(id)?.map(|o| o.name).unwrap_or_default();
+        // Its name only: the organization's view would read everyone who ever worked there.
+        let name = store.label(id)?.unwrap_or_default();
         Ok(PathTarget { kind: "org", id, name })
     };
     if org_only {
@@ -773,8 +794,7 @@ pub fn plan(
 /// How many reconnect candidates a plan places from.
 pub const PLAN_CANDIDATES: usize = 50;
 
-/// [`plan`] with the reconnect candidates already read (most urgent first): for the web app's
-/// today page, which lists them too.
+/// [`plan`] with the reconnect candidates already read (most urgent first).
 pub fn plan_from(
     store: &mut Store,
     cfg: &Settings,
@@ -784,6 +804,40 @@ pub fn plan_from(
     candidates: &[Cadence],
     user: Option<Id>,
 ) -> Result<Vec<DayPlan>, EditError> {
+    Ok(plan_kept(store, cfg, tz, first, week, candidates, user, None)?.0)
+}
+
+/// The plan of one day, `today`, for the web app's today page (which lists the reconnect
+/// `candidates` too): only the `keep_overdue` most recently due overdue tasks are read with
+/// their people, the older ones are counted (the second value). Otherwise as [`plan_from`].
+#[allow(clippy::too_many_arguments, reason = "the plan's inputs, each a different thing")]
+pub fn plan_today(
+    store: &mut Store,
+    cfg: &Settings,
+    tz: &TimeZone,
+    today: Date,
+    candidates: &[Cadence],
+    user: Option<Id>,
+    keep_overdue: usize,
+) -> Result<(DayPlan, usize), EditError> {
+    let (mut plans, older) = plan_kept(store, cfg, tz, today, false, candidates, user, Some(keep_overdue))?;
+    let plan = plans.pop().ok_or_else(|| EditError::Invalid("a day plan has one day".into()))?;
+    Ok((plan, older))
+}
+
+/// [`plan_from`], keeping at most `keep_overdue` overdue tasks on each day (the most recently
+/// due), with the number left out.
+#[allow(clippy::too_many_arguments, reason = "the plan's inputs, each a different thing")]
+fn plan_kept(
+    store: &mut Store,
+    cfg: &Settings,
+    tz: &TimeZone,
+    first: Date,
+    week: bool,
+    candidates: &[Cadence],
+    user: Option<Id>,
+    keep_overdue: Option<usize>,
+) -> Result<(Vec<DayPlan>, usize), EditError> {
     let days: i64 = if week { 7 } else { 1 };
     let bad = |e: jiff::Error| EditError::Invalid(format!("bad date: {e}"));
     let last = first.checked_add(jiff::Span::new().days(days - 1)).map_err(bad)?;
@@ -797,14 +851,19 @@ pub fn plan_from(
             Some(Busy { id: e.id, title: e.title, start, end: e.end.unwrap_or(start) })
         })
         .collect();
+    // With a cap, the tasks are read without their people first (and without those the scope
+    // hides): the plan orders them, and only the ones it keeps get their people read.
+    let scope = store.scope();
     let tasks: Vec<PlanTask> = store
         .tasks(&TaskFilter {
             status: Some("open".into()),
             due_before: Some((last.to_string(), to_ms)),
             for_user: user,
+            without_people: keep_overdue.is_some(),
             ..Default::default()
         })?
         .into_iter()
+        .filter(|t| keep_overdue.is_none() || !scope.record("task", t.id))
         .map(|t| PlanTask {
             id: t.id,
             title: t.title,
@@ -827,9 +886,33 @@ pub fn plan_from(
             })
         })
         .collect();
-    Ok(if week {
+    let mut plans = if week {
         plan_week(first, tz, cfg, &events, &tasks, &dates, candidates)
     } else {
         vec![plan_day(first, tz, cfg, &events, &tasks, &dates, candidates)]
-    })
+    };
+    let Some(keep) = keep_overdue else { return Ok((plans, 0)) };
+    // Overdue tasks sort first, oldest first: leave out the oldest beyond `keep`.
+    let mut older = 0;
+    for p in &mut plans {
+        let left_out = p.tasks.iter().filter(|t| t.overdue).count().saturating_sub(keep);
+        p.tasks.drain(..left_out);
+        older += left_out;
+    }
+    let ids: Vec<Id> = plans.iter().flat_map(|p| p.tasks.iter().map(|t| t.id)).collect();
+    let mut people = store.linked_people_all("task_people", "task", &ids)?;
+    for p in &mut plans {
+        p.tasks.retain_mut(|t| {
+            // As `Store::tasks` with its people: without the hidden ones, and not at all when
+            // it is about hidden people only.
+            match scope.refs(people.remove(&t.id).unwrap_or_default()) {
+                Some(refs) => {
+                    t.people = refs.into_iter().map(|r| r.name).collect();
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+    Ok((plans, older))
 }

@@ -3,9 +3,9 @@
 //!
 //! A teammate's starting point is the live person whose email is the teammate's account email
 //! (their own card in the shared network; no extra state to keep in step). Chains are searched
-//! twice on the same numbering of people: over the whole tie graph, and over the graph the
-//! asker's scope leaves (without people private to others, see [`crate::privacy`]). A chain the
-//! asker may see is shown in full. When a teammate's best chain runs through someone private
+//! twice on one tie graph, the whole one: over all of it, and avoiding the people the asker's
+//! scope hides (people private to others, see [`crate::privacy`]), which finds the chains of the
+//! graph without their ties. A chain the asker may see is shown in full. When a teammate's best chain runs through someone private
 //! to another user, the answer only says whom to ask ("Ann has a private connection there —
 //! ask Ann"): no id, name or hop of the private contact.
 
@@ -102,8 +102,8 @@ pub fn team_paths(
     let scope = store.scope();
     let mates = store.mates()?;
     let asker_person = mates.iter().find(|m| m.user == asker).and_then(|m| m.person);
-    // The whole graph (to know that a private chain exists) and the asker's part of it: the
-    // same people, numbered alike, without the edges of people hidden from the asker.
+    // One graph, the whole one (to know that a private chain exists); the asker's part of it is
+    // the same graph without the people hidden from them, searched by avoiding those nodes.
     store.set_scope(Arc::new(Hidden::none()));
     let whole = store.tie_graph(asker_person, now);
     let targets_whole = match target.kind {
@@ -112,9 +112,9 @@ pub fn team_paths(
     };
     store.set_scope(scope.clone());
     let (whole, targets_whole) = (whole?, targets_whole?);
-    // With nothing hidden from the asker, their part of the graph is all of it.
-    let seen_own = if scope.is_empty() { None } else { Some(store.tie_graph(asker_person, now)?) };
-    let seen = seen_own.as_ref().unwrap_or(&whole);
+    let seen = &whole;
+    let mut avoid: Vec<u32> = scope.people().filter_map(|id| whole.node(id)).collect();
+    avoid.sort_unstable();
 
     let by_text = match by {
         By::Hops => "hops",
@@ -149,7 +149,7 @@ pub fn team_paths(
         if targets_seen.is_empty() {
             continue;
         }
-        for p in seen.graph.k_paths(start, &targets_seen, k, by, max_hops) {
+        for p in seen.graph.k_paths_avoiding(start, &targets_seen, k, by, max_hops, &avoid) {
             let name_of = |s: &mut Store, n: u32| -> Result<PersonRef> {
                 let id = seen.ids[n as usize];
                 Ok(PersonRef { id, name: s.label(id)?.unwrap_or_default() })

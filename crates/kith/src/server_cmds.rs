@@ -25,7 +25,11 @@ pub fn serve(args: kith_server::ServeArgs, db: Option<String>, default_db: PathB
 /// more than it used (228 MB peak at 100,000 people, 143–158 MB with two heaps; measured in
 /// ARCHITECTURE.md). The limit is read from `MALLOC_ARENA_MAX` when the process starts, so
 /// `kith serve` starts itself again once with it set to 2, unless it is already set (then the
-/// operator's value stands). If that fails, it serves as it is.
+/// operator's value stands). If that fails, it serves as it is. With it goes a fixed
+/// `MALLOC_MMAP_THRESHOLD_` of 128 KiB (unless set): glibc otherwise raises its threshold after
+/// the first large free, and later whole-network reads (tens of MB, rebuilt when the data
+/// changes) come from the heap and stay there once freed; fixed, they are mapped and unmapped
+/// (151 → 137 MB peak after every page and the team paths, 100,000 people, SQLite, a run each).
 fn few_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -35,7 +39,12 @@ fn few_malloc_arenas() {
         }
         let Ok(exe) = std::env::current_exe() else { return };
         // `exec` replaces this process (same pid, same open files); it returns only on failure.
-        let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env("MALLOC_ARENA_MAX", "2").exec();
+        let mut cmd = std::process::Command::new(exe);
+        cmd.args(std::env::args_os().skip(1)).env("MALLOC_ARENA_MAX", "2");
+        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+            cmd.env("MALLOC_MMAP_THRESHOLD_", "131072");
+        }
+        let err = cmd.exec();
         eprintln!("note: cannot restart with MALLOC_ARENA_MAX=2 ({err}); serving with glibc's default heaps");
     }
 }
