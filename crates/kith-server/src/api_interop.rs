@@ -12,9 +12,11 @@
 //! writes the file in chunks of 64 KiB into a channel of four, and the response body reads
 //! them, so memory stays bounded whatever the size of the network (vCards are read 2,000 people
 //! a page, the backup 5,000 operations a page). The job holds its pool store while the client
-//! reads: a client that stops reading pauses the job at the next chunk (holding the store until
-//! it reads on or goes away; there is no write timeout yet), one that goes away ends it. A failure before the first chunk is an error response; a failure after it ends the body
-//! short, so the client sees an incomplete transfer rather than a truncated file.
+//! reads: a client that stops reading pauses the job at the next chunk for at most
+//! `export_stall_ms` (30 s), then the job ends and gives its store back, so a few stalled
+//! clients cannot hold the whole pool; one that goes away ends it at once. A failure before the
+//! first chunk is an error response; a failure after it ends the body short, so the client sees
+//! an incomplete transfer rather than a truncated file.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -55,11 +57,12 @@ async fn stream(
     let pool = state.pool.clone();
     // The job outlives the handler's future: it keeps the caller's scope (private people).
     let scope = crate::access::current_scope();
+    let stall = std::time::Duration::from_millis(state.config.export_stall_ms);
     let failed = tx.clone();
     tokio::spawn(crate::access::SCOPE.scope(scope, async move {
         let result = pool
             .run(move |s| {
-                let mut sink = Sink { tx, buf: Vec::with_capacity(CHUNK) };
+                let mut sink = Sink { tx, buf: Vec::with_capacity(CHUNK), stall };
                 job(s, &mut sink)?;
                 sink.send()
             })
@@ -85,6 +88,8 @@ const GONE: &str = "client_gone";
 pub(crate) struct Sink {
     tx: mpsc::Sender<Result<Bytes, ApiError>>,
     buf: Vec<u8>,
+    /// The longest wait for room in the channel (a client that stopped reading).
+    stall: std::time::Duration,
 }
 
 impl Sink {
@@ -93,11 +98,27 @@ impl Sink {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        // A 4xx: the job ends cleanly and its store goes back to the pool.
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, GONE, "the client went away"))
+        let mut chunk = Ok(Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK))));
+        // A 4xx: the job ends cleanly and its store goes back to the pool. The job runs on a
+        // blocking thread, so it may sleep while it waits for room.
+        let gone = |why| ApiError::new(StatusCode::BAD_REQUEST, GONE, why);
+        let start = std::time::Instant::now();
+        let mut nap = std::time::Duration::from_millis(1);
+        loop {
+            match self.tx.try_send(chunk) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::TrySendError::Closed(_)) => return Err(gone("the client went away")),
+                Err(mpsc::error::TrySendError::Full(back)) => {
+                    if start.elapsed() >= self.stall {
+                        tracing::warn!("export ended: the client stopped reading");
+                        return Err(gone("the client stopped reading"));
+                    }
+                    chunk = back;
+                    std::thread::sleep(nap);
+                    nap = (nap * 2).min(std::time::Duration::from_millis(50));
+                }
+            }
+        }
     }
 }
 

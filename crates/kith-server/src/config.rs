@@ -37,6 +37,9 @@ pub struct Config {
     /// milliseconds: the longest a revocation made by another process (`kith token revoke`, a
     /// second server) takes to be seen. 0 asks the database on every request.
     pub principal_cache_ms: u64,
+    /// How long a streamed export waits for a client that stopped reading, in milliseconds,
+    /// before it ends and gives its store back to the pool.
+    pub export_stall_ms: u64,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             time_zone: None,
             log: "info".into(),
             principal_cache_ms: 2_000,
+            export_stall_ms: 30_000,
         }
     }
 }
@@ -104,6 +108,9 @@ impl Config {
         }
         if let Some(v) = get("KITH_PRINCIPAL_CACHE_MS") {
             self.principal_cache_ms = parse("KITH_PRINCIPAL_CACHE_MS", &v)?;
+        }
+        if let Some(v) = get("KITH_EXPORT_STALL_MS") {
+            self.export_stall_ms = parse("KITH_EXPORT_STALL_MS", &v)?;
         }
         if let Some(v) = get("KITH_POOL_SIZE") {
             self.pool_size = parse("KITH_POOL_SIZE", &v)?;

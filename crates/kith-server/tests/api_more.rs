@@ -715,3 +715,46 @@ fn imports_are_all_or_nothing(s: Server) {
     s.send("POST", "/api/v1/import/vcard", &viewer, Some(("text/vcard", MIXED.into()))).assert_error(403, "forbidden");
     assert_eq!(s.op_count(), before, "no refused import wrote anything");
 }
+
+/// A client that asks for an export and stops reading holds the export's store only for
+/// `export_stall_ms`: with a pool of one store, the next request is answered once the job gave
+/// up (it would wait forever if the job kept the store).
+#[test]
+fn a_stalled_export_gives_its_store_back() {
+    use std::io::{Read, Write};
+    let s = Server::sqlite_with(kith_server::Config { pool_size: 1, export_stall_ms: 200, ..config() });
+    let who = member(&s);
+    let Who::Token(token) = &who else { unreachable!() };
+    // About 24 MB of vCards: more than the socket buffers and the channel hold.
+    let mut store = s.store();
+    let mut cs = ChangeSet::new();
+    let notes = "a long note that makes the card big. ".repeat(100);
+    for i in 0..6_000u64 {
+        let id = store.new_id(1_700_000_000_000 + i);
+        cs.set(Kind::Person, id, "display_name", format!("Person {i:04}"));
+        cs.set(Kind::Person, id, "notes", notes.as_str());
+    }
+    store.commit(cs, "max@team.example", 1).unwrap();
+
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    write!(stalled, "GET /api/v1/export/vcard HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    stalled.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the export started");
+    // Never read on. The only store is the export's until it gives up.
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build(),
+    );
+    let r = agent
+        .get(format!("{}/api/v1/people?limit=1", s.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("answered once the stalled export gave its store back");
+    assert_eq!(r.status(), 200);
+    drop(stalled);
+}
