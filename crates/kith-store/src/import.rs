@@ -521,6 +521,12 @@ impl Run<'_> {
         if rec.card.as_ref().is_some_and(|c| c.deleted) {
             return;
         }
+        // The same card again (a re-import): what is stored is this card's own properties, so
+        // merging the stored ones in would give it back unchanged.
+        let alone = serde_json::to_string(kept).unwrap_or_default();
+        if rec.card.as_ref().is_some_and(|c| c.data == alone) {
+            return;
+        }
         let mut merged = kept.clone();
         if let Some(old) = rec.card.as_ref().and_then(|c| serde_json::from_str::<Kept>(&c.data).ok()) {
             let prop_name = |raw: &str| {
