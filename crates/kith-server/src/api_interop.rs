@@ -98,25 +98,16 @@ impl Sink {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let mut chunk = Ok(Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK))));
-        // A 4xx: the job ends cleanly and its store goes back to the pool. The job runs on a
-        // blocking thread, so it may sleep while it waits for room.
+        let chunk = Ok(Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK))));
+        // A 4xx: the job ends cleanly and its store goes back to the pool. The job runs on one
+        // of the runtime's blocking threads, so it may wait here for room in the channel.
         let gone = |why| ApiError::new(StatusCode::BAD_REQUEST, GONE, why);
-        let start = std::time::Instant::now();
-        let mut nap = std::time::Duration::from_millis(1);
-        loop {
-            match self.tx.try_send(chunk) {
-                Ok(()) => return Ok(()),
-                Err(mpsc::error::TrySendError::Closed(_)) => return Err(gone("the client went away")),
-                Err(mpsc::error::TrySendError::Full(back)) => {
-                    if start.elapsed() >= self.stall {
-                        tracing::warn!("export ended: the client stopped reading");
-                        return Err(gone("the client stopped reading"));
-                    }
-                    chunk = back;
-                    std::thread::sleep(nap);
-                    nap = (nap * 2).min(std::time::Duration::from_millis(50));
-                }
+        match tokio::runtime::Handle::current().block_on(self.tx.send_timeout(chunk, self.stall)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(gone("the client went away")),
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                tracing::warn!("export ended: the client stopped reading");
+                Err(gone("the client stopped reading"))
             }
         }
     }
