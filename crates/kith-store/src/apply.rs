@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::backend::{Backend, Engine, Val};
+use crate::query::rows_of;
 use crate::{derived, search};
 
 /// What applying a batch of operations did.
@@ -39,12 +40,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
         let rank = Kind::ALL.iter().position(|k| *k == op.kind).unwrap_or(usize::MAX);
         groups.entry((rank, op.entity)).or_default().push(op);
     }
-    let mut fresh_ids = if stamped {
-        append_stamped(db, ops)?;
-        None
-    } else {
-        Some(append_ops(db, ops)?)
-    };
+    let mut fresh_ids = append_ops(db, ops, stamped)?;
     // The records the new ops touch, in that order, each with the best new value per register
     // (a record op counts in each register it sets) and the records its new ops point at.
     let mut records: Vec<Touched<'_>> = Vec::with_capacity(groups.len());
@@ -160,13 +156,7 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
                 sql.push_str(c);
             }
             sql.push_str(") VALUES ");
-            let row = format!("(?{})", ", ?".repeat(columns.len()));
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&row);
-            }
+            sql.push_str(&rows_of(columns.len() + 1, chunk.len()));
             sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
             values.clear();
             for rec in chunk {
@@ -238,65 +228,50 @@ fn update_existing(db: &mut dyn Backend, rec: &Touched<'_>) -> Result<bool> {
     Ok(true)
 }
 
-/// Append ops this store stamped just now: their ids are new, so there is nothing to skip and
-/// nothing to read back.
-fn append_stamped(db: &mut dyn Backend, ops: &[Op]) -> Result<()> {
-    const ROWS: usize = 100;
-    let mut params = Vec::with_capacity(ROWS * 8);
-    for chunk in ops.chunks(ROWS) {
-        let mut sql = format!("{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES ", insert_into(db));
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?)" });
-        }
-        params.clear();
-        push_op_params(&mut params, chunk);
-        db.execute(&sql, &params)?;
-    }
-    Ok(())
-}
-
 /// `INSERT INTO` for a statement of many rows. On SQLite, `OR FAIL`: a statement that may stop
 /// half-way with `ABORT` (the default for NOT NULL and other constraints) copies every page it
 /// changes into a statement journal first, so that it can undo just itself; that copying was a
 /// fifth of a bulk import (measured at 100,000 vCards). kith never continues a transaction after a
 /// failed statement (it rolls the whole transaction back), so the statement's own undo is not
 /// needed.
-pub(crate) fn insert_into(db: &dyn Backend) -> &'static str {
+fn insert_into(db: &dyn Backend) -> &'static str {
     match db.engine() {
         Engine::Sqlite => "INSERT OR FAIL INTO",
         Engine::Postgres => "INSERT INTO",
     }
 }
 
-fn push_op_params(params: &mut Vec<Val>, ops: &[Op]) {
-    for op in ops {
-        params.extend([
-            op.id.into(),
-            Val::Int(op.hlc.as_i64()),
-            Val::Int(op.node.0),
-            Val::from(op.actor.as_str()),
-            Val::from(op.kind.name()),
-            op.entity.into(),
-            Val::from(op.field.as_str()),
-            Val::Text(op.value.to_string()),
-        ]);
-    }
-}
-
-/// Append ops to the log, many rows per statement (a duplicate op id is skipped); returns the
-/// ids that were new.
-fn append_ops(db: &mut dyn Backend, ops: &[Op]) -> Result<HashSet<Id>> {
+/// Append ops to the log, 100 rows per statement, and return the ids that were new (a duplicate
+/// op id is skipped). Ops the store `stamped` just now are all new: nothing to skip or read back
+/// (`None`).
+fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<HashSet<Id>>> {
     const ROWS: usize = 100;
-    let mut fresh = HashSet::with_capacity(ops.len());
+    let mut fresh = (!stamped).then(|| HashSet::with_capacity(ops.len()));
     let mut params = Vec::with_capacity(ROWS * 8);
     for chunk in ops.chunks(ROWS) {
-        let mut sql = format!("{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES ", insert_into(db));
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?)" });
-        }
-        sql.push_str(" ON CONFLICT (op_id) DO NOTHING RETURNING op_id");
+        let mut sql = format!(
+            "{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES {}",
+            insert_into(db),
+            rows_of(8, chunk.len())
+        );
         params.clear();
-        push_op_params(&mut params, chunk);
+        for op in chunk {
+            params.extend([
+                op.id.into(),
+                Val::Int(op.hlc.as_i64()),
+                Val::Int(op.node.0),
+                Val::from(op.actor.as_str()),
+                Val::from(op.kind.name()),
+                op.entity.into(),
+                Val::from(op.field.as_str()),
+                Val::Text(op.value.to_string()),
+            ]);
+        }
+        let Some(fresh) = fresh.as_mut() else {
+            db.execute(&sql, &params)?;
+            continue;
+        };
+        sql.push_str(" ON CONFLICT (op_id) DO NOTHING RETURNING op_id");
         for row in db.query(&sql, &params)? {
             if let Some(id) = row[0].text().and_then(|s| s.parse::<Id>().ok()) {
                 fresh.insert(id);

@@ -101,9 +101,13 @@ impl Store {
             let (Some(person), Some(kind), Some(value)) = (id_of(&r[0]), text(&r[1]), text(&r[2])) else { continue };
             out.push(MatchRow { person, kind, value, label: text(&r[3]) });
         }
-        self.each_name(&mut |person, name| {
-            out.push(MatchRow { person, kind: "name".into(), value: name.into(), label: None })
-        })?;
+        let rows = self
+            .db()
+            .query("SELECT id, display_name FROM people WHERE deleted = 0 AND display_name IS NOT NULL", &[])?;
+        for r in rows {
+            let (Some(person), Some(value)) = (id_of(&r[0]), text(&r[1])) else { continue };
+            out.push(MatchRow { person, kind: "name".into(), value, label: None });
+        }
         // A person hidden from the importer (private to another user) matches nothing: the
         // import adds the importer's own record instead of touching theirs.
         out.retain(|m| !self.scope.person(m.person));
@@ -112,13 +116,21 @@ impl Store {
 
     /// [`Store::match_rows`] without labels, one row at a time (person, kind, value), without
     /// holding them all: an import of 100,000 cards into a database of 100,000 people peaked
-    /// at the half a million rows held twice (as read, then as `MatchRow`s). The items come from
-    /// the covering `person_items_value` index, not a join with every person's row.
+    /// at the half a million rows held twice (as read, then as `MatchRow`s). One pass over the
+    /// people gives the names and the removed people; the items come from the covering
+    /// `person_items_value` index, not a join with every person's row.
     pub fn each_match_row(&mut self, f: &mut dyn FnMut(Id, &str, &str)) -> Result<()> {
         let scope = self.scope.clone();
         let mut gone = std::collections::HashSet::new();
-        self.db().query_each("SELECT id FROM people WHERE deleted <> 0", &[], &mut |r| {
-            gone.extend(id_of(&r[0]));
+        self.db().query_each("SELECT id, display_name, deleted FROM people", &[], &mut |r| {
+            let Some(person) = id_of(&r[0]) else { return };
+            if r[2].int() != Some(0) {
+                gone.insert(person);
+            } else if let Some(name) = r[1].text()
+                && !scope.person(person)
+            {
+                f(person, "name", name);
+            }
         })?;
         self.db().query_each(
             "SELECT parent, kind, value FROM person_items WHERE kind IN ('email', 'link', 'phone') AND deleted = 0",
@@ -129,24 +141,6 @@ impl Store {
                     && !scope.person(person)
                 {
                     f(person, kind, value);
-                }
-            },
-        )?;
-        self.each_name(&mut |person, name| {
-            if !scope.person(person) {
-                f(person, "name", name);
-            }
-        })
-    }
-
-    /// Every live person's display name.
-    fn each_name(&mut self, f: &mut dyn FnMut(Id, &str)) -> Result<()> {
-        self.db().query_each(
-            "SELECT id, display_name FROM people WHERE deleted = 0 AND display_name IS NOT NULL",
-            &[],
-            &mut |r| {
-                if let (Some(person), Some(value)) = (id_of(&r[0]), r[1].text()) {
-                    f(person, value);
                 }
             },
         )?;

@@ -521,26 +521,29 @@ impl Run<'_> {
         if rec.card.as_ref().is_some_and(|c| c.deleted) {
             return;
         }
-        // The same card again (a re-import): what is stored is this card's own properties, so
-        // merging the stored ones in would give it back unchanged.
         let alone = serde_json::to_string(kept).unwrap_or_default();
-        if rec.card.as_ref().is_some_and(|c| c.data == alone) {
-            return;
-        }
-        let mut merged = kept.clone();
-        if let Some(old) = rec.card.as_ref().and_then(|c| serde_json::from_str::<Kept>(&c.data).ok()) {
-            let prop_name = |raw: &str| {
-                let head = raw.split([';', ':']).next().unwrap_or("");
-                head.rsplit('.').next().unwrap_or(head).to_ascii_uppercase()
-            };
-            let names: HashSet<String> = kept.props.iter().map(|p| prop_name(&p.raw)).collect();
-            for p in old.props {
-                if !names.contains(&prop_name(&p.raw)) && !merged.props.contains(&p) {
-                    merged.props.push(p);
+        let data = match rec.card.as_ref() {
+            None => alone,
+            // The same card again (a re-import): what is stored is this card's own properties,
+            // so merging the stored ones in would give it back unchanged.
+            Some(c) if c.data == alone => return,
+            Some(c) => {
+                let mut merged = kept.clone();
+                if let Ok(old) = serde_json::from_str::<Kept>(&c.data) {
+                    let prop_name = |raw: &str| {
+                        let head = raw.split([';', ':']).next().unwrap_or("");
+                        head.rsplit('.').next().unwrap_or(head).to_ascii_uppercase()
+                    };
+                    let names: HashSet<String> = kept.props.iter().map(|p| prop_name(&p.raw)).collect();
+                    for p in old.props {
+                        if !names.contains(&prop_name(&p.raw)) && !merged.props.contains(&p) {
+                            merged.props.push(p);
+                        }
+                    }
                 }
+                serde_json::to_string(&merged).unwrap_or_default()
             }
-        }
-        let data = serde_json::to_string(&merged).unwrap_or_default();
+        };
         match &mut rec.card {
             Some(c) => {
                 if c.data != data {

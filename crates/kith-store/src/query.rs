@@ -51,6 +51,11 @@ pub(crate) fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+/// `n` rows of `width` placeholders for a multi-row `VALUES`: `(?, ?), (?, ?)`.
+pub(crate) fn rows_of(width: usize, n: usize) -> String {
+    vec![format!("({})", marks(width)); n].join(", ")
+}
+
 /// Whether a reference looks like part of an id (hex digits and hyphens).
 fn looks_like_id_prefix(q: &str) -> bool {
     q.len() >= 4 && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-')

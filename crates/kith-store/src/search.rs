@@ -75,7 +75,7 @@ type Doc = Option<(String, String)>;
 /// The documents of these people, as [`document`] builds them one at a time.
 fn person_documents(db: &mut dyn Backend, ids: &[Id]) -> Result<Vec<(Id, Doc)>> {
     let params: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
-    let marks = vec!["?"; ids.len()].join(", ");
+    let marks = crate::query::marks(ids.len());
     let mut parts: HashMap<Id, (String, Vec<String>)> = HashMap::new();
     for row in db.query(
         &format!(
@@ -222,7 +222,10 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
             let ids: Vec<Val> = docs.iter().map(|(id, _)| Val::from(*id)).collect();
             let mut stored: HashMap<Id, i64> = HashMap::new();
             for chunk in ids.chunks(ROWS) {
-                let sql = format!("SELECT entity, rowid FROM search_docs WHERE entity IN ({})", marks(chunk.len()));
+                let sql = format!(
+                    "SELECT entity, rowid FROM search_docs WHERE entity IN ({})",
+                    crate::query::marks(chunk.len())
+                );
                 for r in db.query(&sql, chunk)? {
                     if let (Some(id), Some(rowid)) = (r[0].text().and_then(|s| s.parse().ok()), r[1].int()) {
                         stored.insert(id, rowid);
@@ -256,8 +259,10 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
                 }
             }
             for chunk in new_docs.chunks(ROWS) {
-                let sql =
-                    format!("INSERT OR FAIL INTO search_docs (rowid, entity, kind) VALUES {}", rows_of(3, chunk.len()));
+                let sql = format!(
+                    "INSERT OR FAIL INTO search_docs (rowid, entity, kind) VALUES {}",
+                    crate::query::rows_of(3, chunk.len())
+                );
                 let params: Vec<Val> = chunk
                     .iter()
                     .flat_map(|(rowid, id)| [Val::Int(*rowid), Val::from(*id), Val::from(kind.name())])
@@ -265,7 +270,10 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
                 db.execute(&sql, &params)?;
             }
             for chunk in rows.chunks(ROWS) {
-                let sql = format!("INSERT OR FAIL INTO search (rowid, title, body) VALUES {}", rows_of(3, chunk.len()));
+                let sql = format!(
+                    "INSERT OR FAIL INTO search (rowid, title, body) VALUES {}",
+                    crate::query::rows_of(3, chunk.len())
+                );
                 let params: Vec<Val> = chunk
                     .iter()
                     .flat_map(|(rowid, title, body)| {
@@ -289,7 +297,7 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
                 let sql = format!(
                     "INSERT INTO search_docs (entity, kind, title, body) VALUES {}
                      ON CONFLICT (entity) DO UPDATE SET title = excluded.title, body = excluded.body",
-                    rows_of(4, chunk.len())
+                    crate::query::rows_of(4, chunk.len())
                 );
                 let params: Vec<Val> = chunk
                     .iter()
@@ -302,16 +310,6 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
         }
     }
     Ok(())
-}
-
-/// `n` rows of `width` placeholders: `(?, ?), (?, ?)`.
-fn rows_of(width: usize, n: usize) -> String {
-    let row = format!("({})", vec!["?"; width].join(", "));
-    vec![row; n].join(", ")
-}
-
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
 
 /// The words of a query, lower-cased, without punctuation that the engines' query languages
