@@ -92,6 +92,9 @@ kinds! {
     }
     Interaction = "interaction" in "interactions" {
         "kind": Text, "occurred_at": Int, "summary": Text, "notes": Text,
+        // The team server user this note is private to (their id; absent: seen by whoever sees
+        // its people). See ARCHITECTURE.md, "Private people".
+        "private_to": Text,
     }
     Participant = "participant" in "participants" {
         "interaction": Ref(Kind::Interaction), "person": Ref(Kind::Person),

@@ -36,8 +36,8 @@ pub(crate) enum Counter {
     Contacts,
     /// Interactions and exchanges: exchange sums per person.
     Exchanges,
-    /// What decides the records hidden from a user (`privacy`): people, ties, participants,
-    /// exchanges, task people.
+    /// What decides the records hidden from a user (`privacy`): people, ties, interactions
+    /// (their `private_to`), participants, exchanges, task people.
     Privacy,
 }
 
@@ -63,8 +63,11 @@ impl Counter {
             Kind::Participant => &[Counter::Contacts, Counter::Privacy],
             Kind::Exchange => &[Counter::Exchanges, Counter::Privacy],
             Kind::TaskPerson => &[Counter::Privacy],
-            // `participants.at` and `exchanges.at` follow their interaction.
-            Kind::Interaction => &[Counter::Contacts, Counter::Exchanges],
+            // `participants.at` and `exchanges.at` follow their interaction; its `private_to`
+            // decides who sees it. (Logging one adds participants, which bump `privacy` anyway,
+            // so bumping it for every interaction change costs the hidden-set caches nearly
+            // nothing more than a check of the field would.)
+            Kind::Interaction => &[Counter::Contacts, Counter::Exchanges, Counter::Privacy],
             _ => &[],
         }
     }

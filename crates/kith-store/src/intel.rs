@@ -208,6 +208,14 @@ impl Store {
         if !self.scope.is_empty() {
             out.retain(|c| !self.scope.person(c.id));
         }
+        // The statistics count every interaction: take out those hidden from the scope's user
+        // (a private note, a note with someone private to another user) for the few people
+        // who took part in one. Nothing to do (no query) when none is hidden.
+        if let Some(fix) = self.scope_fix()? {
+            for c in &mut out {
+                fix.patch(c, now, counts);
+            }
+        }
         Ok(out)
     }
 
@@ -325,6 +333,18 @@ impl Store {
         if !self.scope.is_empty() {
             out.retain(|id, _| !self.scope.person(*id));
         }
+        // Less what was exchanged in the interactions hidden from the scope's user.
+        if let Some(fix) = self.scope_fix()? {
+            for (id, hidden) in &fix.exchanges {
+                if let Some(t) = out.get_mut(id) {
+                    t.gave = t.gave.saturating_sub(hidden.gave);
+                    t.got = t.got.saturating_sub(hidden.got);
+                    if t.gave == 0 && t.got == 0 {
+                        out.remove(id);
+                    }
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -428,13 +448,39 @@ impl Store {
     }
 
     /// The last interaction in which both people took part.
+    /// Interactions hidden from the store's scope do not count.
     pub fn last_contact_between(&mut self, a: Id, b: Id) -> Result<Option<Timestamp>> {
+        if self.scope.interaction_count() == 0 {
+            let rows = self.db().query(
+                "SELECT max(x.at) FROM participants x JOIN participants y ON y.interaction = x.interaction
+                 WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0",
+                &[a.into(), b.into()],
+            )?;
+            return Ok(rows.first().and_then(|r| ts(&r[0])));
+        }
         let rows = self.db().query(
-            "SELECT max(x.at) FROM participants x JOIN participants y ON y.interaction = x.interaction
-             WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0",
+            "SELECT x.interaction, x.at FROM participants x JOIN participants y ON y.interaction = x.interaction
+             WHERE x.person = ? AND y.person = ? AND x.deleted = 0 AND y.deleted = 0 AND x.at IS NOT NULL",
             &[a.into(), b.into()],
         )?;
-        Ok(rows.first().and_then(|r| ts(&r[0])))
+        let scope = self.scope.clone();
+        Ok(rows
+            .iter()
+            .filter(|r| !id_of(&r[0]).is_some_and(|i| scope.interaction(i)))
+            .filter_map(|r| r[1].int())
+            .max()
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok()))
+    }
+
+    /// My last contact with `person` as the tie graph holds it (`TieGraph::my_last_contact`,
+    /// shared by every scope), without the interactions hidden from the store's scope.
+    pub fn my_last_contact(&mut self, g: &TieGraph, node: u32) -> Result<Option<Timestamp>> {
+        let cached = g.my_last_contact.get(&node).copied();
+        let Some(&person) = g.ids.get(node as usize) else { return Ok(cached) };
+        Ok(match self.scope_fix()? {
+            Some(fix) => fix.last_of(person).unwrap_or(cached),
+            None => cached,
+        })
     }
 
     /// Ids of the people currently (no end date) at an organization.
@@ -534,7 +580,7 @@ impl Store {
     /// cached contact times (all of them for the counts, else only the last one per person).
     fn all_stats(&mut self, now: Timestamp, counts: bool) -> Result<Vec<ContactStats>> {
         if !counts {
-            return Ok(Arc::unwrap_or_clone(self.last_contacts_shared()?));
+            return Ok(Arc::unwrap_or_clone(self.last_contacts_all()?));
         }
         let times = self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?;
         self.people_stats(&times, now, true)
@@ -552,9 +598,19 @@ impl Store {
         join_stats(&build_people(self.db())?, times, now, counts).ok_or_else(|| bad_blob("people.v1"))
     }
 
+    /// Everyone's last contact, read by reference, as the store's scope sees it: the shared list
+    /// (every person, every interaction: leave out the hidden people) and, when interactions
+    /// are hidden from the scope's user, the fix for the few people who took part in them
+    /// ([`LastContacts::last`]). The shared list is never changed for a scope.
+    pub(crate) fn last_contacts_shared(&mut self) -> Result<LastContacts> {
+        let all = self.last_contacts_all()?;
+        let fix = self.scope_fix()?;
+        Ok(LastContacts { all, fix })
+    }
+
     /// Everyone's last contact ([`Store::last_contacts`]), which does not depend on "now":
-    /// kept whole in the memo of a long-running process.
-    pub(crate) fn last_contacts_shared(&mut self) -> Result<Arc<Vec<ContactStats>>> {
+    /// kept whole in the memo of a long-running process. Not scoped.
+    fn last_contacts_all(&mut self) -> Result<Arc<Vec<ContactStats>>> {
         let memo = self.memo();
         let label = match &memo {
             Some(memo) => {
@@ -574,6 +630,107 @@ impl Store {
             memo.put("stats.last", label, out.clone());
         }
         Ok(out)
+    }
+
+    /// What the interactions hidden from the store's scope change in the whole-network contact
+    /// statistics and exchange sums; `None` (no query) when the scope hides no interaction, so
+    /// the unscoped path costs what it did. Kept in the memo per viewer, labelled with the
+    /// `contacts` and `exchanges` versions and exactly the hidden interactions, so a fix made
+    /// for one scope is never used for another.
+    pub(crate) fn scope_fix(&mut self) -> Result<Option<Arc<ScopeFix>>> {
+        if self.scope.interaction_count() == 0 {
+            return Ok(None);
+        }
+        let scope = self.scope.clone();
+        let memo = self.memo().zip(scope.viewer());
+        let label = match &memo {
+            Some((memo, viewer)) => {
+                // Read before the data: the value is at least as new as its label.
+                let v = derived::versions(self.db())?;
+                let mut label = vec![v[Counter::Contacts.index()], v[Counter::Exchanges.index()]];
+                label.extend(scope.interactions_label());
+                if let Some(kept) = memo.get::<ScopeFix>(&format!("scope_fix/{viewer}"), &label) {
+                    return Ok(Some(kept));
+                }
+                Some(label)
+            }
+            None => None,
+        };
+        let fix = Arc::new(self.build_scope_fix()?);
+        if let (Some((memo, viewer)), Some(label)) = (memo, label) {
+            memo.put(&format!("scope_fix/{viewer}"), label, fix.clone());
+        }
+        Ok(Some(fix))
+    }
+
+    /// [`ScopeFix`] from the tables: the hidden interactions' participants and exchange sums
+    /// (through the `participants_interaction` and `exchanges_interaction` indexes), then every
+    /// live participation of those people (`participants_person_at`), less the hidden ones.
+    fn build_scope_fix(&mut self) -> Result<ScopeFix> {
+        let scope = self.scope.clone();
+        let hidden: Vec<Val> = scope.interactions().map(Val::from).collect();
+        let mut fix = ScopeFix::default();
+        let mut affected: Vec<Val> = Vec::new();
+        for chunk in hidden.chunks(500) {
+            let m = marks(chunk.len());
+            let rows = self.db().query(
+                &format!(
+                    "SELECT DISTINCT person FROM participants
+                     WHERE interaction IN ({m}) AND deleted = 0 AND at IS NOT NULL AND person IS NOT NULL"
+                ),
+                chunk,
+            )?;
+            for r in rows {
+                if let Some(id) = id_of(&r[0])
+                    && !fix.times.contains_key(&id)
+                {
+                    fix.times.insert(id, Vec::new());
+                    affected.push(Val::from(id));
+                }
+            }
+            // The same sums as `build_exchange_totals`, over the hidden interactions only.
+            let rows = self.db().query(
+                &format!(
+                    "SELECT person, direction, CAST(sum(CASE WHEN weight >= 1 THEN weight ELSE 1 END) AS BIGINT)
+                     FROM exchanges WHERE interaction IN ({m}) AND deleted = 0 AND at IS NOT NULL
+                     GROUP BY person, direction"
+                ),
+                chunk,
+            )?;
+            for r in rows {
+                let Some(id) = id_of(&r[0]) else { continue };
+                let n = r[2].int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+                let t = fix.exchanges.entry(id).or_default();
+                match r[1].text() {
+                    Some("gave") => t.gave = t.gave.saturating_add(n),
+                    Some("got") => t.got = t.got.saturating_add(n),
+                    _ => {}
+                }
+            }
+        }
+        for chunk in affected.chunks(500) {
+            let rows = self.db().query(
+                &format!(
+                    "SELECT person, interaction, at FROM participants
+                     WHERE person IN ({}) AND deleted = 0 AND at IS NOT NULL",
+                    marks(chunk.len())
+                ),
+                chunk,
+            )?;
+            for r in rows {
+                let (Some(person), Some(at)) = (id_of(&r[0]), r[2].int()) else { continue };
+                if id_of(&r[1]).is_some_and(|i| scope.interaction(i)) {
+                    continue;
+                }
+                if let Some(times) = fix.times.get_mut(&person) {
+                    times.push(at);
+                }
+            }
+        }
+        for times in fix.times.values_mut() {
+            times.sort_unstable();
+        }
+        Ok(fix)
     }
 
     /// The cached blob `key`, decoded; if it does not decode (written by a different build),
@@ -621,6 +778,59 @@ impl Store {
             memo.put(key, label, value.clone());
         }
         Ok(value)
+    }
+}
+
+/// What the interactions hidden from one scope change in the whole-network reads: for each
+/// person who took part in one, their contact times from the interactions the scope's user may
+/// see; for each person who exchanged something in one, the sums to take off. Built by
+/// [`Store::scope_fix`] for the few people concerned, so the shared whole-network results are
+/// patched per read (never changed in place) instead of rebuilt per scope.
+#[derive(Default)]
+pub(crate) struct ScopeFix {
+    /// Person → the times of their visible participations, ascending.
+    times: IdMap<Vec<i64>>,
+    /// Person → gave/got in hidden interactions.
+    exchanges: IdMap<ExchangeTotals>,
+}
+
+impl ScopeFix {
+    /// `s` as the scope sees it: last contact and (when `counts`) the window counts from the
+    /// visible interactions, if they took part in a hidden one.
+    fn patch(&self, s: &mut ContactStats, now: Timestamp, counts: bool) {
+        let Some(times) = self.times.get(&s.id) else { return };
+        s.last_contact = times.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok());
+        if counts {
+            let now_ms = now.as_millisecond();
+            let count = |since: i64| (times.len() - times.partition_point(|&t| t < since)) as u32;
+            s.interactions_365d = count(now_ms - 365 * DAY_MS);
+            s.interactions_90d = count(now_ms - 90 * DAY_MS);
+        }
+    }
+
+    /// The visible last contact of `person`: `Some(last)` if the fix knows them (they took part
+    /// in a hidden interaction), `None` if their shared figure stands.
+    fn last_of(&self, person: Id) -> Option<Option<Timestamp>> {
+        let times = self.times.get(&person)?;
+        Some(times.last().and_then(|&ms| Timestamp::from_millisecond(ms).ok()))
+    }
+}
+
+/// Everyone's last contact shared by every scope ([`Store::last_contacts_shared`]), with the
+/// scope's fix: read a person's last contact through [`LastContacts::last`].
+pub(crate) struct LastContacts {
+    /// Every live person, whatever the scope: the caller leaves out the hidden people.
+    pub all: Arc<Vec<ContactStats>>,
+    fix: Option<Arc<ScopeFix>>,
+}
+
+impl LastContacts {
+    /// `s`'s last contact as the scope sees it.
+    pub fn last(&self, s: &ContactStats) -> Option<Timestamp> {
+        match &self.fix {
+            Some(fix) => fix.last_of(s.id).unwrap_or(s.last_contact),
+            None => s.last_contact,
+        }
     }
 }
 

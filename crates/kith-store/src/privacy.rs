@@ -1,11 +1,14 @@
-//! Private people: the one rule of who sees what on a team server.
+//! Private people and private notes: the one rule of who sees what on a team server.
 //!
 //! A person whose `private_to` field holds a user's id exists only for that user. For everyone
 //! else the person, the ties they are on, and the interactions (with their exchanges) they took
-//! part in are [`Hidden`]. The server computes the set once per request ([`Store::hidden_for`],
-//! one query over the `people_private` partial index) and scopes the request's store to it
-//! ([`Store::set_scope`]); the store's reads then leave hidden records out, so no handler
-//! decides visibility. The single-user CLI never sets a scope: there the field means nothing.
+//! part in are [`Hidden`]. An interaction (a logged note, with its exchanges) whose own
+//! `private_to` holds a user's id is hidden from everyone else too, even when its people are
+//! shared. The server computes the set once per request ([`Store::hidden_for`], one query over
+//! the `people_private` and `interactions_private` partial indexes) and scopes the request's
+//! store to it ([`Store::set_scope`]); the store's reads then leave hidden records out, so no
+//! handler decides visibility. The single-user CLI never sets a scope: there the field means
+//! nothing.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -16,10 +19,13 @@ use crate::activity::ActivityPage;
 use crate::query::id_of;
 use crate::{EventView, InteractionView, OrgView, PersonRow, PersonView, Result, SearchHit, Store, TaskView, TieView};
 
-/// The records hidden from one user: other users' private people, the ties they are on, and the
-/// interactions they took part in (or exchanged something in).
+/// The records hidden from one user: other users' private people, the ties they are on, the
+/// interactions they took part in (or exchanged something in), and other users' private notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hidden {
+    /// The user the set was read for (`None`: nothing hidden, or a set made by hand): names the
+    /// scope's entries in the process memo (see `intel::ScopeFix`).
+    viewer: Option<Id>,
     people: HashSet<Id>,
     interactions: HashSet<Id>,
     ties: HashSet<Id>,
@@ -33,8 +39,27 @@ impl Hidden {
         Hidden::default()
     }
 
+    /// Nothing hidden at all: no people, interactions, ties or tasks. (Private notes hide
+    /// interactions without hiding any person, so "no hidden people" is not "nothing hidden":
+    /// ask [`Hidden::people_count`] for that.)
     pub fn is_empty(&self) -> bool {
-        self.people.is_empty()
+        self.people.is_empty() && self.interactions.is_empty() && self.ties.is_empty() && self.tasks.is_empty()
+    }
+
+    /// The user this set was read for.
+    pub(crate) fn viewer(&self) -> Option<Id> {
+        self.viewer
+    }
+
+    /// The hidden interactions, in no particular order.
+    pub(crate) fn interactions(&self) -> impl Iterator<Item = Id> + '_ {
+        self.interactions.iter().copied()
+    }
+
+    /// The hidden interactions in id order, each as two `i64`s: an exact label for what this
+    /// scope takes out of the contact statistics and exchange sums.
+    pub(crate) fn interactions_label(&self) -> Vec<i64> {
+        label(&self.interactions)
     }
 
     pub fn person(&self, id: Id) -> bool {
@@ -49,14 +74,7 @@ impl Hidden {
     /// The hidden people in id order, each as two `i64`s: an exact label for what this scope
     /// takes out of the network (a memo entry built for one scope matches no other).
     pub(crate) fn people_label(&self) -> Vec<i64> {
-        let mut ids: Vec<Id> = self.people.iter().copied().collect();
-        ids.sort_unstable();
-        ids.iter()
-            .flat_map(|id| {
-                let bits = id.uuid().as_u128();
-                [bits as i64, (bits >> 64) as i64]
-            })
-            .collect()
+        label(&self.people)
     }
 
     /// A short key for the hidden people (order-independent), to keep one memo entry per scope.
@@ -161,9 +179,21 @@ impl Hidden {
     }
 }
 
+/// The ids in order, each as two `i64`s.
+fn label(ids: &HashSet<Id>) -> Vec<i64> {
+    let mut ids: Vec<Id> = ids.iter().copied().collect();
+    ids.sort_unstable();
+    ids.iter()
+        .flat_map(|id| {
+            let bits = id.uuid().as_u128();
+            [bits as i64, (bits >> 64) as i64]
+        })
+        .collect()
+}
+
 impl Store {
     /// The version of the data [`Store::hidden_for`] reads (bumped by every change to people,
-    /// ties, participants, exchanges and task people), for caches of hidden sets.
+    /// ties, interactions, participants, exchanges and task people), for caches of hidden sets.
     /// `None` when the counter is missing (then nothing may be cached).
     pub fn privacy_version(&mut self) -> Result<Option<i64>> {
         let rows = self.db().query("SELECT version FROM data_versions WHERE key = 'privacy'", &[])?;
@@ -172,11 +202,13 @@ impl Store {
 
     /// The records hidden from `user`: one query, driven by the `people_private` partial index
     /// (only private people are in it), then by the participants', exchanges' and ties' person
-    /// indexes for those few people.
+    /// indexes for those few people, and by the `interactions_private` partial index (only
+    /// private notes are in it).
     pub fn hidden_for(&mut self, user: Id) -> Result<Hidden> {
         let rows = self.db().query(
             "WITH h AS (SELECT id FROM people WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0)
              SELECT 'p', id FROM h
+             UNION ALL SELECT 'i', id FROM interactions WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0
              UNION ALL SELECT 'i', x.interaction FROM participants x JOIN h ON h.id = x.person WHERE x.deleted = 0
              UNION ALL SELECT 'i', e.interaction FROM exchanges e JOIN h ON h.id = e.person WHERE e.deleted = 0
              UNION ALL SELECT 't', t.id FROM ties t JOIN h ON h.id = t.a
@@ -185,9 +217,9 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM task_people o JOIN people op ON op.id = o.person
                                  WHERE o.task = tp.task AND o.deleted = 0 AND op.deleted = 0
                                    AND (op.private_to IS NULL OR op.private_to = ?))",
-            &[user.into(), user.into()],
+            &[user.into(), user.into(), user.into()],
         )?;
-        let mut h = Hidden::default();
+        let mut h = Hidden { viewer: Some(user), ..Hidden::default() };
         for r in rows {
             let Some(id) = id_of(&r[1]) else { continue };
             match r[0].text() {
@@ -274,4 +306,12 @@ impl Store {
 /// or anyone for a shared one (making it private to themselves).
 pub fn set_private(cs: &mut kith_core::ChangeSet, person: Id, owner: Option<Id>) {
     cs.set(kith_core::Kind::Person, person, "private_to", owner.map(|o| o.to_string()));
+}
+
+/// Make a logged interaction (a note, with its exchanges) private to `owner` (`None`: seen by
+/// whoever sees its people). The same rule as [`set_private`]: any writer who sees the
+/// interaction may, which is only its owner for a private one, anyone for a shared one (making
+/// it private to themselves).
+pub fn set_interaction_private(cs: &mut kith_core::ChangeSet, interaction: Id, owner: Option<Id>) {
+    cs.set(kith_core::Kind::Interaction, interaction, "private_to", owner.map(|o| o.to_string()));
 }

@@ -132,6 +132,9 @@ pub struct InteractionView {
     pub notes: Option<String>,
     pub people: Vec<PersonRef>,
     pub exchanges: Vec<ExchangeView>,
+    /// The team server user this note is private to (absent: seen by whoever sees its people).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_to: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -828,14 +831,14 @@ impl Store {
         let (want, limit) = (limit, limit + self.scope.interaction_count());
         let rows = match person {
             Some(p) => self.db().query(
-                "SELECT i.id, i.kind, i.occurred_at, i.summary, i.notes FROM interactions i
+                "SELECT i.id, i.kind, i.occurred_at, i.summary, i.notes, i.private_to FROM interactions i
                  JOIN participants pt ON pt.interaction = i.id
                  WHERE pt.person = ? AND pt.deleted = 0 AND i.deleted = 0
                  ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?",
                 &[p.into(), Val::Int(limit as i64)],
             )?,
             None => self.db().query(
-                "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE deleted = 0
+                "SELECT id, kind, occurred_at, summary, notes, private_to FROM interactions WHERE deleted = 0
                  ORDER BY occurred_at DESC, id DESC LIMIT ?",
                 &[Val::Int(limit as i64)],
             )?,
@@ -849,14 +852,14 @@ impl Store {
         // Hidden interactions are left out after the query: ask for as many more.
         let (want, limit) = (limit, limit + self.scope.interaction_count());
         let rows = self.db().query(
-            "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE occurred_at >= ? AND deleted = 0
+            "SELECT id, kind, occurred_at, summary, notes, private_to FROM interactions WHERE occurred_at >= ? AND deleted = 0
              ORDER BY occurred_at DESC, id DESC LIMIT ?",
             &[Val::Int(from_ms), Val::Int(limit as i64)],
         )?;
         self.interactions_of(&rows, want)
     }
 
-    /// The first `want` of these `SELECT id, kind, occurred_at, summary, notes` rows that the
+    /// The first `want` of these `SELECT id, kind, occurred_at, summary, notes, private_to` rows that the
     /// scope does not hide, with their people and exchanges.
     fn interactions_of(&mut self, rows: &[Vec<Val>], want: usize) -> Result<Vec<InteractionView>> {
         let mut out: Vec<InteractionView> = rows
@@ -870,6 +873,7 @@ impl Store {
                     notes: text(&r[4]),
                     people: vec![],
                     exchanges: vec![],
+                    private_to: r.get(5).and_then(id_of),
                 })
             })
             .filter(|i| !self.scope.interaction(i.id))
@@ -884,7 +888,7 @@ impl Store {
             return Ok(None);
         }
         let rows = self.db().query(
-            "SELECT id, kind, occurred_at, summary, notes FROM interactions WHERE id = ? AND deleted = 0",
+            "SELECT id, kind, occurred_at, summary, notes, private_to FROM interactions WHERE id = ? AND deleted = 0",
             &[id.into()],
         )?;
         Ok(self.interactions_of(&rows, 1)?.pop())

@@ -117,8 +117,10 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
     // rounded) only fall as the anchor gets later. So the `limit` most urgent of a group, plus
     // those tied with the last of them, are the only ones of the group that can make the list:
     // a few hundred people get a full status instead of every due one of 100,000.
-    let stats = store.last_contacts_shared()?;
-    // The shared list is everyone's: leave out the people hidden from the store's scope.
+    let shared = store.last_contacts_shared()?;
+    let stats = &shared.all;
+    // The shared list is everyone's: leave out the people hidden from the store's scope, and
+    // read each last contact through `shared.last` (without the interactions hidden from it).
     let scope = store.scope();
     // Each person's group, (cadence, tier), found with one lookup of their cadence key; the
     // members as packed (anchor, index) numbers, which sort fast.
@@ -139,7 +141,7 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
             })
         });
         let days = keys[g].0;
-        let anchor = s.last_contact.unwrap_or(s.created_at.unwrap_or(now));
+        let anchor = shared.last(s).unwrap_or(s.created_at.unwrap_or(now));
         // Due soon: elapsed ≥ (1 − DUE_SOON_FRACTION) × cadence. A day of margin, so the
         // exact test stays with `cadence::reconnect`.
         let elapsed = days_since(now, anchor);
@@ -152,7 +154,7 @@ pub fn reconnect(store: &mut Store, cfg: &Settings, now: Timestamp, limit: usize
         c.tier = tier_of(&s.tier);
         c.net_type = type_of(&s.net_type);
         c.cadence_days = cadence_override(s.cadence_days);
-        c.last_contact = s.last_contact;
+        c.last_contact = shared.last(s);
         c.interactions_365d = s.interactions_365d;
         c
     };
@@ -440,9 +442,9 @@ pub(crate) fn explain_chain(
         let info = g.graph.edge(u, v);
         let kind = store.ties(Some(a))?.into_iter().find(|t| t.to_id == b).and_then(|t| t.kind);
         let last = if Some(a) == me {
-            g.my_last_contact.get(&v).copied()
+            store.my_last_contact(g, v)?
         } else if Some(b) == me {
-            g.my_last_contact.get(&u).copied()
+            store.my_last_contact(g, u)?
         } else {
             store.last_contact_between(a, b)?
         };
@@ -575,10 +577,11 @@ pub fn people_by(
             shared = store.last_contacts_shared()?;
             let mut cadences = Cadences::new(cfg);
             shared
+                .all
                 .iter()
                 .filter(|s| keep(s))
                 .map(|s| {
-                    let anchor = s.last_contact.or(s.created_at).unwrap_or(now);
+                    let anchor = shared.last(s).or(s.created_at).unwrap_or(now);
                     let overdue = days_since(now, anchor) - f64::from(cadences.of(s));
                     (s.id, s.name.as_str(), (overdue * 10.0).round() / 10.0)
                 })

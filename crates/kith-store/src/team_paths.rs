@@ -133,7 +133,8 @@ pub fn team_paths(
             report.without_card.push(m.name.clone());
             continue;
         };
-        let best = if scope.is_empty() { vec![] } else { whole.graph.k_paths(start, &targets, 1, by, max_hops) };
+        let best =
+            if scope.people_count() == 0 { vec![] } else { whole.graph.k_paths(start, &targets, 1, by, max_hops) };
         let hidden =
             best.first().and_then(|p| p.nodes.iter().map(|&n| whole.ids[n as usize]).find(|id| scope.person(*id)));
         if let Some(hidden) = hidden {

@@ -1,0 +1,294 @@
+//! Private notes (issue 5, part 3), against both engines: an interaction private to one user
+//! is hidden from everyone else with its exchanges (`Store::hidden_for`, the scoped reads, the
+//! backup), and a shared person's contact statistics, warmth inputs and exchange sums seen by
+//! another user leave out the interactions hidden from them, while the owner (and the unscoped
+//! CLI) count everything.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TestDb;
+use jiff::Timestamp;
+use kith_core::intel::Settings;
+use kith_core::{ChangeSet, Id, Kind};
+use kith_store::activity::ActivityQuery;
+use kith_store::reports::{self, PeopleOrder};
+use kith_store::{Hidden, Store};
+
+conformance!(
+    hidden_for_hides_private_notes_and_their_exchanges,
+    a_note_made_private_or_shared_moves_the_privacy_version,
+    stats_leave_out_notes_hidden_from_the_viewer,
+    stats_leave_out_notes_hidden_from_the_viewer_with_a_memo,
+    stats_leave_out_notes_with_a_private_person
+);
+
+const NOW: u64 = 1_795_000_000_000;
+const DAY: i64 = 86_400_000;
+
+/// A commit time of its own for each change (the activity feed tells change sets apart by it).
+fn at() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NOW + 1000 * N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millisecond(NOW as i64).unwrap()
+}
+
+fn person(store: &mut Store, name: &str, private_to: Option<Id>) -> Id {
+    let p = store.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p, "display_name", name);
+    cs.set(Kind::Person, p, "tier", "A");
+    if private_to.is_some() {
+        kith_store::privacy::set_private(&mut cs, p, private_to);
+    }
+    store.commit(cs, "test", at()).unwrap();
+    p
+}
+
+/// Log a call `days_ago` with `people`, a "gave" exchange of `weight` with the first, and the
+/// word `text` in its summary; private to `owner` when given.
+fn note(store: &mut Store, people: &[Id], days_ago: i64, weight: i64, text: &str, owner: Option<Id>) -> Id {
+    let i = store.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Interaction, i, "kind", "call");
+    cs.set(Kind::Interaction, i, "occurred_at", NOW as i64 - days_ago * DAY);
+    cs.set(Kind::Interaction, i, "summary", text);
+    for p in people {
+        let pt = Id::derive(i, "participant", &p.to_string());
+        cs.set(Kind::Participant, pt, "interaction", i.to_string());
+        cs.set(Kind::Participant, pt, "person", p.to_string());
+    }
+    let e = store.new_id(NOW);
+    kith_store::edit::add_exchange(&mut cs, e, i, "gave", &format!("advice: {text}"), weight, people[0]).unwrap();
+    if owner.is_some() {
+        kith_store::privacy::set_interaction_private(&mut cs, i, owner);
+    }
+    store.commit(cs, "test", at()).unwrap();
+    i
+}
+
+fn scope(store: &mut Store, user: Option<Id>) {
+    let h = match user {
+        Some(u) => store.hidden_for(u).unwrap(),
+        None => Hidden::none(),
+    };
+    store.set_scope(Arc::new(h));
+}
+
+/// (days since the last contact, interactions in 365 days, in 90 days) of `who`, from the one
+/// person read, the whole-network read and the last-contacts read: all three must agree.
+fn stats(store: &mut Store, who: Id) -> (Option<i64>, u32, u32) {
+    let days = |t: Option<Timestamp>| t.map(|t| (NOW as i64 - t.as_millisecond()) / DAY);
+    let one = store.contact_stats(Some(who), now()).unwrap().pop().unwrap();
+    let all = store.contact_stats(None, now()).unwrap().into_iter().find(|s| s.id == who).unwrap();
+    let last = store.last_contacts(now()).unwrap().into_iter().find(|s| s.id == who).unwrap();
+    assert_eq!(one, all, "one person's statistics and everyone's agree");
+    assert_eq!(days(last.last_contact), days(one.last_contact), "the last-contacts read agrees");
+    (days(one.last_contact), one.interactions_365d, one.interactions_90d)
+}
+
+fn gave(store: &mut Store, who: Id) -> u32 {
+    store.exchange_totals().unwrap().get(&who).map_or(0, |t| t.gave)
+}
+
+/// Days overdue of `who` in the people list sorted by overdue (the shared last-contact list).
+fn overdue(store: &mut Store, who: Id) -> f64 {
+    let cfg = Settings::default();
+    let list = reports::people_by(store, &cfg, now(), PeopleOrder::Overdue, None).unwrap();
+    list.into_iter().find(|(id, _)| *id == who).unwrap().1
+}
+
+/// (warmth on the person page, warmth in the people list sorted by it, rank's score).
+fn warmth(store: &mut Store, who: Id) -> (u8, f64, f64) {
+    let cfg = Settings::default();
+    let p = store.person(who).unwrap().unwrap();
+    let w = store.person_warmth(&p, &cfg, now()).unwrap().unwrap();
+    let listed = reports::people_by(store, &cfg, now(), PeopleOrder::Warmth, None).unwrap();
+    let ranked = reports::rank(store, &cfg, now(), 100).unwrap();
+    let in_list = listed.into_iter().find(|(id, _)| *id == who).unwrap().1;
+    let in_rank = ranked.into_iter().find(|r| r.id == who).unwrap().score;
+    (w.score, in_list, in_rank)
+}
+
+fn hidden_for_hides_private_notes_and_their_exchanges(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let pat = person(s, "Pat Shared", None);
+    let shared = note(s, &[pat], 30, 1, "openword", None);
+    let private = note(s, &[pat], 2, 2, "zyxwnote", Some(ann));
+
+    let h = s.hidden_for(bob).unwrap();
+    assert!(h.interaction(private) && !h.interaction(shared), "{h:?}");
+    assert!(!h.person(pat) && h.people_count() == 0);
+    assert!(!h.is_empty(), "a hidden note alone is something hidden");
+    assert_eq!(h.interaction_count(), 1);
+    let mine = s.hidden_for(ann).unwrap();
+    assert!(mine.is_empty(), "nothing is hidden from the note's owner: {mine:?}");
+
+    // Bob's reads: the note and its exchange do not exist.
+    scope(s, Some(bob));
+    let ids = |v: Vec<kith_store::InteractionView>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.interactions(Some(pat), 50).unwrap()), vec![shared]);
+    assert_eq!(ids(s.interactions(None, 1).unwrap()), vec![shared], "a page is not shortened by the hidden note");
+    assert_eq!(s.interaction(private).unwrap(), None);
+    assert_eq!(ids(s.person(pat).unwrap().unwrap().interactions), vec![shared]);
+    assert!(s.search("zyxwnote", 10).unwrap().is_empty());
+    assert!(!s.search("openword", 10).unwrap().is_empty());
+    let facts = s.exchange_facts(Some(pat)).unwrap();
+    assert_eq!(facts.iter().map(|f| f.what.as_str()).collect::<Vec<_>>(), vec!["openword"]);
+    let feed = s.activity(&ActivityQuery { limit: 50, ..Default::default() }).unwrap();
+    assert!(!feed.items.is_empty());
+    for e in &feed.items {
+        assert!(!e.summary.contains("zyxwnote") && !e.records.iter().any(|r| r.id == private), "{e:?}");
+    }
+    let mut backup = Vec::new();
+    kith_store::export::backup(s, &mut backup).unwrap();
+    let backup = String::from_utf8(backup).unwrap();
+    assert!(!backup.contains("zyxwnote") && !backup.contains(&private.to_string()), "{backup}");
+    assert!(backup.contains("openword"));
+    let header: serde_json::Value = serde_json::from_str(backup.lines().next().unwrap()).unwrap();
+    assert_eq!(header["ops"].as_u64().unwrap() as usize, backup.lines().count() - 1, "the count is what follows");
+
+    // Ann's: all of it, the note marked as hers.
+    scope(s, Some(ann));
+    let v = s.interaction(private).unwrap().expect("the owner sees her note");
+    assert_eq!(v.private_to, Some(ann));
+    assert_eq!(v.exchanges.len(), 1);
+    assert_eq!(s.interaction(shared).unwrap().unwrap().private_to, None);
+    assert_eq!(ids(s.interactions(Some(pat), 50).unwrap()), vec![private, shared]);
+    assert_eq!(s.search("zyxwnote", 10).unwrap().len(), 1);
+    let mut backup = Vec::new();
+    kith_store::export::backup(s, &mut backup).unwrap();
+    assert!(String::from_utf8(backup).unwrap().contains("zyxwnote"));
+    let feed = s.activity(&ActivityQuery { limit: 50, ..Default::default() }).unwrap();
+    assert!(feed.items.iter().any(|e| e.records.iter().any(|r| r.id == private)), "{feed:?}");
+}
+
+fn a_note_made_private_or_shared_moves_the_privacy_version(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let pat = person(s, "Pat Shared", None);
+    let i = note(s, &[pat], 3, 1, "later private", None);
+    assert!(s.hidden_for(bob).unwrap().is_empty());
+    let v0 = s.privacy_version().unwrap().unwrap();
+    let mut cs = ChangeSet::new();
+    kith_store::privacy::set_interaction_private(&mut cs, i, Some(ann));
+    s.commit(cs, "test", at()).unwrap();
+    let v1 = s.privacy_version().unwrap().unwrap();
+    assert!(v1 > v0, "making a note private moves the version the hidden sets are kept by");
+    assert!(s.hidden_for(bob).unwrap().interaction(i));
+    let mut cs = ChangeSet::new();
+    kith_store::privacy::set_interaction_private(&mut cs, i, None);
+    s.commit(cs, "test", at()).unwrap();
+    assert!(s.privacy_version().unwrap().unwrap() > v1);
+    assert!(s.hidden_for(bob).unwrap().is_empty());
+    // A removed private note hides nothing more.
+    let j = note(s, &[pat], 1, 1, "gone", Some(ann));
+    assert!(s.hidden_for(bob).unwrap().interaction(j));
+    let mut cs = ChangeSet::new();
+    cs.delete(Kind::Interaction, j, true);
+    s.commit(cs, "test", at()).unwrap();
+    assert!(s.hidden_for(bob).unwrap().is_empty());
+}
+
+/// What one user sees of a person's numbers.
+#[derive(Debug, Clone, PartialEq)]
+struct Figures {
+    /// (days since the last contact, interactions in 365 days, in 90 days).
+    stats: (Option<i64>, u32, u32),
+    gave: u32,
+    overdue: f64,
+    /// (warmth on the person page, warmth in the people list sorted by it, rank's score).
+    warmth: (u8, f64, f64),
+}
+
+/// The figures of `pat` as Bob (from whom the note is hidden), Ann (its owner) and the
+/// unscoped CLI see them.
+fn figures(s: &mut Store, pat: Id, user: Option<Id>) -> Figures {
+    scope(s, user);
+    let out = Figures { stats: stats(s, pat), gave: gave(s, pat), overdue: overdue(s, pat), warmth: warmth(s, pat) };
+    scope(s, None);
+    out
+}
+
+fn stats_leave_out_notes_hidden_from_the_viewer(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let pat = person(s, "Pat Shared", None);
+    person(s, "Quinn Other", None);
+    note(s, &[pat], 30, 1, "shared call", None);
+    let before = figures(s, pat, Some(bob));
+    assert_eq!((before.stats, before.gave), ((Some(30), 1, 1), 1));
+
+    // Ann logs a private note with Pat: Bob's figures do not move, Ann's and the CLI's do.
+    let private = note(s, &[pat], 2, 2, "private call", Some(ann));
+    assert_eq!(figures(s, pat, Some(bob)), before, "Bob's figures for Pat do not move");
+    let ann_sees = figures(s, pat, Some(ann));
+    assert_eq!((ann_sees.stats, ann_sees.gave), ((Some(2), 2, 2), 3));
+    assert!(ann_sees.overdue < before.overdue, "less overdue for the owner");
+    assert!(ann_sees.warmth.0 > before.warmth.0 && ann_sees.warmth.1 > before.warmth.1, "warmer for the owner");
+    assert_ne!(ann_sees.warmth.2, before.warmth.2, "ranked otherwise for the owner");
+    assert_eq!(figures(s, pat, None), ann_sees, "the CLI counts everything");
+
+    // A person whose only interaction is hidden has none for Bob.
+    let solo = person(s, "Solo Shared", None);
+    note(s, &[solo], 1, 1, "solo", Some(ann));
+    scope(s, Some(bob));
+    assert_eq!(stats(s, solo), (None, 0, 0));
+    assert_eq!(gave(s, solo), 0);
+    assert!(!s.exchange_totals().unwrap().contains_key(&solo));
+    scope(s, None);
+
+    // Shared again, the note counts for Bob at once.
+    let mut cs = ChangeSet::new();
+    kith_store::privacy::set_interaction_private(&mut cs, private, None);
+    s.commit(cs, "test", at()).unwrap();
+    assert_eq!(figures(s, pat, Some(bob)), ann_sees);
+}
+
+fn stats_leave_out_notes_hidden_from_the_viewer_with_a_memo(db: &mut TestDb) {
+    db.store.share_memo(Arc::new(kith_store::Memo::new()));
+    stats_leave_out_notes_hidden_from_the_viewer(db);
+    // Two viewers with different hidden sets, one memo: each gets their own figures, in any
+    // order, again and again.
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let rae = person(s, "Rae Shared", None);
+    note(s, &[rae], 40, 1, "rae shared", None);
+    note(s, &[rae], 5, 1, "rae ann", Some(ann));
+    note(s, &[rae], 10, 1, "rae bob", Some(bob));
+    for _ in 0..2 {
+        scope(s, Some(bob));
+        assert_eq!(stats(s, rae), (Some(10), 2, 2));
+        scope(s, Some(ann));
+        assert_eq!(stats(s, rae), (Some(5), 2, 2));
+        scope(s, None);
+        assert_eq!(stats(s, rae), (Some(5), 3, 3));
+    }
+}
+
+fn stats_leave_out_notes_with_a_private_person(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let pat = person(s, "Pat Shared", None);
+    let carla = person(s, "Carla Private", Some(ann));
+    note(s, &[pat], 30, 1, "shared call", None);
+    // Pat, with Ann's private Carla, yesterday: a note about Carla, hidden from Bob.
+    let lunch = note(s, &[pat, carla], 1, 3, "lunch with carla", None);
+    scope(s, Some(bob));
+    assert!(s.scope().interaction(lunch));
+    assert_eq!(stats(s, pat), (Some(30), 1, 1));
+    assert_eq!(gave(s, pat), 1);
+    scope(s, Some(ann));
+    assert_eq!(stats(s, pat), (Some(1), 2, 2));
+    assert_eq!(gave(s, pat), 4);
+    // The path report's "spoke … ago" between two people leaves it out too.
+    scope(s, Some(bob));
+    assert_eq!(s.last_contact_between(pat, carla).unwrap(), None);
+    scope(s, Some(ann));
+    assert_eq!(s.last_contact_between(pat, carla).unwrap().map(|t| t.as_millisecond()), Some(NOW as i64 - DAY));
+}
