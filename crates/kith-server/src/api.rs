@@ -653,6 +653,10 @@ pub struct InteractionBody {
     pub got: Vec<String>,
     /// 1 to 3, default 1
     pub weight: Option<i64>,
+    /// `true`: a private note, private to you (nobody else on the team sees it, its exchanges
+    /// or what it adds to the people's warmth and contact counts); default: seen by whoever
+    /// sees its people
+    pub private: Option<bool>,
 }
 
 /// People named in a body (an email, an id or a name, as in the CLI), each once.
@@ -678,6 +682,7 @@ async fn interaction_create(
     if b.people.is_empty() {
         return Err(ApiError::invalid("an interaction needs at least one person"));
     }
+    let private = b.private;
     let now = state.now();
     let view = state
         .pool
@@ -694,7 +699,10 @@ async fn interaction_create(
                 weight: b.weight.unwrap_or(1),
             };
             let id = s.new_id(now.timestamp().as_millisecond().max(0) as u64);
-            let cs = edit::log_interaction(s, &now, id, &input)?;
+            let mut cs = edit::log_interaction(s, &now, id, &input)?;
+            if private == Some(true) {
+                kith_store::privacy::set_interaction_private(&mut cs, id, Some(p.user.id));
+            }
             commit(s, cs, p.actor(), now.timestamp().as_millisecond())?;
             s.interaction(id)?.ok_or_else(|| ApiError::internal("an interaction just logged cannot be read"))
         })

@@ -342,6 +342,10 @@ pub struct InteractionPatch {
     pub people: Vec<String>,
     #[serde(default)]
     pub remove_people: Vec<String>,
+    /// `true`: private to you (a private note: nobody else on the team sees it or its
+    /// exchanges); `false`: seen by whoever sees its people. Any writer who sees the
+    /// interaction may change it, which for a private one means only its author.
+    pub private: Option<bool>,
 }
 
 #[utoipa::path(patch, path = "/api/v1/interactions/{id}", tag = "interactions", request_body = InteractionPatch,
@@ -374,6 +378,17 @@ pub(crate) async fn interaction_patch(
             }
             let mut cs = ChangeSet::new();
             edit::interaction_fields(&now, &mut cs, id, &f)?;
+            // Mirrors people: a private note is seen by its author only (anyone else got a 404
+            // above), and a writer who sees a shared one may make it private to themselves.
+            match b.private {
+                Some(true) if before.private_to != Some(p.user.id) => {
+                    kith_store::privacy::set_interaction_private(&mut cs, id, Some(p.user.id))
+                }
+                Some(false) if before.private_to.is_some() => {
+                    kith_store::privacy::set_interaction_private(&mut cs, id, None)
+                }
+                _ => {}
+            }
             no_changes(&cs)?;
             save(s, cs, &p, now.timestamp().as_millisecond())?;
             s.interaction(id)?.ok_or_else(|| ApiError::internal("an interaction just changed cannot be read"))

@@ -562,11 +562,14 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
              <p><label for=\"note\">Note</label><br><textarea id=\"note\" name=\"note\" rows=\"3\">{}</textarea></p>\
              <p><label for=\"gave\">I gave (one a line, e.g. advice: pricing)</label><br><textarea id=\"gave\" name=\"gave\" rows=\"2\">{}</textarea></p>\
              <p><label for=\"got\">I got</label><br><textarea id=\"got\" name=\"got\" rows=\"2\">{}</textarea></p>\
+             <p class=\"check\"><input type=\"checkbox\" id=\"private_note\" name=\"private\" value=\"yes\"{}> \
+             <label for=\"private_note\">Private note — only you see it</label></p>\
              <p><button type=\"submit\">Log it</button></p></form></section>",
             escape(nonempty(&f.at).unwrap_or("")),
             escape(f.note.as_deref().unwrap_or("")),
             escape(f.gave.as_deref().unwrap_or("")),
             escape(f.got.as_deref().unwrap_or("")),
+            if f.private.is_some() { " checked" } else { "" },
         ));
     }
     if may_hook {
@@ -593,6 +596,10 @@ async fn person_page_html(state: &AppState, p: &Principal, id: Id, forms: Forms)
                 i.at.map(|t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
             b.push_str(&format!("<li><span class=\"kind\">{}</span> <time>{}</time>", escape(&i.kind), escape(&at)));
+            // Only its author sees a private note (the store's scope hides it from everyone else).
+            if i.private_to.is_some_and(|owner| owner == p.user.id) {
+                b.push_str(" <span class=\"private\">Private</span>");
+            }
             let others: Vec<String> =
                 i.people.iter().filter(|x| x.id != id).map(|x| person_link(x.id, &x.name)).collect();
             if !others.is_empty() {
@@ -680,6 +687,8 @@ pub struct InteractionForm {
     note: Option<String>,
     gave: Option<String>,
     got: Option<String>,
+    /// The "private note" box: present (any value) when ticked.
+    private: Option<String>,
 }
 
 fn lines(s: &Option<String>) -> Vec<String> {
@@ -731,7 +740,7 @@ async fn commit_for_person(
 
 #[utoipa::path(post, path = "/people/{id}/interactions", tag = "web",
     params(("id" = String, Path, description = "The person's id")),
-    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, kind, at, note, gave, got (one a line)"),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, kind, at, note, gave, got (one a line), private (present: a private note)"),
     responses((status = 303, description = "Logged: back to the person page"),
               (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
               (status = 404, description = "No such person", body = Object),
@@ -745,6 +754,7 @@ pub async fn log_interaction_form(
     let Form(f) = form.map_err(form_error)?;
     check_csrf(&p, &f.csrf)?;
     let sent = f.clone();
+    let owner = f.private.is_some().then_some(p.user.id);
     let result = commit_for_person(&state, &p, id, move |s, now, new_id| {
         let input = InteractionInput {
             people: vec![id],
@@ -756,7 +766,11 @@ pub async fn log_interaction_form(
             got: lines(&f.got),
             weight: 1,
         };
-        Ok(edit::log_interaction(s, now, new_id, &input)?)
+        let mut cs = edit::log_interaction(s, now, new_id, &input)?;
+        if owner.is_some() {
+            kith_store::privacy::set_interaction_private(&mut cs, new_id, owner);
+        }
+        Ok(cs)
     })
     .await;
     match result {

@@ -1,7 +1,9 @@
-//! Private people and team-wide intro paths (issue 5, parts 3 and 4): a person private to one
-//! user does not exist for the others on any route, nor do their notes; "who on our team knows
-//! someone at X?" points at the teammate with a private connection without naming it. A real
-//! server on 127.0.0.1:0, a real HTTP client, both engines.
+//! Private people, private notes and team-wide intro paths (issue 5, parts 3 and 4): a person
+//! private to one user does not exist for the others on any route, nor do their notes; a note
+//! private to its author does not either, nor what it adds to a shared person's warmth and
+//! counts; "who on our team knows someone at X?" points at the teammate with a private
+//! connection without naming it. A real server on 127.0.0.1:0, a real HTTP client, both
+//! engines.
 
 #[macro_use]
 mod support;
@@ -13,7 +15,8 @@ use support::{Server, Who, config};
 both!(
     private_people_exist_only_for_their_owner,
     team_paths_point_at_private_connections,
-    a_person_made_private_is_hidden_at_once
+    a_person_made_private_is_hidden_at_once,
+    private_notes_are_their_authors_alone
 );
 
 fn patch(s: &Server, path: &str, who: &Who, body: Value) -> support::Resp {
@@ -101,7 +104,7 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     assert!(s.get(&format!("/people/{carla}"), &ann).body.contains(private_note));
     let r = s.get(&format!("/people/{dan}"), &ann);
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(!r.body.contains("Private"), "{}", r.body);
+    assert!(!r.body.contains("class=\"private\""), "{}", r.body);
 
     // For everyone else she does not exist: 404 on her routes…
     for who in [&bob, &vic] {
@@ -275,7 +278,7 @@ fn private_people_exist_only_for_their_owner(s: Server) {
     for who in [&ann, &bob] {
         let r = s.get(&format!("/people/{carla}"), who);
         assert_eq!(r.status, 200, "{}", r.body);
-        assert!(!r.body.contains("Private"), "{}", r.body);
+        assert!(!r.body.contains("class=\"private\""), "{}", r.body);
     }
     assert_eq!(s.get(&format!("/api/v1/interactions/{interaction}"), &bob).status, 200);
     assert!(s.get("/api/v1/search?q=zyxw", &vic).body.contains(&interaction));
@@ -417,4 +420,233 @@ fn a_person_made_private_is_hidden_at_once(s: Server) {
     }
     s.get(&format!("/api/v1/people/{zed}"), &bob).assert_error(404, "not_found");
     assert!(s.get("/api/v1/reconnect", &ann).body.contains("Zed Quickly"), "the owner still sees them");
+}
+
+/// What another user sees of a shared person's numbers: last contact, warmth, the ledger's
+/// sums, rank's score and the people list's warmth order.
+fn numbers(s: &Server, pat: &str, who: &Who) -> Value {
+    let brief = s.get(&format!("/api/v1/people/{pat}/brief"), who);
+    assert_eq!(brief.status, 200, "{}", brief.body);
+    let ledger = s.get(&format!("/api/v1/people/{pat}/ledger"), who);
+    assert_eq!(ledger.status, 200, "{}", ledger.body);
+    let rank = s.get("/api/v1/rank?limit=50", who);
+    assert_eq!(rank.status, 200, "{}", rank.body);
+    let ranked = rank.json()["items"].as_array().unwrap().iter().find(|r| r["id"] == json!(pat)).cloned();
+    json!({
+        "last_contact": brief.json()["last_contact"],
+        "warmth": brief.json()["warmth"]["score"],
+        "components": brief.json()["warmth"]["components"],
+        "gave": ledger.json()["person"]["gave"],
+        "rank": ranked.map(|r| r["score"].clone()),
+    })
+}
+
+fn private_notes_are_their_authors_alone(s: Server) {
+    s.user("ann@team.example", Role::Member);
+    s.user("bob@team.example", Role::Member);
+    s.user("vic@team.example", Role::Viewer);
+    let ann = Who::Token(s.token("ann@team.example", false));
+    let bob = Who::Token(s.token("bob@team.example", false));
+    let vic = Who::Token(s.token("vic@team.example", false));
+    let ann_id = s.store().user_by_email("ann@team.example").unwrap().unwrap().0.id.to_string();
+
+    let pat = created(s.post("/api/v1/people", &ann, json!({ "name": "Pat Shared", "tier": "A" })));
+    created(s.post("/api/v1/people", &ann, json!({ "name": "Quinn Other", "tier": "B" })));
+    let month_ago = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(30 * 24)).unwrap();
+    let open = created(s.post(
+        "/api/v1/interactions",
+        &bob,
+        json!({ "people": [&pat], "kind": "call", "at": month_ago.to_string(), "summary": "open-call", "gave": ["advice: open-gift"] }),
+    ));
+    let before: Vec<Value> = [&bob, &vic].iter().map(|w| numbers(&s, &pat, w)).collect();
+    assert_eq!(before[0]["gave"], json!(1), "{}", before[0]);
+
+    // Ann logs a private note with Pat through the API, and another through the page's form.
+    let r = s.post(
+        "/api/v1/interactions",
+        &ann,
+        json!({ "people": [&pat], "kind": "lunch", "summary": "zyxw-private", "notes": "qqv-note",
+                "gave": ["advice: zyxw-gift"], "got": ["intro: qqv-intro"], "weight": 3, "private": true }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["private_to"], json!(ann_id), "{}", r.body);
+    let note = r.json()["id"].as_str().unwrap().to_string();
+    let (ann_page, csrf) = support::browser(&s, "ann@team.example", "pw-ann@team.example-long-enough");
+    let r = s.get(&format!("/people/{pat}"), &ann_page);
+    assert!(
+        r.body.contains("<input type=\"checkbox\" id=\"private_note\" name=\"private\" value=\"yes\">")
+            && r.body.contains("<label for=\"private_note\">Private note — only you see it</label>"),
+        "the log form has a labelled private box: {}",
+        r.body
+    );
+    let r = s.send(
+        "POST",
+        &format!("/people/{pat}/interactions"),
+        &ann_page,
+        Some((
+            "application/x-www-form-urlencoded",
+            support::form(&[("csrf", &csrf), ("kind", "coffee"), ("note", "zyxw-formnote"), ("private", "yes")]),
+        )),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let form_note = s.get(&format!("/api/v1/interactions?person={pat}"), &ann).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["notes"] == json!("zyxw-formnote"))
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .expect("the form's note is Ann's to see");
+    let secret = |what: &str, body: &str| {
+        for word in ["zyxw", "qqv", &note, &form_note] {
+            if what.contains(word) {
+                continue;
+            }
+            assert!(!body.contains(word), "{what} shows `{word}` to someone the note is hidden from: {body}");
+        }
+    };
+
+    // Ann sees both, marked private on her timeline.
+    let r = s.get(&format!("/people/{pat}"), &ann_page);
+    assert!(r.body.contains("zyxw-private") && r.body.contains("zyxw-formnote"), "{}", r.body);
+    assert_eq!(r.body.matches("<span class=\"private\">Private</span>").count(), 2, "{}", r.body);
+    for path in [
+        format!("/api/v1/interactions/{note}"),
+        "/api/v1/search?q=zyxw".to_string(),
+        "/api/v1/activity".to_string(),
+        format!("/api/v1/people/{pat}/ledger"),
+        "/api/v1/export/json".to_string(),
+        "/".to_string(),
+    ] {
+        let r = s.get(&path, &ann);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert!(r.body.contains("zyxw") || r.body.contains(&note), "{path} hides Ann's note from her: {}", r.body);
+    }
+    let r = s.get("/api/v1/ledger", &ann);
+    assert_eq!(r.json()["overall"], json!({ "gave": 4, "got": 3, "balance": 1 }), "{}", r.body);
+    let mine = numbers(&s, &pat, &ann);
+    assert_ne!(mine["last_contact"], before[0]["last_contact"], "Ann's note moves her last contact with Pat");
+    assert_eq!(mine["gave"], json!(4), "{mine}");
+
+    // Bob and Vic: the notes do not exist, nor what they add to Pat's numbers.
+    for (who, before) in [&bob, &vic].into_iter().zip(&before) {
+        for path in [format!("/api/v1/interactions/{note}"), format!("/api/v1/interactions/{form_note}")] {
+            let r = s.get(&path, who);
+            assert_eq!(r.status, 404, "{path}: {}", r.body);
+            secret(&path, &r.body);
+        }
+        for path in [
+            "/api/v1/interactions".to_string(),
+            format!("/api/v1/interactions?person={pat}"),
+            format!("/api/v1/people/{pat}"),
+            format!("/api/v1/people/{pat}/brief"),
+            format!("/api/v1/people/{pat}/ledger"),
+            "/api/v1/search?q=zyxw".to_string(),
+            "/api/v1/search?q=qqv".to_string(),
+            "/api/v1/activity".to_string(),
+            "/api/v1/ledger".to_string(),
+            "/api/v1/rank".to_string(),
+            "/api/v1/reconnect".to_string(),
+            "/api/v1/plan?week=true".to_string(),
+            "/api/v1/export/json".to_string(),
+            "/api/v1/export/vcard".to_string(),
+            "/".to_string(),
+            format!("/people/{pat}"),
+            "/people?sort=warmth".to_string(),
+            "/people?sort=overdue".to_string(),
+        ] {
+            let r = s.get(&path, who);
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            secret(&path, &r.body);
+        }
+        let page = s.get(&format!("/people/{pat}"), who);
+        assert!(page.body.contains("open-call") && !page.body.contains("class=\"private\""), "{}", page.body);
+        assert_eq!(&numbers(&s, &pat, who), before, "Pat's numbers do not move for another user");
+        let r = s.get(&format!("/api/v1/interactions?person={pat}"), who);
+        assert_eq!(r.json()["items"].as_array().unwrap().len(), 1, "{}", r.body);
+        let r = s.get("/api/v1/ledger", who);
+        assert_eq!(r.json()["overall"], json!({ "gave": 1, "got": 0, "balance": 1 }), "{}", r.body);
+        // Every GET route with the notes' ids: never a trace.
+        for route in kith_server::api::routes() {
+            if route.method != axum::http::Method::GET {
+                continue;
+            }
+            let ids = if route.path.contains("{id}") { vec![note.as_str(), pat.as_str()] } else { vec![""] };
+            for id in ids {
+                let path = route.path.replace("{id}", id);
+                let r = s.get(&path, who);
+                assert!(r.status < 500, "{path}: {} {}", r.status, r.body);
+                secret(&path, &r.body);
+            }
+        }
+    }
+
+    // Nobody else can flip, change or remove Ann's note: not another member, not a forged
+    // request on Ann's own session. Nothing is written.
+    let ops = s.op_count();
+    for body in [json!({ "private": false }), json!({ "private": true }), json!({ "summary": "x" })] {
+        let path = format!("/api/v1/interactions/{note}");
+        let r = patch(&s, &path, &bob, body);
+        assert_eq!(r.status, 404, "{}", r.body);
+        secret(&path, &r.body);
+    }
+    let r = s.send("DELETE", &format!("/api/v1/interactions/{note}"), &bob, None);
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = s.post(&format!("/api/v1/interactions/{note}/exchanges"), &bob, json!({ "direction": "got", "what": "x" }));
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = patch(&s, &format!("/api/v1/interactions/{note}"), &vic, json!({ "private": false }));
+    assert_eq!(r.status, 403, "{}", r.body);
+    let (bob_page, bob_csrf) = support::browser(&s, "bob@team.example", "pw-bob@team.example-long-enough");
+    for (who, what) in [
+        (ann_page.clone(), "Ann's session without the CSRF header"),
+        (Who::Session { cookie: session_of(&ann_page), csrf: Some(bob_csrf.clone()) }, "Ann's session, Bob's token"),
+        (Who::Session { cookie: session_of(&bob_page), csrf: Some(bob_csrf.clone()) }, "Bob's own session"),
+    ] {
+        let r = patch(&s, &format!("/api/v1/interactions/{note}"), &who, json!({ "private": false }));
+        assert!(r.status == 403 || r.status == 404, "{what}: {} {}", r.status, r.body);
+    }
+    assert_eq!(s.op_count(), ops, "a refused change wrote nothing");
+    // Bad input: the stable error format, nothing written.
+    s.post("/api/v1/interactions", &ann, json!({ "people": [&pat], "private": "yes" }))
+        .assert_error(422, "invalid_body");
+    patch(&s, &format!("/api/v1/interactions/{note}"), &ann, json!({ "private": "yes" }))
+        .assert_error(422, "invalid_body");
+    patch(&s, &format!("/api/v1/interactions/{note}"), &ann, json!({ "private": true })).assert_error(422, "invalid");
+    assert_eq!(s.op_count(), ops);
+
+    // A shared interaction may be made private by any writer who sees it (to themselves).
+    let r = patch(&s, &format!("/api/v1/interactions/{open}"), &ann, json!({ "private": true }));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["private_to"], json!(ann_id));
+    assert_eq!(s.get(&format!("/api/v1/interactions/{open}"), &bob).status, 404, "now Ann's alone");
+    let r = patch(&s, &format!("/api/v1/interactions/{open}"), &ann, json!({ "private": false }));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json().get("private_to"), None, "{}", r.body);
+
+    // Shared again by its author, the note is the team's at once, and counts for everyone.
+    let r = patch(&s, &format!("/api/v1/interactions/{note}"), &ann, json!({ "private": false }));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.get(&format!("/api/v1/interactions/{note}"), &bob);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("zyxw-private"), "{}", r.body);
+    assert!(s.get("/api/v1/search?q=zyxw", &vic).body.contains(&note));
+    let page = s.get(&format!("/people/{pat}"), &bob);
+    assert!(page.body.contains("zyxw-private") && !page.body.contains("zyxw-formnote"), "{}", page.body);
+    let shared = numbers(&s, &pat, &bob);
+    assert_eq!(shared["gave"], json!(4), "{shared}");
+    assert_ne!(shared["last_contact"], before[0]["last_contact"], "{shared}");
+    // The OpenAPI document, generated from the code, describes the field on both bodies.
+    let doc = s.get("/api/v1/openapi.json", &Who::Anonymous).json();
+    for body in ["InteractionBody", "InteractionPatch"] {
+        let field = &doc["components"]["schemas"][body]["properties"]["private"];
+        assert!(field["description"].as_str().is_some_and(|d| d.contains("private to you")), "{body}: {field}");
+    }
+    let ann_page_now = s.get(&format!("/people/{pat}"), &ann_page);
+    assert_eq!(ann_page_now.body.matches("<span class=\"private\">Private</span>").count(), 1, "{}", ann_page_now.body);
+}
+
+fn session_of(w: &Who) -> String {
+    match w {
+        Who::Session { cookie, .. } => cookie.clone(),
+        _ => panic!("not a session"),
+    }
 }
