@@ -252,6 +252,31 @@ async fn lunch(server: &Server, driver: &Driver, password: &str) {
     wait_for(&c, "//section[@aria-labelledby='timeline']//li[contains(., 'lunch') and contains(., 'advice: pricing') and contains(., 'intro: Bob')]").await;
     wait_for(&c, "//section[@aria-labelledby='ledger']//p[contains(., 'Gave 1, got 1')]").await;
 
+    // A private note, by keyboard: Tab from the last field reaches the labelled box, with a
+    // focus ring; Space ticks it; the timeline marks the note as private to its author.
+    fill(&c, "#note", "a private coffee note").await;
+    c.find(Locator::Css("#got")).await.expect("got").send_keys("\u{E004}").await.expect("Tab");
+    let focused = c
+        .execute(
+            "const e = document.activeElement; \
+             return [e.id, e.labels.length ? e.labels[0].textContent : '', getComputedStyle(e).outlineStyle];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(focused, json!(["private_note", "Private note — only you see it", "solid"]), "{focused}");
+    c.active_element().await.expect("the box").send_keys(" ").await.expect("Space");
+    let ticked = c.execute("return document.getElementById('private_note').checked;", vec![]).await.expect("script");
+    assert_eq!(ticked, json!(true), "Space ticks the box");
+    let (viewport, content) = widths(&c).await;
+    assert!(content <= viewport, "no sideways scrolling with the box at {viewport}px: {content}");
+    click(&c, "//button[normalize-space()='Log it']").await;
+    wait_for(
+        &c,
+        "//section[@aria-labelledby='timeline']//li[contains(., 'a private coffee note')]/span[@class='private' and normalize-space()='Private']",
+    )
+    .await;
+
     // Today shows it, still on the phone, without sideways scrolling.
     click(&c, "//nav//a[normalize-space()='Today']").await;
     wait_for(&c, "//h1[normalize-space()='Today']").await;
