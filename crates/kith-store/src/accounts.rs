@@ -94,6 +94,8 @@ pub struct TokenGrant {
     pub id: Id,
     pub user: Id,
     pub read_only: bool,
+    /// The workspace the token was made for (`None` for tokens from before: the user's default).
+    pub workspace: Option<Id>,
 }
 
 pub(crate) fn user_of(r: &[Val]) -> Option<User> {
@@ -125,26 +127,18 @@ const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 impl Store {
     pub fn user_count(&mut self) -> Result<i64> {
-        let rows = self.db().query("SELECT count(*) FROM users", &[])?;
+        let rows = self.acc().db().query("SELECT count(*) FROM users", &[])?;
         Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
     }
 
-    /// The one team workspace of this database, created on first use.
+    /// The home workspace: the first team workspace, whose records are the server database's
+    /// own (see [`crate::workspaces`]), created on first use.
     pub fn team_workspace(&mut self, now_ms: i64) -> Result<Id> {
-        let rows = self.db().query("SELECT id FROM workspaces ORDER BY id LIMIT 1", &[])?;
-        if let Some(id) = rows.first().and_then(|r| id_of(&r[0])) {
-            return Ok(id);
-        }
         let id = self.new_id(now_ms.max(0) as u64);
-        self.db().execute(
-            "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)",
-            &[id.into(), Val::from("team"), Val::Int(now_ms)],
-        )?;
-        Ok(id)
+        self.acc().transaction(|db| home_in(db, id, now_ms))
     }
 
-    /// Add a user with a role in the team workspace, in one transaction. `email` must already be
-    /// normalized; an email in use is [`Error::Conflict`].
+    /// Add a user with a role in the home team workspace (see [`Store::add_user_to`]).
     pub fn add_user(
         &mut self,
         email: &str,
@@ -153,8 +147,25 @@ impl Store {
         role: Role,
         now_ms: i64,
     ) -> Result<User> {
+        self.add_user_to(email, name, password_hash, role, None, now_ms)
+    }
+
+    /// Add a user with their personal workspace and a role in a team workspace (`None`: the home
+    /// one, created if there is none yet), in one transaction. `email` must already be
+    /// normalized; an email in use is [`Error::Conflict`]; a personal workspace is refused.
+    pub fn add_user_to(
+        &mut self,
+        email: &str,
+        name: &str,
+        password_hash: Option<&str>,
+        role: Role,
+        workspace: Option<Id>,
+        now_ms: i64,
+    ) -> Result<User> {
         let id = self.new_id(now_ms.max(0) as u64);
-        self.transaction(|db| {
+        let personal = self.new_id(now_ms.max(0) as u64);
+        let home = self.new_id(now_ms.max(0) as u64);
+        self.acc().transaction(|db| {
             if !db.query("SELECT 1 FROM users WHERE email = ?", &[Val::from(email)])?.is_empty() {
                 return Err(Error::Conflict(format!("a user with email {email} exists already")));
             }
@@ -162,67 +173,82 @@ impl Store {
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 &[id.into(), Val::from(email), Val::from(name), Val::from(password_hash), Val::Int(now_ms)],
             )?;
+            let ws = match workspace {
+                Some(ws) => ws,
+                None => home_in(db, home, now_ms)?,
+            };
+            crate::workspaces::add_member_in(db, ws, id, role, now_ms)?;
+            crate::workspaces::personal_in(db, personal, id, now_ms)?;
             Ok(())
         })?;
-        let workspace = self.team_workspace(now_ms)?;
-        self.db().execute(
-            "INSERT INTO memberships (workspace, user_id, role, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (workspace, user_id) DO UPDATE SET role = excluded.role",
-            &[workspace.into(), id.into(), Val::from(role.as_str()), Val::Int(now_ms)],
-        )?;
         Ok(User { id, email: email.to_string(), name: name.to_string(), disabled: false })
     }
 
     /// A user and their password hash, by normalized email.
     pub fn user_by_email(&mut self, email: &str) -> Result<Option<(User, Option<String>)>> {
         let rows = self
+            .acc()
             .db()
             .query("SELECT id, email, name, disabled, password_hash FROM users WHERE email = ?", &[Val::from(email)])?;
         Ok(rows.into_iter().next().and_then(|r| Some((user_of(&r)?, r[4].text().map(str::to_string)))))
     }
 
     pub fn user(&mut self, id: Id) -> Result<Option<User>> {
-        let rows = self.db().query("SELECT id, email, name, disabled FROM users WHERE id = ?", &[id.into()])?;
+        let rows = self.acc().db().query("SELECT id, email, name, disabled FROM users WHERE id = ?", &[id.into()])?;
         Ok(rows.first().and_then(|r| user_of(r)))
+    }
+
+    /// Users by id (an assignee's or a project list's names), one query.
+    pub fn users_by_id(&mut self, ids: &[Id]) -> Result<std::collections::HashMap<Id, User>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let params: Vec<Val> = chunk.iter().map(|&i| i.into()).collect();
+            let rows = self
+                .acc()
+                .db()
+                .query(&format!("SELECT id, email, name, disabled FROM users WHERE id IN ({marks})"), &params)?;
+            out.extend(rows.iter().filter_map(|r| user_of(r)).map(|u| (u.id, u)));
+        }
+        Ok(out)
     }
 
     /// Whether an account change that can take access away (a revoked token, an ended session,
     /// a new password) went through this store since the last call: the signal for a server
     /// to forget the principals it keeps in memory.
     pub fn take_accounts_changed(&mut self) -> bool {
-        std::mem::take(&mut self.accounts_changed)
+        let lent = self.accounts.as_deref_mut().is_some_and(|a| std::mem::take(&mut a.accounts_changed));
+        std::mem::take(&mut self.accounts_changed) || lent
     }
 
     pub fn set_password_hash(&mut self, user: Id, hash: &str) -> Result<()> {
         self.accounts_changed = true;
-        self.db().execute("UPDATE users SET password_hash = ? WHERE id = ?", &[Val::from(hash), user.into()])?;
+        self.acc().db().execute("UPDATE users SET password_hash = ? WHERE id = ?", &[Val::from(hash), user.into()])?;
         Ok(())
     }
 
-    /// An enabled user with a membership in the team workspace, and their role, by normalized
-    /// email: who may be assigned a task or added to a project.
+    /// An enabled user with a membership in the current workspace, and their role, by
+    /// normalized email: who may be assigned a task or added to a project.
     pub fn member_by_email(&mut self, email: &str) -> Result<Option<(User, Role)>> {
-        let rows = self.db().query(
+        let Some(ws) = self.current_workspace()? else { return Ok(None) };
+        let rows = self.acc().db().query(
             "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u JOIN memberships m ON m.user_id = u.id
-             WHERE u.email = ? AND u.disabled = 0 ORDER BY m.workspace LIMIT 1",
-            &[Val::from(email)],
+             WHERE u.email = ? AND u.disabled = 0 AND m.workspace = ?",
+            &[Val::from(email), ws.into()],
         )?;
         Ok(rows.first().and_then(|r| Some((user_of(r)?, r[4].text()?.parse().ok()?))))
     }
 
-    /// The user's membership in the team workspace, if any.
+    /// The user's membership in the current workspace, if any.
     pub fn membership(&mut self, user: Id) -> Result<Option<Membership>> {
-        let rows = self.db().query(
-            "SELECT workspace, role FROM memberships WHERE user_id = ? ORDER BY workspace LIMIT 1",
-            &[user.into()],
-        )?;
-        Ok(rows.first().and_then(|r| Some(Membership { workspace: id_of(&r[0])?, role: r[1].text()?.parse().ok()? })))
+        let Some(ws) = self.current_workspace()? else { return Ok(None) };
+        Ok(self.role_in(user, ws)?.map(|role| Membership { workspace: ws, role }))
     }
 
     pub fn create_session(&mut self, token_hash: &str, user: Id, now_ms: i64, expires_ms: i64) -> Result<()> {
         // Sign-in is a good moment to forget the sessions that have run out.
-        self.db().execute("DELETE FROM sessions WHERE expires_at <= ?", &[Val::Int(now_ms)])?;
-        self.db().execute(
+        self.acc().db().execute("DELETE FROM sessions WHERE expires_at <= ?", &[Val::Int(now_ms)])?;
+        self.acc().db().execute(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
             &[Val::from(token_hash), user.into(), Val::Int(now_ms), Val::Int(expires_ms)],
         )?;
@@ -231,17 +257,13 @@ impl Store {
 
     /// The user of a session that has not expired.
     pub fn session_user(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<Id>> {
-        let rows = self.db().query(
-            "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
-            &[Val::from(token_hash), Val::Int(now_ms)],
-        )?;
-        Ok(rows.first().and_then(|r| id_of(&r[0])))
+        Ok(self.session(token_hash, now_ms)?.map(|(user, _)| user))
     }
 
     /// End every session of a user but one (after a password change).
     pub fn delete_other_sessions(&mut self, user: Id, keep_hash: Option<&str>) -> Result<()> {
         self.accounts_changed = true;
-        self.db().execute(
+        self.acc().db().execute(
             "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
             &[user.into(), Val::from(keep_hash.unwrap_or(""))],
         )?;
@@ -250,10 +272,12 @@ impl Store {
 
     pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
         self.accounts_changed = true;
-        self.db().execute("DELETE FROM sessions WHERE token_hash = ?", &[Val::from(token_hash)])?;
+        self.acc().db().execute("DELETE FROM sessions WHERE token_hash = ?", &[Val::from(token_hash)])?;
         Ok(())
     }
 
+    /// A token for `user`, bound to `workspace` (`None`: the current workspace, else the
+    /// user's default one when it is used).
     pub fn create_api_token(
         &mut self,
         token_hash: &str,
@@ -262,9 +286,23 @@ impl Store {
         read_only: bool,
         now_ms: i64,
     ) -> Result<Id> {
+        let ws = self.workspace;
+        self.create_api_token_in(token_hash, user, name, read_only, ws, now_ms)
+    }
+
+    pub fn create_api_token_in(
+        &mut self,
+        token_hash: &str,
+        user: Id,
+        name: Option<&str>,
+        read_only: bool,
+        workspace: Option<Id>,
+        now_ms: i64,
+    ) -> Result<Id> {
         let id = self.new_id(now_ms.max(0) as u64);
-        self.db().execute(
-            "INSERT INTO api_tokens (id, token_hash, user_id, name, read_only, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        self.acc().db().execute(
+            "INSERT INTO api_tokens (id, token_hash, user_id, name, read_only, created_at, workspace)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
             &[
                 id.into(),
                 Val::from(token_hash),
@@ -272,6 +310,7 @@ impl Store {
                 Val::from(name),
                 Val::Int(i64::from(read_only)),
                 Val::Int(now_ms),
+                Val::from(workspace),
             ],
         )?;
         Ok(id)
@@ -279,21 +318,23 @@ impl Store {
 
     /// A token that has not been revoked, by its hash; notes when it was used.
     pub fn api_token(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<TokenGrant>> {
-        let rows = self.db().query(
-            "SELECT id, user_id, read_only, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        let rows = self.acc().db().query(
+            "SELECT id, user_id, read_only, last_used_at, workspace FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
             &[Val::from(token_hash)],
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
         let (Some(id), Some(user)) = (id_of(&r[0]), id_of(&r[1])) else { return Ok(None) };
         if r[3].int().is_none_or(|last| now_ms - last >= LAST_USED_RESOLUTION_MS) {
-            self.db().execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Val::Int(now_ms), id.into()])?;
+            self.acc()
+                .db()
+                .execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Val::Int(now_ms), id.into()])?;
         }
-        Ok(Some(TokenGrant { id, user, read_only: r[2].int() == Some(1) }))
+        Ok(Some(TokenGrant { id, user, read_only: r[2].int() == Some(1), workspace: id_of(&r[4]) }))
     }
 
     /// All tokens, newest first.
     pub fn api_tokens(&mut self) -> Result<Vec<TokenInfo>> {
-        let rows = self.db().query(
+        let rows = self.acc().db().query(
             "SELECT t.id, u.email, t.name, t.read_only, t.created_at, t.last_used_at, t.revoked_at
              FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC",
             &[],
@@ -308,7 +349,7 @@ impl Store {
         if q.len() < 4 || !q.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(not_found());
         }
-        let rows = self.db().query(
+        let rows = self.acc().db().query(
             "SELECT id FROM api_tokens WHERE id LIKE ? OR id LIKE ?",
             &[Val::from(format!("{q}%")), Val::from(format!("%{q}"))],
         )?;
@@ -325,7 +366,7 @@ impl Store {
             }
         };
         self.accounts_changed = true;
-        self.db().execute(
+        self.acc().db().execute(
             "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
             &[Val::Int(now_ms), id.into()],
         )?;
@@ -334,13 +375,38 @@ impl Store {
 }
 
 impl Store {
-    /// Every user with their role in the team workspace, by email.
+    /// The members of the current workspace with their roles, by email.
     pub fn users(&mut self) -> Result<Vec<(User, Option<Role>)>> {
-        let rows = self.db().query(
+        let Some(ws) = self.current_workspace()? else { return Ok(Vec::new()) };
+        let rows = self.acc().db().query(
             "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
-             LEFT JOIN memberships m ON m.user_id = u.id ORDER BY u.email",
-            &[],
+             JOIN memberships m ON m.user_id = u.id AND m.workspace = ? ORDER BY u.email",
+            &[ws.into()],
         )?;
         Ok(rows.iter().filter_map(|r| Some((user_of(r)?, r[4].text().and_then(|s| s.parse().ok())))).collect())
     }
+
+    /// Every user of the server with their role in the home workspace, by email (the CLI).
+    pub fn all_users(&mut self) -> Result<Vec<(User, Option<Role>)>> {
+        let home = self.home_workspace()?;
+        let rows = self.acc().db().query(
+            "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace = ? ORDER BY u.email",
+            &[Val::from(home)],
+        )?;
+        Ok(rows.iter().filter_map(|r| Some((user_of(r)?, r[4].text().and_then(|s| s.parse().ok())))).collect())
+    }
+}
+
+/// The home workspace, made with id `id` if there is no team workspace yet (in a transaction).
+fn home_in(db: &mut dyn crate::backend::Backend, id: Id, now_ms: i64) -> Result<Id> {
+    let rows = db.query("SELECT id FROM workspaces WHERE kind = 'team' ORDER BY id LIMIT 1", &[])?;
+    if let Some(found) = rows.first().and_then(|r| id_of(&r[0])) {
+        return Ok(found);
+    }
+    db.execute(
+        "INSERT INTO workspaces (id, name, kind, created_at) VALUES (?, ?, 'team', ?)",
+        &[id.into(), Val::from("team"), Val::Int(now_ms)],
+    )?;
+    Ok(id)
 }

@@ -29,6 +29,7 @@ pub mod reports;
 mod search;
 pub mod team;
 pub mod team_paths;
+pub mod workspaces;
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,9 @@ pub enum Error {
     /// The request conflicts with what exists (an account's email in use).
     #[error("{0}")]
     Conflict(String),
+    /// The request makes no sense for what it names (a member for a personal workspace).
+    #[error("{0}")]
+    Invalid(String),
     /// The database was written by a newer kith, or its files cannot be used.
     #[error("{0}")]
     Database(String),
@@ -122,6 +126,11 @@ pub struct Store {
     cache_before_bulk: Option<i64>,
     /// [`Store::limit_page_cache`] was called: bulk loads keep that limit.
     cache_limited: bool,
+    /// The workspace whose records this store holds, when a server said so (see [`workspaces`]).
+    workspace: Option<kith_core::Id>,
+    /// The server database's store, lent to a workspace's store for one job: every account read
+    /// and write goes there, never to this store's own (empty) account tables.
+    accounts: Option<Box<Store>>,
 }
 
 /// SQLite's page cache during [`Store::begin_bulk`], in KiB.
@@ -175,6 +184,8 @@ impl Store {
             tails: IdTails::new(),
             cache_before_bulk: None,
             cache_limited: false,
+            workspace: None,
+            accounts: None,
         })
     }
 

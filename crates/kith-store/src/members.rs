@@ -21,58 +21,67 @@ pub struct MemberChange {
 
 impl Store {
     pub fn set_user_name(&mut self, user: Id, name: &str) -> Result<()> {
-        self.db().execute("UPDATE users SET name = ? WHERE id = ?", &[Val::from(name), user.into()])?;
+        self.acc().db().execute("UPDATE users SET name = ? WHERE id = ?", &[Val::from(name), user.into()])?;
         // A principal kept by the server carries the name.
         self.accounts_changed = true;
         Ok(())
     }
 
-    /// A user and their role in the team workspace.
+    /// A member of the current workspace and their role (`None`: not a member of it).
     pub fn member(&mut self, user: Id) -> Result<Option<(User, Option<Role>)>> {
-        let rows = self.db().query(
+        let Some(ws) = self.current_workspace()? else { return Ok(None) };
+        let rows = self.acc().db().query(
             "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
-             LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.workspace LIMIT 1",
-            &[user.into()],
+             JOIN memberships m ON m.user_id = u.id AND m.workspace = ? WHERE u.id = ?",
+            &[ws.into(), user.into()],
         )?;
         Ok(rows.first().and_then(|r| Some((user_of(r)?, r[4].text().and_then(|s| s.parse().ok())))))
     }
 
-    /// Change a member's role or disabled flag in one transaction. [`Error::NotFound`] when the
-    /// user is not a member; [`Error::Conflict`] when it would leave no enabled owner. Disabling
-    /// a user also ends their sessions (their tokens stop working while they are disabled).
+    /// Change a member's role in the current workspace, or their disabled flag, in one
+    /// transaction. [`Error::NotFound`] when the user is not a member of it; [`Error::Conflict`]
+    /// when it would leave no enabled owner. Disabling a user (server-wide, so only from the home
+    /// workspace: [`Error::Invalid`] elsewhere) also ends their sessions (their tokens stop
+    /// working while they are disabled). A personal workspace's owner keeps their role.
     pub fn change_member(&mut self, user: Id, change: MemberChange) -> Result<(User, Role)> {
         let not_found = || Error::NotFound { what: "member", query: user.to_string() };
+        let ws = self.current_workspace()?.ok_or_else(not_found)?;
+        let home = self.home_workspace()? == Some(ws);
+        let personal = self.workspace(ws)?.is_some_and(|w| w.kind == crate::workspaces::WorkspaceKind::Personal);
+        if personal && change.role.is_some_and(|r| r != Role::Owner) {
+            return Err(Error::Invalid("a personal workspace's owner stays its owner".into()));
+        }
+        let acc = self.acc();
         // A role taken away or a user disabled must stop a kept principal at once.
-        self.accounts_changed = true;
-        self.transaction(|db| {
+        acc.accounts_changed = true;
+        acc.transaction(|db| {
             let rows = db.query(
                 "SELECT u.id, u.email, u.name, u.disabled, m.role FROM users u
-                 JOIN memberships m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.workspace LIMIT 1",
-                &[user.into()],
+                 JOIN memberships m ON m.user_id = u.id WHERE u.id = ? AND m.workspace = ?",
+                &[user.into(), ws.into()],
             )?;
             let r = rows.first().ok_or_else(not_found)?;
             let mut u = user_of(r).ok_or_else(not_found)?;
             let role: Role = r[4].text().and_then(|s| s.parse().ok()).ok_or_else(not_found)?;
             let new_role = change.role.unwrap_or(role);
             let disabled = change.disabled.unwrap_or(u.disabled);
+            if disabled != u.disabled && !home {
+                return Err(Error::Invalid(
+                    "accounts are disabled from the server's first team workspace; remove the member here instead"
+                        .into(),
+                ));
+            }
             let was_owner = role == Role::Owner && !u.disabled;
             let stays_owner = new_role == Role::Owner && !disabled;
-            if was_owner && !stays_owner {
-                let others = db.query(
-                    "SELECT count(*) FROM users u JOIN memberships m ON m.user_id = u.id
-                     WHERE m.role = 'owner' AND u.disabled = 0 AND u.id <> ?",
-                    &[user.into()],
-                )?;
-                if others.first().and_then(|r| r[0].int()).unwrap_or(0) == 0 {
-                    return Err(Error::Conflict(format!(
-                        "{} is the workspace's last owner: make someone else an owner first",
-                        u.email
-                    )));
-                }
+            if was_owner && !stays_owner && crate::workspaces::other_owners(db, ws, user)? == 0 {
+                return Err(Error::Conflict(format!(
+                    "{} is the workspace's last owner: make someone else an owner first",
+                    u.email
+                )));
             }
             db.execute(
-                "UPDATE memberships SET role = ? WHERE user_id = ?",
-                &[Val::from(new_role.as_str()), user.into()],
+                "UPDATE memberships SET role = ? WHERE user_id = ? AND workspace = ?",
+                &[Val::from(new_role.as_str()), user.into(), ws.into()],
             )?;
             db.execute("UPDATE users SET disabled = ? WHERE id = ?", &[Val::Int(i64::from(disabled)), user.into()])?;
             if disabled && !u.disabled {
@@ -85,7 +94,7 @@ impl Store {
 
     /// One user's API tokens, newest first.
     pub fn api_tokens_of(&mut self, user: Id) -> Result<Vec<TokenInfo>> {
-        let rows = self.db().query(
+        let rows = self.acc().db().query(
             "SELECT t.id, u.email, t.name, t.read_only, t.created_at, t.last_used_at, t.revoked_at
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ?
              ORDER BY t.created_at DESC, t.id DESC",
@@ -107,7 +116,7 @@ impl Store {
 
     /// The user a token belongs to, by the token's exact id.
     pub fn api_token_user(&mut self, id: Id) -> Result<Option<Id>> {
-        let rows = self.db().query("SELECT user_id FROM api_tokens WHERE id = ?", &[id.into()])?;
+        let rows = self.acc().db().query("SELECT user_id FROM api_tokens WHERE id = ?", &[id.into()])?;
         Ok(rows.first().and_then(|r| id_of(&r[0])))
     }
 }

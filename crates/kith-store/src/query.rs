@@ -929,8 +929,8 @@ impl Store {
     pub fn tasks(&mut self, f: &TaskFilter) -> Result<Vec<TaskView>> {
         let mut sql = String::from(
             "SELECT t.id, t.title, t.notes, t.status, t.due_date, t.due_at, t.priority, t.project, pr.name,
-                    t.recurrence, t.reminders, t.hook, t.done_at, t.assignee, u.email, u.name
-             FROM tasks t LEFT JOIN projects pr ON pr.id = t.project LEFT JOIN users u ON u.id = t.assignee
+                    t.recurrence, t.reminders, t.hook, t.done_at, t.assignee
+             FROM tasks t LEFT JOIN projects pr ON pr.id = t.project
              WHERE t.deleted = 0 AND t.title IS NOT NULL",
         );
         let mut params = Vec::new();
@@ -1007,10 +1007,23 @@ impl Store {
                     hook: r[11].int() == Some(1),
                     people: vec![],
                     done_at: ts(&r[12]),
-                    assignee: id_of(&r[13]).map(|id| Assignee { id, email: text(&r[14]), name: text(&r[15]) }),
+                    assignee: id_of(&r[13]).map(|id| Assignee { id, email: None, name: None }),
                 })
             })
             .collect();
+        // The assignees' names come from the server's accounts, never this workspace's tables.
+        let mut assignees: Vec<Id> = out.iter().filter_map(|t| t.assignee.as_ref().map(|a| a.id)).collect();
+        if !assignees.is_empty() {
+            assignees.sort();
+            assignees.dedup();
+            let users = self.users_by_id(&assignees)?;
+            for a in out.iter_mut().filter_map(|t| t.assignee.as_mut()) {
+                if let Some(u) = users.get(&a.id) {
+                    a.email = Some(u.email.clone());
+                    a.name = Some(u.name.clone());
+                }
+            }
+        }
         // Chronological: a task due on a day sorts at the start of that day (in UTC: the store
         // knows no time zone), a timed task at its time, undated tasks last.
         let key = |t: &TaskView| match (&t.due_date, t.due_at) {

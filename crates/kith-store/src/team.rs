@@ -61,22 +61,22 @@ pub struct ProjectMember {
 impl Store {
     /// The members of a project's list, by email.
     pub fn project_members(&mut self, project: Id) -> Result<Vec<ProjectMember>> {
-        let rows = self.db().query(
-            "SELECT u.id, u.email, u.name, pm.rights FROM project_members pm JOIN users u ON u.id = pm.user_id
-             WHERE pm.project = ? ORDER BY u.email",
-            &[project.into()],
-        )?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(ProjectMember {
-                    user_id: id_of(&r[0])?,
-                    email: r[1].text()?.to_string(),
-                    name: r[2].text()?.to_string(),
-                    rights: r[3].text()?.parse().ok()?,
-                })
+        // The list is this workspace's; the users' names are the server database's.
+        let rows =
+            self.db().query("SELECT user_id, rights FROM project_members WHERE project = ?", &[project.into()])?;
+        let listed: Vec<(Id, ProjectRights)> =
+            rows.iter().filter_map(|r| Some((id_of(&r[0])?, r[1].text()?.parse().ok()?))).collect();
+        let ids: Vec<Id> = listed.iter().map(|(id, _)| *id).collect();
+        let users = self.users_by_id(&ids)?;
+        let mut out: Vec<ProjectMember> = listed
+            .into_iter()
+            .filter_map(|(id, rights)| {
+                let u = users.get(&id)?;
+                Some(ProjectMember { user_id: id, email: u.email.clone(), name: u.name.clone(), rights })
             })
-            .collect())
+            .collect();
+        out.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(out)
     }
 
     /// Put a user on a project's list with these rights, or take them off it (`None`).
