@@ -15,18 +15,24 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kith_core::Id;
 use kith_store::accounts::{Role, User};
 use kith_store::team::ProjectRights;
+use kith_store::workspaces::{Workspace, WorkspaceKind};
 use kith_store::{Store, TaskView};
 
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The signed-in user behind a request, in the team workspace.
+/// The signed-in user behind a request, in the workspace the request works in (the session's
+/// current one, or the one the API token is bound to).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user: User,
     pub workspace: Id,
+    /// The user's role in `workspace`.
     pub role: Role,
+    /// Every workspace the user is a member of, with their role in each (`workspace` among
+    /// them): the header's switcher and `GET /api/v1/workspaces`.
+    pub workspaces: std::sync::Arc<Vec<Workspace>>,
     /// An API token created `--read-only`: reads only, whatever the role.
     pub read_only: bool,
     pub via: Via,
@@ -45,6 +51,21 @@ impl Principal {
     /// The name recorded as the actor of the operations this principal writes.
     pub fn actor(&self) -> &str {
         &self.user.email
+    }
+
+    /// The workspace the request works in.
+    pub fn current(&self) -> Option<&Workspace> {
+        self.workspaces.iter().find(|w| w.id == self.workspace)
+    }
+
+    /// Whether the request works in a personal workspace.
+    pub fn personal(&self) -> bool {
+        self.current().is_some_and(|w| w.kind == WorkspaceKind::Personal)
+    }
+
+    /// The store scope of this principal's requests.
+    pub fn scope(&self) -> Scope {
+        Scope { user: self.user.id, workspace: self.workspace }
     }
 }
 
@@ -284,13 +305,13 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
     let now = state.now_ms();
     let found = state
         .pool
-        .run(move |store| {
-            let (user, read_only, via) = if let Some(token) = bearer {
+        .accounts(move |store| {
+            let (user, read_only, via, bound) = if let Some(token) = bearer {
                 let Some(grant) = store.api_token(&auth::token_hash(&token), now)? else { return Ok(None) };
-                (grant.user, grant.read_only, Via::Token)
+                (grant.user, grant.read_only, Via::Token, grant.workspace)
             } else if let Some(token) = session {
-                let Some(user) = store.session_user(&auth::token_hash(&token), now)? else { return Ok(None) };
-                (user, false, Via::Session { token })
+                let Some((user, ws)) = store.session(&auth::token_hash(&token), now)? else { return Ok(None) };
+                (user, false, Via::Session { token }, ws)
             } else {
                 return Ok(None);
             };
@@ -298,10 +319,25 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
             if user.disabled {
                 return Ok(None);
             }
-            let Some(m) = store.membership(user.id)? else {
-                return Err(ApiError::forbidden("this account is not a member of the workspace"));
+            // A token bound to a workspace works there or nowhere; a session in a workspace the
+            // user has left goes back to their default one.
+            let token_bound = matches!(via, Via::Token) && bound.is_some();
+            let mut workspace = match bound {
+                Some(ws) => ws,
+                None => store.default_workspace(user.id, now)?,
             };
-            Ok(Some(Principal { user, workspace: m.workspace, role: m.role, read_only, via }))
+            let mut role = store.role_in(user.id, workspace)?;
+            if role.is_none() && !token_bound {
+                workspace = store.default_workspace(user.id, now)?;
+                role = store.role_in(user.id, workspace)?;
+            }
+            let Some(role) = role else {
+                return Err(ApiError::forbidden("this account is not a member of the token's workspace"));
+            };
+            // Every user has a personal workspace (made now for one who predates them).
+            store.personal_workspace(user.id, now)?;
+            let workspaces = std::sync::Arc::new(store.workspaces_of(user.id)?);
+            Ok(Some(Principal { user, workspace, role, workspaces, read_only, via }))
         })
         .await?;
     if let Some(p) = &found {
@@ -345,9 +381,21 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, mut req: R
         };
         return ApiError::forbidden(why).into_response();
     }
-    let viewer = p.user.id;
+    let scope = p.scope();
+    let frame = access.html.then(|| crate::web::Frame::of(&p));
     req.extensions_mut().insert(p);
-    SCOPE.scope(Some(viewer), next.run(req)).await
+    let resp = SCOPE.scope(Some(scope), next.run(req)).await;
+    match frame {
+        Some(frame) => frame.apply(resp).await,
+        None => resp,
+    }
+}
+
+/// Whose view a request has and in which workspace: what [`SCOPE`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub user: Id,
+    pub workspace: Id,
 }
 
 tokio::task_local! {
@@ -356,11 +404,13 @@ tokio::task_local! {
     /// set read in the job itself, at the current `privacy` version, so a person made private a
     /// moment ago is hidden at once even while the principal is kept), and the store's reads
     /// leave out the rest without any handler deciding it.
-    pub static SCOPE: Option<Id>;
+    /// The workspace is the one whose store every job of the request runs on.
+    pub static SCOPE: Option<Scope>;
 }
 
-/// The user whose view the request being handled has (none outside one: sign-in, health).
-pub fn current_scope() -> Option<Id> {
+/// The user whose view the request being handled has, and its workspace (none outside one:
+/// sign-in, health).
+pub fn current_scope() -> Option<Scope> {
     SCOPE.try_with(|v| *v).unwrap_or(None)
 }
 
@@ -377,6 +427,7 @@ mod tests {
                 disabled: false,
             },
             workspace: Id::from_uuid(uuid::Uuid::nil()),
+            workspaces: Default::default(),
             role,
             read_only,
             via: Via::Token,

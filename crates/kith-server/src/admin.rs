@@ -1,4 +1,4 @@
-//! `kith user` and `kith token`: the accounts commands of the CLI, run against the database
+//! `kith user`, `kith token` and `kith workspace`: the accounts commands of the CLI, run against the database
 //! directly (they work before the server has any account, which is how the first owner is made).
 
 use std::io::BufRead;
@@ -12,11 +12,12 @@ use crate::auth;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum UserCmd {
-    /// Add an account to the team workspace (the password is read from standard input)
+    /// Add an account to the team workspace (the password is read from standard input), or,
+    /// with --workspace, put an existing account into another team workspace
     Add {
         email: String,
-        /// The person's name, as teammates see it
-        #[arg(long)]
+        /// The person's name, as teammates see it (a new account)
+        #[arg(long, default_value = "")]
         name: String,
         /// Read the password from the first line of standard input (required: passwords are
         /// never command-line arguments, which other users of the machine can see)
@@ -28,6 +29,9 @@ pub enum UserCmd {
         /// owner, admin, member, viewer or guest
         #[arg(long, default_value = "member")]
         role: String,
+        /// The team workspace (id, id prefix or name; default: the server's first one)
+        #[arg(long)]
+        workspace: Option<String>,
     },
     /// List accounts and their roles
     #[command(visible_alias = "ls")]
@@ -47,12 +51,30 @@ pub enum TokenCmd {
         /// What the token is for ("backup script")
         #[arg(long)]
         name: Option<String>,
+        /// The team workspace it works in (id, id prefix or name; default: the user's first team
+        /// workspace, else their personal one)
+        #[arg(long)]
+        workspace: Option<String>,
     },
     /// List tokens (never the secrets)
     #[command(visible_alias = "ls")]
     List,
     /// Revoke a token by its id (or the end of it, as listed)
     Revoke { id: String },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum WorkspaceCmd {
+    /// Add a team workspace with its owner (its records are a store of their own)
+    Add {
+        name: String,
+        /// The owner's email (an existing account)
+        #[arg(long)]
+        owner: String,
+    },
+    /// List the workspaces: team ones and the personal ones, with their member counts
+    #[command(visible_alias = "ls")]
+    List,
 }
 
 /// A failure of an accounts command, by whose fault it is (the CLI maps it to its exit codes).
@@ -66,7 +88,7 @@ pub enum AdminError {
 impl From<kith_store::Error> for AdminError {
     fn from(e: kith_store::Error) -> AdminError {
         match e {
-            kith_store::Error::Conflict(m) => AdminError::Usage(m),
+            kith_store::Error::Conflict(m) | kith_store::Error::Invalid(m) => AdminError::Usage(m),
             e if e.is_lookup() => AdminError::Lookup(e.to_string()),
             e => AdminError::Internal(e.to_string()),
         }
@@ -93,13 +115,25 @@ pub fn user(
 ) -> Result<(), AdminError> {
     let io = |e: std::io::Error| AdminError::Internal(e.to_string());
     match cmd {
-        UserCmd::Add { email, name, password_stdin, owner, role } => {
+        UserCmd::Add { email, name, password_stdin, owner, role, workspace } => {
             let email = Email::parse(&email).map_err(|e| AdminError::Usage(e.to_string()))?;
+            let role = if owner { Role::Owner } else { role.parse().map_err(|e| AdminError::Usage(format!("{e}")))? };
+            let workspace = workspace.map(|w| store.team_workspace_by_ref(&w)).transpose()?;
+            if let (Some(ws), Some((u, _))) = (&workspace, store.user_by_email(email.as_str())?) {
+                // An existing account joins another team workspace: no name or password needed.
+                store.add_member(ws.id, u.id, role, now_ms())?;
+                if json {
+                    writeln!(out, "{}", json!({ "id": u.id, "email": u.email, "role": role, "workspace": ws.id }))
+                        .map_err(io)?;
+                } else {
+                    writeln!(out, "added {} <{}> to {} as {role}", u.name, u.email, ws.name).map_err(io)?;
+                }
+                return Ok(());
+            }
             let name = name.trim();
             if name.is_empty() {
                 return Err(AdminError::Usage("--name cannot be empty".into()));
             }
-            let role = if owner { Role::Owner } else { role.parse().map_err(|e| AdminError::Usage(format!("{e}")))? };
             if !password_stdin {
                 return Err(AdminError::Usage(
                     "give the password on standard input with --password-stdin (for example from a password manager)"
@@ -116,7 +150,7 @@ pub fn user(
                 )));
             }
             let hash = auth::hash_password(password).map_err(AdminError::Internal)?;
-            let user = store.add_user(email.as_str(), name, Some(&hash), role, now_ms())?;
+            let user = store.add_user_to(email.as_str(), name, Some(&hash), role, workspace.map(|w| w.id), now_ms())?;
             if json {
                 writeln!(out, "{}", json!({ "id": user.id, "email": user.email, "role": role })).map_err(io)?;
             } else {
@@ -124,7 +158,7 @@ pub fn user(
             }
         }
         UserCmd::List => {
-            let users = store.users()?;
+            let users = store.all_users()?;
             if json {
                 let rows: Vec<_> = users
                     .iter()
@@ -146,13 +180,31 @@ pub fn user(
 pub fn token(store: &mut Store, cmd: TokenCmd, json: bool, out: &mut dyn std::io::Write) -> Result<(), AdminError> {
     let io = |e: std::io::Error| AdminError::Internal(e.to_string());
     match cmd {
-        TokenCmd::Create { user, read_only, name } => {
+        TokenCmd::Create { user, read_only, name, workspace } => {
             let email = Email::parse(&user).map_err(|e| AdminError::Usage(e.to_string()))?;
             let Some((u, _)) = store.user_by_email(email.as_str())? else {
                 return Err(AdminError::Lookup(format!("no user has the email {}", email.as_str())));
             };
+            // Bound to the workspace named, else to the user's default one now.
+            let ws = match workspace {
+                Some(w) => {
+                    let ws = store.team_workspace_by_ref(&w)?;
+                    if store.role_in(u.id, ws.id)?.is_none() {
+                        return Err(AdminError::Usage(format!("{} is not a member of {}", u.email, ws.name)));
+                    }
+                    ws.id
+                }
+                None => store.default_workspace(u.id, now_ms())?,
+            };
             let token = auth::new_api_token().map_err(AdminError::Internal)?;
-            let id = store.create_api_token(&auth::token_hash(&token), u.id, name.as_deref(), read_only, now_ms())?;
+            let id = store.create_api_token_in(
+                &auth::token_hash(&token),
+                u.id,
+                name.as_deref(),
+                read_only,
+                Some(ws),
+                now_ms(),
+            )?;
             if json {
                 writeln!(out, "{}", json!({ "id": id, "token": token, "read_only": read_only })).map_err(io)?;
             } else {
@@ -194,6 +246,56 @@ pub fn token(store: &mut Store, cmd: TokenCmd, json: bool, out: &mut dyn std::io
                 writeln!(out, "{}", json!({ "id": id })).map_err(io)?;
             } else {
                 writeln!(out, "revoked token [{}]", id.short()).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `kith workspace …`.
+pub fn workspace(
+    store: &mut Store,
+    cmd: WorkspaceCmd,
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), AdminError> {
+    let io = |e: std::io::Error| AdminError::Internal(e.to_string());
+    match cmd {
+        WorkspaceCmd::Add { name, owner } => {
+            let email = Email::parse(&owner).map_err(|e| AdminError::Usage(e.to_string()))?;
+            let Some((u, _)) = store.user_by_email(email.as_str())? else {
+                return Err(AdminError::Lookup(format!("no user has the email {}", email.as_str())));
+            };
+            // The server's first team workspace exists before any other, so a new one is never
+            // taken for it (its records are the server database's own).
+            store.team_workspace(now_ms())?;
+            let w = store.create_team_workspace(&name, u.id, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": w.id, "name": w.name, "owner": u.email })).map_err(io)?;
+            } else {
+                writeln!(out, "added team workspace {} [{}] owned by {}", w.name, w.id, u.email).map_err(io)?;
+            }
+        }
+        WorkspaceCmd::List => {
+            let all = store.all_workspaces()?;
+            if json {
+                let rows: Vec<_> = all
+                    .iter()
+                    .map(|(w, n)| json!({ "id": w.id, "name": w.name, "kind": w.kind, "members": n }))
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Array(rows)).map_err(io)?;
+            } else {
+                for (w, n) in all {
+                    writeln!(
+                        out,
+                        "{}  {:<9} {:<32} {n} member{}",
+                        w.id,
+                        w.kind.as_str(),
+                        w.name,
+                        if n == 1 { "" } else { "s" }
+                    )
+                    .map_err(io)?;
+                }
             }
         }
     }

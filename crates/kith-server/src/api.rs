@@ -27,7 +27,7 @@ use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
 use crate::{
     api_intel as intel, api_interop as interop, api_records as rec, api_team_paths, network, pages, pages_events,
-    pages_tasks, pages_today, team, web,
+    pages_tasks, pages_today, team, web, workspaces,
 };
 use crate::{pages_import as import_pages, pages_projects as projects, pages_settings as settings};
 
@@ -190,6 +190,19 @@ pub fn routes() -> Vec<Route> {
         // Private people and team-wide intro paths (issue 5, parts 3 and 4).
         route(Method::GET, "/api/v1/team/path", can(Read, Workspace), get(api_team_paths::team_path)),
         route(Method::GET, "/team/path", can(Read, Workspace).html(), get(api_team_paths::team_path_page)),
+        // Workspaces (issue 5, part 3): the user's list, a new team one, switching, leaving.
+        route(Method::GET, "/api/v1/workspaces", Access::SIGNED, get(workspaces::list)),
+        route(Method::POST, "/api/v1/workspaces", can(Write, OwnAccount), post(workspaces::create)),
+        route(Method::POST, "/api/v1/session/workspace", can(Write, OwnAccount), post(workspaces::session_switch)),
+        route(Method::DELETE, "/api/v1/members/{id}", can(Action::Manage, Accounts), delete(workspaces::member_remove)),
+        route(Method::POST, "/workspace", can(Write, OwnAccount).html(), post(web::switch_form)),
+        route(Method::POST, "/settings/workspaces", can(Write, OwnAccount).html(), post(workspaces::create_form)),
+        route(
+            Method::POST,
+            "/settings/members/{id}/remove",
+            can(Action::Manage, Accounts).html(),
+            post(workspaces::remove_member_form),
+        ),
     ]
 }
 
@@ -199,7 +212,7 @@ pub fn routes() -> Vec<Route> {
 #[utoipa::path(get, path = "/healthz", tag = "server",
     responses((status = 200, description = "The server and its database answer", body = Object)))]
 async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    state.pool.run(|s| Ok(s.user_count()?)).await?;
+    state.pool.accounts(|s| Ok(s.user_count()?)).await?;
     Ok(axum::Json(json!({ "status": "ok" })))
 }
 
@@ -248,7 +261,7 @@ pub(crate) async fn authenticate(
     let lookup = email.clone();
     let outcome = state
         .pool
-        .run(move |store| {
+        .accounts(move |store| {
             let found = store.user_by_email(&lookup)?;
             let hash = found.as_ref().and_then(|(_, h)| h.as_deref());
             let ok = auth::verify_password(&password, hash);
@@ -308,7 +321,7 @@ async fn sign_in(
 pub(crate) async fn end_session(state: &AppState, p: &Principal) -> Result<(), ApiError> {
     if let Via::Session { token } = &p.via {
         let hash = auth::token_hash(token);
-        state.pool.run(move |s| Ok(s.delete_session(&hash)?)).await?;
+        state.pool.accounts(move |s| Ok(s.delete_session(&hash)?)).await?;
     }
     Ok(())
 }
@@ -323,7 +336,10 @@ async fn sign_out(State(state): State<AppState>, Extension(p): Extension<Princip
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, description = "Who is signed in, with which role", body = Object)))]
 async fn me(Extension(p): Extension<Principal>) -> impl IntoResponse {
-    axum::Json(json!({ "user": p.user, "workspace": p.workspace, "role": p.role, "read_only": p.read_only }))
+    let kind = p.current().map(|w| w.kind);
+    axum::Json(
+        json!({ "user": p.user, "workspace": p.workspace, "workspace_kind": kind, "role": p.role, "read_only": p.read_only }),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1054,7 +1070,7 @@ async fn agenda(
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
     responses((status = 200, description = "API tokens (never the secrets), newest first; owners and admins only", body = Object)))]
 async fn tokens_list(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let items = state.pool.run(|s| Ok(s.api_tokens()?)).await?;
+    let items = state.pool.accounts(|s| Ok(s.api_tokens()?)).await?;
     Ok(axum::Json(json!({ "items": items })))
 }
 
@@ -1081,9 +1097,13 @@ async fn token_create(
         return Err(ApiError::invalid("a token's name is at most 100 characters"));
     }
     let token = auth::new_api_token().map_err(ApiError::internal)?;
-    let (hash, now, user) = (auth::token_hash(&token), state.now_ms(), p.user.id);
+    let (hash, now, user, ws) = (auth::token_hash(&token), state.now_ms(), p.user.id, p.workspace);
     let read_only = b.read_only;
-    let id = state.pool.run(move |s| Ok(s.create_api_token(&hash, user, name.as_deref(), read_only, now)?)).await?;
+    // Bound to the workspace the request works in.
+    let id = state
+        .pool
+        .accounts(move |s| Ok(s.create_api_token_in(&hash, user, name.as_deref(), read_only, Some(ws), now)?))
+        .await?;
     tracing::info!(user = %p.user.id, token = %id, "token created");
     Ok((StatusCode::CREATED, axum::Json(json!({ "id": id, "token": token, "read_only": read_only }))).into_response())
 }
@@ -1165,11 +1185,15 @@ impl utoipa::Modify for Security {
         import_pages::import_page, import_pages::import_form, import_pages::job_page,
         // Private people and team-wide intro paths.
         api_team_paths::team_path, api_team_paths::team_path_page,
+        // Workspaces.
+        workspaces::list, workspaces::create, workspaces::session_switch, workspaces::member_remove,
+        web::switch_form, workspaces::create_form, workspaces::remove_member_form,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
         rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
-        rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch
+        rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch,
+        workspaces::NewWorkspace, workspaces::SwitchBody
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))

@@ -64,6 +64,7 @@ impl From<kith_store::Error> for ApiError {
             E::NotFound { .. } => ApiError::not_found(e.to_string()),
             E::Ambiguous { .. } => ApiError::new(StatusCode::CONFLICT, "ambiguous", e.to_string()),
             E::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            E::Invalid(m) => ApiError::invalid(m),
             other => ApiError::internal(other),
         }
     }

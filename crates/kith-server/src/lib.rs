@@ -31,6 +31,7 @@ pub mod pages_today;
 pub mod state;
 pub mod team;
 pub mod web;
+pub mod workspaces;
 
 use std::future::Future;
 use std::net::SocketAddr;

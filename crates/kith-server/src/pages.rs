@@ -59,11 +59,13 @@ pub(crate) fn alert(message: &str) -> String {
     format!("<p role=\"alert\">{}</p>", escape(message))
 }
 
-/// The links at the top of every signed-in page.
+/// The links at the top of every signed-in page, then the place of the workspace's name and
+/// switcher (`web::Frame`, filled in after the handler).
 pub(crate) fn nav() -> &'static str {
     "<nav aria-label=\"Main\"><a href=\"/\">Today</a> · <a href=\"/people\">People</a> · \
      <a href=\"/tasks\">Tasks</a> · <a href=\"/projects\">Projects</a> · <a href=\"/events\">Events</a> · \
-     <a href=\"/network\">Network</a> · <a href=\"/import\">Import</a> · <a href=\"/settings\">Settings</a></nav>"
+     <a href=\"/network\">Network</a> · <a href=\"/import\">Import</a> · <a href=\"/settings\">Settings</a></nav>\
+     <!--kith-frame-->"
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -385,7 +385,7 @@ pub async fn import_form(
     let (now, actor, pool) = (state.now(), p.actor().to_string(), state.pool.clone());
     tracing::info!(user = %p.user.id, job = %id, bytes = job.bytes_total, "import started");
     // The job outlives the request: it keeps the principal's visibility scope (private people).
-    let scope = Some(p.user.id);
+    let scope = Some(p.scope());
     tokio::spawn(crate::access::SCOPE.scope(scope, async move {
         let j = job.clone();
         let result = pool

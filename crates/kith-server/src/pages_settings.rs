@@ -90,7 +90,7 @@ pub(crate) async fn change_password(
     };
     let changed = state
         .pool
-        .run(move |s| {
+        .accounts(move |s| {
             let stored = s.user_by_email(&email)?.and_then(|(_, h)| h);
             if !auth::verify_password(&current, stored.as_deref()) {
                 return Ok(false);
@@ -122,8 +122,12 @@ async fn create_token(
         return Err(ApiError::invalid("a token's name is at most 100 characters"));
     }
     let token = auth::new_api_token().map_err(ApiError::internal)?;
-    let (hash, now, user) = (auth::token_hash(&token), state.now_ms(), p.user.id);
-    let id = state.pool.run(move |s| Ok(s.create_api_token(&hash, user, name.as_deref(), read_only, now)?)).await?;
+    let (hash, now, user, ws) = (auth::token_hash(&token), state.now_ms(), p.user.id, p.workspace);
+    // Bound to the workspace it is made in.
+    let id = state
+        .pool
+        .accounts(move |s| Ok(s.create_api_token_in(&hash, user, name.as_deref(), read_only, Some(ws), now)?))
+        .await?;
     tracing::info!(user = %p.user.id, token = %id, "token created");
     Ok((id, token))
 }
@@ -135,7 +139,7 @@ async fn revoke_token(state: &AppState, p: &Principal, id: Id) -> Result<(), Api
     let now = state.now_ms();
     state
         .pool
-        .run(move |s| {
+        .accounts(move |s| {
             match s.api_token_user(id)? {
                 Some(owner) if owner == me || any => {}
                 _ => return Err(ApiError::not_found(format!("no token {id}"))),
@@ -160,36 +164,61 @@ fn may_touch_owner(p: &Principal, from: Option<Role>, to: Option<Role>) -> Resul
     Ok(())
 }
 
-/// A new member of the workspace.
+/// A new member of the current workspace: a user of the server by email, or a new account
+/// (then with a name and a first password).
 #[derive(Deserialize, ToSchema, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
     pub email: String,
+    /// For a new account
+    #[serde(default)]
     pub name: String,
     /// owner, admin, member (the default), viewer or guest
     pub role: Option<String>,
-    /// The first password (at least 8 characters); they change it in their settings
+    /// For a new account: the first password (at least 8 characters); they change it in their
+    /// settings
+    #[serde(default)]
     pub password: String,
 }
 
 async fn add_member(state: &AppState, p: &Principal, b: NewMember) -> Result<(User, Role), ApiError> {
     let email = Email::parse(&b.email).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let name = display_name(&b.name)?;
     let role = match nonempty(&b.role) {
         Some(r) => role_of(r)?,
         None => Role::Member,
     };
     may_touch_owner(p, None, Some(role))?;
-    new_password(&b.password)?;
-    let hash = auth::hash_password(&b.password).map_err(ApiError::internal)?;
-    let now = state.now_ms();
+    if p.personal() {
+        return Err(ApiError::invalid("a personal workspace has no other members"));
+    }
+    // A new account needs a name and a password; an existing one is only added to the workspace.
+    let new = if b.password.is_empty() && b.name.trim().is_empty() {
+        None
+    } else {
+        let name = display_name(&b.name)?;
+        new_password(&b.password)?;
+        Some((name, auth::hash_password(&b.password).map_err(ApiError::internal)?))
+    };
+    let (now, ws) = (state.now_ms(), p.workspace);
     let user = state
         .pool
-        .run(move |s| {
-            if s.user_by_email(email.as_str())?.is_some() {
-                return Err(ApiError::invalid(format!("{} has an account already", email.as_str())));
+        .accounts(move |s| match (s.user_by_email(email.as_str())?, new) {
+            (Some((u, _)), None) => {
+                if s.role_in(u.id, ws)?.is_some() {
+                    return Err(ApiError::invalid(format!("{} is a member already", email.as_str())));
+                }
+                s.add_member(ws, u.id, role, now)?;
+                Ok(u)
             }
-            Ok(s.add_user(email.as_str(), &name, Some(&hash), role, now)?)
+            (Some(_), Some(_)) => Err(ApiError::invalid(format!(
+                "{} has an account already: add it without a name and password",
+                email.as_str()
+            ))),
+            (None, Some((name, hash))) => Ok(s.add_user_to(email.as_str(), &name, Some(&hash), role, Some(ws), now)?),
+            (None, None) => Err(ApiError::invalid(format!(
+                "{} has no account: give a name and a first password to make one",
+                email.as_str()
+            ))),
         })
         .await?;
     tracing::info!(by = %p.user.id, user = %user.id, role = %role, "member added");
@@ -474,8 +503,10 @@ async fn settings_html(state: &AppState, p: &Principal, shown: Shown) -> Result<
     }
     b.push_str(&format!("<pre class=\"card\">{}</pre></section>", escape(card_text)));
 
+    b.push_str(&crate::workspaces::settings_section(p, &hidden));
+
     // Members
-    if manage {
+    if manage && !p.personal() {
         let may_owner = p.role == Role::Owner;
         b.push_str("<section aria-labelledby=\"members\"><h2 id=\"members\">Members and roles</h2>");
         b.push_str(&message("members"));
@@ -489,7 +520,9 @@ async fn settings_html(state: &AppState, p: &Principal, shown: Shown) -> Result<
                  <p><label for=\"{fid}\">Role of {}</label><br>{}</p>\
                  <p><label for=\"{fid}-state\">Account</label><br><select id=\"{fid}-state\" name=\"state\">\
                  <option value=\"enabled\"{}>enabled</option><option value=\"disabled\"{}>disabled</option></select></p>\
-                 <p><button type=\"submit\">Save</button></p></form></li>",
+                 <p><button type=\"submit\">Save</button></p></form>\
+                 <form method=\"post\" action=\"/settings/members/{}/remove\">{hidden}\
+                 <button type=\"submit\" aria-label=\"Remove {} from this workspace\">Remove from this workspace</button></form></li>",
                 escape(&u.name),
                 escape(&u.email),
                 role,
@@ -499,6 +532,8 @@ async fn settings_html(state: &AppState, p: &Principal, shown: Shown) -> Result<
                 role_select(&fid, role, may_owner),
                 if u.disabled { "" } else { " selected" },
                 if u.disabled { " selected" } else { "" },
+                u.id,
+                escape(&u.email),
             ));
         }
         b.push_str("</ul>");
@@ -507,10 +542,11 @@ async fn settings_html(state: &AppState, p: &Principal, shown: Shown) -> Result<
         b.push_str(&format!(
             "<h3>Add a member</h3><form method=\"post\" action=\"/settings/members\">{hidden}\
              <p><label for=\"m-email\">Email</label><br><input id=\"m-email\" name=\"email\" type=\"email\" required value=\"{}\"></p>\
-             <p><label for=\"m-name\">Name</label><br><input id=\"m-name\" name=\"name\" required value=\"{}\"></p>\
+             <p class=\"with\">A user of this server joins with the role; for someone new, give a name and a first password too.</p>\
+             <p><label for=\"m-name\">Name (new account)</label><br><input id=\"m-name\" name=\"name\" value=\"{}\"></p>\
              <p><label for=\"m-role\">Role</label><br>{}</p>\
-             <p><label for=\"m-password\">First password (at least {} characters)</label><br>\
-             <input id=\"m-password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required></p>\
+             <p><label for=\"m-password\">First password (new account, at least {} characters)</label><br>\
+             <input id=\"m-password\" name=\"password\" type=\"password\" autocomplete=\"new-password\"></p>\
              <p><button type=\"submit\">Add the member</button></p></form></section>",
             escape(&f.email),
             escape(&f.name),

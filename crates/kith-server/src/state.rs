@@ -17,13 +17,15 @@ use crate::error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: Arc<Pool>,
+    /// The stores: `pool.run` works in the request's workspace, `pool.accounts` in the server
+    /// database (see [`Pools`]).
+    pub pool: Arc<Pools>,
     pub config: Arc<Config>,
     pub limiter: Arc<Limiter>,
     pub tz: TimeZone,
-    /// The live people's names for `GET /api/v1/people?q=`, rebuilt when the `people` data
-    /// version moves (see [`kith_store::NameIndex`]).
-    pub names: Arc<Mutex<Option<Arc<NameIndex>>>>,
+    /// The live people's names for `GET /api/v1/people?q=`, per workspace, rebuilt when the
+    /// `people` data version moves (see [`kith_store::NameIndex`]).
+    pub names: Arc<Mutex<HashMap<Id, Arc<NameIndex>>>>,
     /// The import page's background jobs (`pages_import`).
     pub imports: Arc<crate::pages_import::Jobs>,
     /// Who was asking, by credential, for a few seconds (see [`PrincipalCache`]).
@@ -44,22 +46,35 @@ impl AppState {
         let mut first = Store::open(&location)?;
         first.share_memo(memo.clone());
         first.limit_page_cache(PAGE_CACHE_KIB)?;
+        let home = first.team_workspace(Timestamp::now().as_millisecond())?;
+        first.set_workspace(home);
         let principals = Arc::new(PrincipalCache::new(Duration::from_millis(config.principal_cache_ms)));
-        let pool = Pool {
-            location,
+        let server = Pool {
+            workspace: home,
+            lender: None,
+            location: location.clone(),
             principals: principals.clone(),
             memo,
             hidden: Mutex::default(),
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(config.pool_size),
             max_idle: config.pool_size,
+            opening: Mutex::new(()),
+        };
+        let pools = Pools {
+            base: location,
+            home,
+            server: Arc::new(server),
+            others: Mutex::default(),
+            pool_size: config.pool_size,
+            principals: principals.clone(),
         };
         Ok(AppState {
-            pool: Arc::new(pool),
+            pool: Arc::new(pools),
             limiter: Arc::new(Limiter::new(Duration::from_secs(15 * 60))),
             config: Arc::new(config),
             tz,
-            names: Arc::new(Mutex::new(None)),
+            names: Arc::default(),
             imports: Arc::default(),
             principals,
         })
@@ -69,13 +84,15 @@ impl AppState {
     /// else a new one read now. Readers that find it stale while another rebuilds wait for that
     /// rebuild instead of reading the names again.
     pub fn name_index(&self, store: &mut Store) -> Result<Arc<NameIndex>, kith_store::Error> {
+        // Kept per workspace: a store without one is the server database's (the home workspace).
+        let ws = store.workspace_id().unwrap_or(self.pool.home);
         let version = store.people_version()?;
         let mut kept = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(ix) = kept.as_ref().filter(|ix| ix.version() >= version) {
+        if let Some(ix) = kept.get(&ws).filter(|ix| ix.version() >= version) {
             return Ok(ix.clone());
         }
         let ix = Arc::new(store.name_index()?);
-        *kept = Some(ix.clone());
+        kept.insert(ws, ix.clone());
         Ok(ix)
     }
 
@@ -93,12 +110,89 @@ impl AppState {
 /// (The CLI's 64 MiB per connection would let `pool_size` connections hold 300 MB.)
 const PAGE_CACHE_KIB: u32 = 8 * 1024;
 
-/// Stores for request work. The store is synchronous (rusqlite, the blocking postgres client),
+/// The stores of every workspace. The home workspace's records are in the server database, so
+/// its pool is the server's own ([`Pools::accounts`] runs there, unscoped); every other
+/// workspace has a pool of stores opened on its own file or schema
+/// ([`kith_store::workspaces`]), made on first use and kept, each with its own memo of
+/// whole-network reads and hidden sets. A job runs in the workspace of the request's
+/// [`crate::access::SCOPE`]; a workspace's store borrows a server store for the job so that
+/// account reads (members, assignees, names) come from the server database.
+pub struct Pools {
+    base: Location,
+    pub home: Id,
+    server: Arc<Pool>,
+    others: Mutex<HashMap<Id, Arc<Pool>>>,
+    pool_size: usize,
+    principals: Arc<PrincipalCache>,
+}
+
+/// Idle stores a workspace other than the home one keeps (one connection each on PostgreSQL).
+const OTHER_MAX_IDLE: usize = 2;
+
+impl Pools {
+    /// Run `f` on a store of the request's workspace (the home one outside a request), scoped to
+    /// what the request's user may see.
+    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let scope = crate::access::current_scope();
+        let pool = match scope {
+            Some(s) => self.pool_for(s.workspace),
+            None => self.server.clone(),
+        };
+        pool.run(scope.map(|s| s.user), f).await
+    }
+
+    /// Run `f` on the server database's store, unscoped: accounts, sessions, tokens, workspaces.
+    pub async fn accounts<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.server.run(None, f).await
+    }
+
+    fn pool_for(&self, ws: Id) -> Arc<Pool> {
+        if ws == self.home {
+            return self.server.clone();
+        }
+        let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        others
+            .entry(ws)
+            .or_insert_with(|| {
+                Arc::new(Pool {
+                    workspace: ws,
+                    lender: Some(self.server.clone()),
+                    location: self.base.clone(),
+                    principals: self.principals.clone(),
+                    memo: Arc::new(Memo::new()),
+                    hidden: Mutex::default(),
+                    idle: Mutex::new(Vec::new()),
+                    permits: Semaphore::new(self.pool_size),
+                    max_idle: OTHER_MAX_IDLE.min(self.pool_size),
+                    opening: Mutex::new(()),
+                })
+            })
+            .clone()
+    }
+}
+
+/// Stores for request work in one workspace. The store is synchronous (rusqlite, the blocking postgres client),
 /// so its work runs on tokio's blocking threads; at most `pool_size` run at once, each with its
 /// own connection, kept for the next request. SQLite serializes writers itself (WAL,
 /// `BEGIN IMMEDIATE`, busy timeout); PostgreSQL gets one connection per store.
 pub struct Pool {
+    /// The workspace whose records the stores hold.
+    workspace: Id,
+    /// The server database's pool, which lends its stores for account reads; `None` for the
+    /// server's own pool (the home workspace).
+    lender: Option<Arc<Pool>>,
+    /// The server database (for the home workspace, the stores' own location).
     location: Location,
+    /// Held while a store is opened: the first opening of a workspace creates and migrates it.
+    opening: Mutex<()>,
     idle: Mutex<Vec<Store>>,
     permits: Semaphore,
     max_idle: usize,
@@ -141,8 +235,32 @@ impl Pool {
         Ok(h)
     }
 
-    /// Run `f` with a store on a blocking thread.
-    pub async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    /// An idle store, or a new one (on a blocking thread).
+    fn take(&self) -> Result<Store, ApiError> {
+        if let Some(s) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(s);
+        }
+        let _opening = self.opening.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = match self.lender {
+            None => Store::open(&self.location),
+            Some(_) => Store::open_workspace(&self.location, self.workspace),
+        }
+        .map_err(ApiError::internal)?;
+        s.set_workspace(self.workspace);
+        s.share_memo(self.memo.clone());
+        s.limit_page_cache(PAGE_CACHE_KIB).map_err(ApiError::internal)?;
+        Ok(s)
+    }
+
+    fn put_back(&self, store: Store) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max_idle {
+            idle.push(store);
+        }
+    }
+
+    /// Run `f` with a store on a blocking thread, scoped to what `viewer` may see.
+    async fn run<T, F>(self: &Arc<Self>, viewer: Option<Id>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
@@ -151,33 +269,32 @@ impl Pool {
         let pool = Arc::clone(self);
         // Every job sees what the request's principal may see (private people, access.rs),
         // read in the job at the current `privacy` version: never a set kept with the principal.
-        let viewer = crate::access::current_scope();
         tokio::task::spawn_blocking(move || {
-            let taken = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-            let mut store = match taken {
-                Some(s) => s,
-                None => {
-                    let mut s = Store::open(&pool.location).map_err(ApiError::internal)?;
-                    s.share_memo(pool.memo.clone());
-                    s.limit_page_cache(PAGE_CACHE_KIB).map_err(ApiError::internal)?;
-                    s
-                }
-            };
+            let mut store = pool.take()?;
+            if let Some(lender) = &pool.lender {
+                store.lend_accounts(lender.take()?);
+            }
             let scope = match viewer {
-                Some(user) => pool.hidden_for(&mut store, user).map_err(ApiError::internal)?,
-                None => Arc::default(),
+                Some(user) => pool.hidden_for(&mut store, user),
+                None => Ok(Arc::default()),
             };
-            store.set_scope(scope);
-            let out = f(&mut store);
+            let out = match scope {
+                Ok(scope) => {
+                    store.set_scope(scope);
+                    f(&mut store)
+                }
+                Err(e) => Err(ApiError::internal(e)),
+            };
             if store.take_accounts_changed() {
                 pool.principals.clear();
             }
+            let lent = store.take_accounts();
             // A store whose work failed inside may hold a broken connection: drop it.
             if !matches!(&out, Err(e) if e.status.is_server_error()) {
-                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                if idle.len() < pool.max_idle {
-                    idle.push(store);
+                if let (Some(lender), Some(s)) = (&pool.lender, lent) {
+                    lender.put_back(s);
                 }
+                pool.put_back(store);
             }
             out
         })

@@ -65,6 +65,95 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// Where a signed-in page's workspace line goes (after the menu, `pages::nav`): [`Frame::apply`]
+/// puts it there after the handler, so that every page gets it whichever thread rendered it.
+pub(crate) const FRAME_MARK: &str = "<!--kith-frame-->";
+
+/// The header of a signed-in page: the current workspace's name and the switcher (a form
+/// posting to `/workspace`, listing only the user's own workspaces).
+pub(crate) struct Frame {
+    html: String,
+}
+
+/// How a workspace is named to its member: a personal one as theirs.
+pub(crate) fn workspace_label(w: &kith_store::workspaces::Workspace) -> String {
+    match w.kind {
+        kith_store::workspaces::WorkspaceKind::Personal => "Personal (only you)".to_string(),
+        kith_store::workspaces::WorkspaceKind::Team => w.name.clone(),
+    }
+}
+
+impl Frame {
+    pub(crate) fn of(p: &Principal) -> Frame {
+        let name = p.current().map(workspace_label).unwrap_or_default();
+        let mut html = format!("<header class=\"ws\"><span class=\"ws-name\" id=\"ws-name\">{}</span>", escape(&name));
+        if let Via::Session { token } = &p.via
+            && p.workspaces.len() > 1
+        {
+            html.push_str(&format!(
+                "<form method=\"post\" action=\"/workspace\" class=\"ws-switch\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <label for=\"ws-switch\">Workspace</label> <select id=\"ws-switch\" name=\"workspace\">",
+                escape(&auth::csrf_for_session(token))
+            ));
+            for w in p.workspaces.iter() {
+                let selected = if w.id == p.workspace { " selected" } else { "" };
+                html.push_str(&format!(
+                    "<option value=\"{}\"{selected}>{}</option>",
+                    w.id,
+                    escape(&workspace_label(w))
+                ));
+            }
+            html.push_str("</select> <button type=\"submit\">Switch</button></form>");
+        }
+        html.push_str("</div>");
+        Frame { html }
+    }
+
+    /// Put the header into an HTML page's answer (other answers pass as they are).
+    pub(crate) async fn apply(self, resp: Response) -> Response {
+        let html = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if !html {
+            return resp;
+        }
+        let (mut parts, body) = resp.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return ApiError::internal("a page's body could not be read").into_response();
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let out = text.replacen(FRAME_MARK, &self.html, 1);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        Response::from_parts(parts, axum::body::Body::from(out))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchForm {
+    csrf: String,
+    workspace: String,
+}
+
+#[utoipa::path(post, path = "/workspace", tag = "web",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, workspace (an id)"),
+    responses((status = 303, description = "The session is in that workspace now, on to its today page"),
+              (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
+              (status = 404, description = "Not a workspace of yours", body = Object)))]
+pub async fn switch_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    form: Result<Form<SwitchForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    crate::pages::check_csrf(&p, &f.csrf)?;
+    crate::workspaces::switch_workspace(&state, &p, &f.workspace).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
 fn sign_in_html(csrf: &str, error: Option<&str>) -> String {
     let error = error.map(|e| format!("<p role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     page(
@@ -201,7 +290,9 @@ svg.network{width:100%;height:auto;max-height:90vh;display:block}.edge{stroke:#b
 .node.path circle{fill:#c64600}.node text{font-size:15px;fill:#1b1b1b}\
 .node:focus-visible circle{stroke:#000;stroke-width:4}\
 svg.qr{width:100%;max-width:16rem;height:auto;display:block}pre{white-space:pre-wrap;overflow-wrap:anywhere}\
-code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}td{overflow-wrap:anywhere}";
+code.token{overflow-wrap:anywhere;font-size:.9rem}progress{width:100%}td{overflow-wrap:anywhere}\
+div.ws{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-bottom:.5rem}\
+.ws-name{font-weight:600}.ws-switch{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}.ws-switch select{width:auto;max-width:100%}";
 
 #[utoipa::path(get, path = "/static/kith.css", tag = "web",
     responses((status = 200, description = "The stylesheet", content_type = "text/css")))]

@@ -102,6 +102,9 @@ pub enum Command {
     /// API tokens for scripts and the CLI against the team server
     #[command(subcommand)]
     Token(kith_server::admin::TokenCmd),
+    /// Workspaces of the team server: add a team workspace, list them
+    #[command(subcommand)]
+    Workspace(kith_server::admin::WorkspaceCmd),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell

@@ -50,6 +50,7 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Serve(_) => Ok(()),
         Command::User(c) => crate::server_cmds::user(ctx, c),
         Command::Token(c) => crate::server_cmds::token(ctx, c),
+        Command::Workspace(c) => crate::server_cmds::workspace(ctx, c),
     }
 }
 

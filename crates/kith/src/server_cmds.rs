@@ -57,3 +57,7 @@ pub fn user(ctx: &mut Ctx, c: UserCmd) -> Result<()> {
 pub fn token(ctx: &mut Ctx, c: TokenCmd) -> Result<()> {
     kith_server::admin::token(&mut ctx.store, c, ctx.json, &mut std::io::stdout()).map_err(failure)
 }
+
+pub fn workspace(ctx: &mut Ctx, c: kith_server::admin::WorkspaceCmd) -> Result<()> {
+    kith_server::admin::workspace(&mut ctx.store, c, ctx.json, &mut std::io::stdout()).map_err(failure)
+}

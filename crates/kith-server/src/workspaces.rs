@@ -1,0 +1,217 @@
+//! Workspaces on the server: the user's list, creating a team workspace, moving a session to
+//! another of one's workspaces, taking a member out of the current one. The stores behind them
+//! are `state::Pools`; the rule that a workspace's records stay in its store is
+//! `kith_store::workspaces`.
+//!
+//! A workspace the caller is not a member of does not exist for them: switching to it is a 404
+//! like switching to an id that names nothing, so its existence does not leak.
+
+use axum::Extension;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kith_core::Id;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::access::{Principal, Via};
+use crate::auth;
+use crate::error::{ApiError, Body, PathId};
+use crate::pages::check_csrf;
+use crate::state::AppState;
+use crate::web::{escape, form_error, workspace_label};
+
+fn workspace_json(w: &kith_store::workspaces::Workspace, current: Id) -> serde_json::Value {
+    json!({ "id": w.id, "name": w.name, "kind": w.kind, "role": w.role, "current": w.id == current })
+}
+
+/// Move the principal's session into workspace `id` (text from a form or a body): a 404 for
+/// anything that is not one of the user's workspaces, a 422 for a token (bound to its own).
+pub(crate) async fn switch_workspace(state: &AppState, p: &Principal, id: &str) -> Result<Id, ApiError> {
+    let not_found = || ApiError::not_found("no such workspace");
+    let Via::Session { token } = &p.via else {
+        return Err(ApiError::invalid("an API token stays in the workspace it was made for; make one for the other"));
+    };
+    let ws: Id = id.trim().parse().map_err(|_| not_found())?;
+    let (hash, user) = (auth::token_hash(token), p.user.id);
+    state
+        .pool
+        .accounts(move |s| {
+            if s.role_in(user, ws)?.is_none() {
+                return Err(not_found());
+            }
+            s.set_session_workspace(&hash, ws)?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(user = %p.user.id, workspace = %ws, "workspace switched");
+    Ok(ws)
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces", tag = "workspaces",
+    responses((status = 200, description = "The caller's workspaces (team ones, then their personal one) with their role in each and `current` on the one this request works in", body = Object)))]
+pub async fn list(Extension(p): Extension<Principal>) -> impl IntoResponse {
+    let items: Vec<_> = p.workspaces.iter().map(|w| workspace_json(w, p.workspace)).collect();
+    axum::Json(json!({ "items": items, "current": p.workspace }))
+}
+
+/// A new team workspace; the caller becomes its owner.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkspace {
+    /// 1 to 100 characters
+    pub name: String,
+}
+
+async fn create_workspace(
+    state: &AppState,
+    p: &Principal,
+    name: String,
+) -> Result<kith_store::workspaces::Workspace, ApiError> {
+    let (user, now) = (p.user.id, state.now_ms());
+    let w = state.pool.accounts(move |s| Ok(s.create_team_workspace(&name, user, now)?)).await?;
+    tracing::info!(user = %p.user.id, workspace = %w.id, "team workspace created");
+    Ok(w)
+}
+
+#[utoipa::path(post, path = "/api/v1/workspaces", tag = "workspaces", request_body = NewWorkspace,
+    responses((status = 201, description = "The team workspace, with the caller as its owner", body = Object),
+              (status = 422, description = "No name, or too long", body = Object)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Body(b): Body<NewWorkspace>,
+) -> Result<Response, ApiError> {
+    let w = create_workspace(&state, &p, b.name).await?;
+    Ok((StatusCode::CREATED, axum::Json(workspace_json(&w, p.workspace))).into_response())
+}
+
+/// The workspace a session moves to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchBody {
+    /// A workspace id from `GET /api/v1/workspaces`
+    pub workspace: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/session/workspace", tag = "workspaces", request_body = SwitchBody,
+    responses((status = 200, description = "The session works in that workspace from the next request on", body = Object),
+              (status = 404, description = "Not a workspace of the caller's", body = Object),
+              (status = 422, description = "An API token: it stays in its workspace", body = Object)))]
+pub async fn session_switch(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Body(b): Body<SwitchBody>,
+) -> Result<Response, ApiError> {
+    let ws = switch_workspace(&state, &p, &b.workspace).await?;
+    Ok(axum::Json(json!({ "current": ws })).into_response())
+}
+
+async fn remove_member(state: &AppState, p: &Principal, id: Id) -> Result<(), ApiError> {
+    let (ws, me) = (p.workspace, p.clone());
+    state
+        .pool
+        .accounts(move |s| {
+            let Some(role) = s.role_in(id, ws)? else { return Err(ApiError::not_found(format!("no member {id}"))) };
+            if role == kith_store::accounts::Role::Owner && me.role != kith_store::accounts::Role::Owner {
+                return Err(ApiError::forbidden("only an owner may remove an owner"));
+            }
+            s.remove_member(ws, id).map_err(|e| match e {
+                kith_store::Error::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "last_owner", m),
+                e => e.into(),
+            })?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(by = %p.user.id, user = %id, "member removed");
+    Ok(())
+}
+
+#[utoipa::path(delete, path = "/api/v1/members/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The user's id")),
+    responses((status = 204, description = "No longer a member of the current workspace (the account stays)"),
+              (status = 403, description = "Only an owner removes an owner", body = Object),
+              (status = 404, description = "No such member", body = Object),
+              (status = 409, description = "The last owner, or a personal workspace's owner, stays", body = Object)))]
+pub async fn member_remove(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    remove_member(&state, &p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameForm {
+    csrf: String,
+    name: Option<String>,
+}
+
+#[utoipa::path(post, path = "/settings/workspaces", tag = "web",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf, name"),
+    responses((status = 303, description = "Made, with the caller as owner; the session moves into it"),
+              (status = 403, description = "The form's CSRF token is missing or wrong", body = Object),
+              (status = 422, description = "No name, or too long", body = Object)))]
+pub async fn create_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    form: Result<Form<NameForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    check_csrf(&p, &f.csrf)?;
+    let w = create_workspace(&state, &p, f.name.unwrap_or_default()).await?;
+    if matches!(p.via, Via::Session { .. }) {
+        // The new workspace is not in the principal's list yet: the store checks membership.
+        switch_workspace(&state, &p, &w.id.to_string()).await?;
+    }
+    Ok(Redirect::to("/settings?done=workspace").into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+#[utoipa::path(post, path = "/settings/members/{id}/remove", tag = "web",
+    params(("id" = String, Path, description = "The user's id")),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "csrf"),
+    responses((status = 303, description = "Removed from the current workspace: back to the settings"),
+              (status = 403, description = "The form's CSRF token is missing or wrong, or only an owner removes an owner", body = Object),
+              (status = 404, description = "No such member", body = Object),
+              (status = 409, description = "The last owner stays", body = Object)))]
+pub async fn remove_member_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    PathId(id): PathId,
+    form: Result<Form<CsrfOnly>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let Form(f) = form.map_err(form_error)?;
+    check_csrf(&p, &f.csrf)?;
+    remove_member(&state, &p, id).await?;
+    Ok(Redirect::to("/settings?done=member").into_response())
+}
+
+/// The settings page's workspaces section: the user's workspaces and the "new team workspace"
+/// form (`hidden` is the form's CSRF field).
+pub(crate) fn settings_section(p: &Principal, hidden: &str) -> String {
+    let mut b = String::from(
+        "<section aria-labelledby=\"workspaces\"><h2 id=\"workspaces\">Workspaces</h2><ul class=\"workspaces\">",
+    );
+    for w in p.workspaces.iter() {
+        let role = w.role.map(|r| r.to_string()).unwrap_or_default();
+        let current = if w.id == p.workspace { " (current)" } else { "" };
+        b.push_str(&format!("<li>{} <span class=\"with\">{role}{current}</span></li>", escape(&workspace_label(w))));
+    }
+    b.push_str(&format!(
+        "</ul><h3>New team workspace</h3><form method=\"post\" action=\"/settings/workspaces\">{hidden}\
+         <p><label for=\"ws-new-name\">Name</label><br><input id=\"ws-new-name\" name=\"name\" required maxlength=\"100\"></p>\
+         <p><button type=\"submit\">Create the workspace</button></p><p class=\"with\">You become its owner.</p></form></section>"
+    ));
+    b
+}
