@@ -29,7 +29,7 @@ pub enum UserCmd {
         /// owner, admin, member, viewer or guest
         #[arg(long, default_value = "member")]
         role: String,
-        /// The team workspace (id, id prefix or name; default: the server's first one)
+        /// The team workspace (its id, the end of it, or its name; default: the server's first one)
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -51,7 +51,7 @@ pub enum TokenCmd {
         /// What the token is for ("backup script")
         #[arg(long)]
         name: Option<String>,
-        /// The team workspace it works in (id, id prefix or name; default: the user's first team
+        /// The team workspace it works in (its id, the end of it, or its name; default: the user's first team
         /// workspace, else their personal one)
         #[arg(long)]
         workspace: Option<String>,

@@ -217,13 +217,18 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
     }
     // Something to read, so that reads that may happen have something to leak.
     let owner = Who::Token(s.token("owner@t.example", false));
-    assert_eq!(s.post("/api/v1/people", &owner, json!({ "name": "Secret Person" })).status, 201);
+    let r = s.post("/api/v1/people", &owner, json!({ "name": "Secret Person" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let secret_person = r.json()["id"].as_str().unwrap().to_string();
     let r = s.post("/api/v1/tasks", &owner, json!({ "title": "Secret Task", "project": "Secret Project" }));
     assert_eq!(r.status, 201, "{}", r.body);
+    let secret_task = r.json()["id"].as_str().unwrap().to_string();
     let member = Who::Token(s.token("member@t.example", false));
     let viewer = Who::Token(s.token("viewer@t.example", false));
     let guest = Who::Token(s.token("guest@t.example", false));
     let read_only_owner = Who::Token(s.token("owner@t.example", true));
+    // A user of another workspace on this same server: the owner there, nobody here.
+    let stranger = s.stranger("stranger@t.example");
     let before = s.op_count();
     let body = json!({}).to_string();
     let call = |method: &str, path: &str, who: &Who| {
@@ -244,6 +249,11 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
         } else {
             anon.assert_error(401, "unauthorized");
         }
+        // Someone from another workspace works in theirs: nothing of this one shows, and
+        // nothing here changes (checked by the op count at the end).
+        let st = call(m, path, &stranger);
+        assert!(st.status < 500, "stranger {m} {path}: {}", st.body);
+        assert!(!st.body.contains("Secret"), "stranger {m} {path}: {}", st.body);
         let Rule::Can(action, resource) = r.access.rule else { continue };
         if resource == Resource::OwnAccount {
             // Everyone's own sign-in: any role, never a read-only token.
@@ -291,6 +301,26 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
         }
     }
     assert_eq!(checked.len(), routes().len(), "no route registered twice");
+    // This workspace's records, by their real ids, do not exist for the stranger.
+    for path in [
+        format!("/api/v1/people/{secret_person}"),
+        format!("/api/v1/people/{secret_person}/ties"),
+        format!("/api/v1/people/{secret_person}/brief"),
+        format!("/api/v1/tasks/{secret_task}"),
+        format!("/people/{secret_person}"),
+    ] {
+        let r = s.get(&path, &stranger);
+        assert_eq!(r.status, 404, "stranger GET {path}: {}", r.body);
+        assert!(!r.body.contains("Secret"), "{path}");
+    }
+    let r = s.send(
+        "PATCH",
+        &format!("/api/v1/people/{secret_person}"),
+        &stranger,
+        Some(("application/json", json!({ "name": "Mine" }).to_string())),
+    );
+    r.assert_error(404, "not_found");
+    s.send("DELETE", &format!("/api/v1/tasks/{secret_task}"), &stranger, None).assert_error(404, "not_found");
     assert_eq!(s.op_count(), before, "no refused request wrote anything");
 }
 

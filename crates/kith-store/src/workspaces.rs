@@ -200,7 +200,8 @@ impl Store {
         Ok(rows.iter().filter_map(|r| Some((workspace_of(&r[..3])?, r[3].int().unwrap_or(0)))).collect())
     }
 
-    /// A team workspace named by id, id prefix or exact name (case-insensitive), for the CLI.
+    /// A team workspace named by its id, the start or end of it, or its exact name
+    /// (case-insensitive), for the CLI.
     /// Personal workspaces are never named this way.
     pub fn team_workspace_by_ref(&mut self, r: &str) -> Result<Workspace> {
         let q = r.trim();
@@ -210,7 +211,10 @@ impl Store {
         let lower = q.to_lowercase();
         let hits: Vec<&Workspace> = all
             .iter()
-            .filter(|w| w.name.to_lowercase() == lower || (q.len() >= 4 && w.id.to_string().starts_with(&lower)))
+            .filter(|w| {
+                let id = w.id.to_string();
+                w.name.to_lowercase() == lower || (lower.len() >= 4 && (id.starts_with(&lower) || id.ends_with(&lower)))
+            })
             .collect();
         match hits.as_slice() {
             [] => Err(not_found()),

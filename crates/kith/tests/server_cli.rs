@@ -200,3 +200,88 @@ fn tasks_assigned_from_the_command_line(db: &str) {
     let tasks: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(tasks[0]["assignee"], serde_json::Value::Null, "{out}");
 }
+
+#[test]
+fn workspaces_from_the_command_line_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    workspaces_from_the_command_line(&dir.path().join("kith.db").display().to_string());
+}
+
+#[test]
+fn workspaces_from_the_command_line_on_postgres() {
+    let Some(db) = common::postgres() else { return };
+    let kith_store::Location::Postgres(url) = &db.location else { unreachable!() };
+    workspaces_from_the_command_line(url);
+}
+
+/// `kith workspace add|list`, `kith user add --workspace`, `kith token create --workspace`.
+fn workspaces_from_the_command_line(db: &str) {
+    let pw = "a long enough secret\n";
+    let (code, _, err) =
+        kith(db, &["user", "add", "ann@team.example", "--name", "Ann", "--password-stdin", "--owner"], pw);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = kith(db, &["user", "add", "bob@team.example", "--name", "Bob", "--password-stdin"], pw);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = kith(db, &["workspace", "add", "Acme", "--owner", "ann@team.example", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let acme: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let acme_id = acme["id"].as_str().unwrap().to_string();
+    let (code, _, _) = kith(db, &["workspace", "add", "Nobody's", "--owner", "nobody@team.example"], "");
+    assert_eq!(code, 3, "an unknown owner is a lookup failure");
+
+    // Every user has a personal workspace; the list shows them with the team ones.
+    let (_, list, _) = kith(db, &["workspace", "list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let kinds: Vec<(String, i64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (format!("{} {}", w["kind"].as_str().unwrap(), w["name"].as_str().unwrap()), w["members"].as_i64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("team team".into(), 2),
+            ("team Acme".into(), 1),
+            ("personal Personal".into(), 1),
+            ("personal Personal".into(), 1)
+        ]
+    );
+
+    // An existing account joins Acme by name; a new one is made there.
+    let (code, out, err) =
+        kith(db, &["user", "add", "bob@team.example", "--workspace", "acme", "--role", "viewer"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Acme") && out.contains("viewer"), "{out}");
+    let (code, _, err) = kith(
+        db,
+        &[
+            "user",
+            "add",
+            "cy@team.example",
+            "--name",
+            "Cy",
+            "--password-stdin",
+            "--workspace",
+            &acme_id[acme_id.len() - 8..],
+        ],
+        pw,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = kith(db, &["user", "add", "bob@team.example", "--workspace", "Nowhere"], "");
+    assert_eq!(code, 3, "an unknown workspace is a lookup failure");
+
+    // A token bound to Acme works there.
+    let (code, token, err) = kith(db, &["token", "create", "--user", "cy@team.example", "--workspace", "Acme"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(token.trim().starts_with("kith_"));
+    let (code, _, err) = kith(db, &["token", "create", "--user", "cy@team.example", "--workspace", "team"], "");
+    assert_eq!(code, 2, "Cy is not a member of the first team workspace: {err}");
+    let mut store = kith_store::Store::open(&kith_store::Location::parse(db)).unwrap();
+    let (cy, _) = store.user_by_email("cy@team.example").unwrap().unwrap();
+    let acme: kith_core::Id = acme_id.parse().unwrap();
+    assert_eq!(store.role_in(cy.id, acme).unwrap(), Some(kith_store::accounts::Role::Member));
+    assert_eq!(store.workspaces_of(cy.id).unwrap().len(), 2, "Acme and Cy's personal workspace");
+}

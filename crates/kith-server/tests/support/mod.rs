@@ -126,6 +126,20 @@ impl Server {
         t
     }
 
+    /// A user of this server who is in none of the home workspace's business: the owner of a
+    /// team workspace of their own ("Elsewhere"), and their token there.
+    pub fn stranger(&self, email: &str) -> Who {
+        self.user(email, Role::Member);
+        let mut s = self.store();
+        let (u, _) = s.user_by_email(email).unwrap().unwrap();
+        let home = s.home_workspace().unwrap().unwrap();
+        let other = s.create_team_workspace("Elsewhere", u.id, 0).unwrap();
+        s.remove_member(home, u.id).unwrap();
+        let t = auth::new_api_token().unwrap();
+        s.create_api_token_in(&auth::token_hash(&t), u.id, None, false, Some(other.id), 0).unwrap();
+        Who::Token(t)
+    }
+
     pub fn op_count(&self) -> usize {
         self.store().ops().unwrap().len()
     }

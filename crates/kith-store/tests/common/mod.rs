@@ -28,6 +28,18 @@ impl Drop for Guard {
             && let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls)
         {
             let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            // The workspaces a server test made beside it: `<schema>_w<hex>`.
+            let prefix = format!("{schema}_w");
+            let made: Vec<String> = c
+                .query("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", &[&prefix])
+                .map(|rows| rows.iter().map(|r| r.get::<_, String>(0)).collect())
+                .unwrap_or_default();
+            for s in made
+                .iter()
+                .filter(|s| s.starts_with(&prefix) && s[prefix.len()..].chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE"));
+            }
         }
     }
 }
