@@ -573,12 +573,12 @@ async fn refused(state: &AppState, p: &Principal, e: ApiError, form: &'static st
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsQuery {
-    /// What was just done, for the notice: name, password, revoked, member.
+    /// What was just done, for the notice: name, password, revoked, member, workspace.
     done: Option<String>,
 }
 
 #[utoipa::path(get, path = "/settings", tag = "web",
-    params(("done" = Option<String>, Query, description = "What was just done (name, password, revoked, member), for the notice")),
+    params(("done" = Option<String>, Query, description = "What was just done (name, password, revoked, member, workspace), for the notice")),
     responses((status = 200, description = "The account's settings: profile, password, API tokens, my card; members and roles for owners and admins", content_type = "text/html"),
               (status = 303, description = "Not signed in: to the sign-in form")))]
 pub async fn settings_page(
@@ -591,6 +591,7 @@ pub async fn settings_page(
         Some("password") => Some("Your password is changed; your other sign-ins have ended."),
         Some("revoked") => Some("The token is revoked."),
         Some("member") => Some("The member is saved."),
+        Some("workspace") => Some("The workspace is made, and you are in it now."),
         _ => None,
     };
     let shown = Shown { notice: notice.map(str::to_string), ..Default::default() };

@@ -421,6 +421,22 @@ async fn settings_projects_import(server: &Server, driver: &Driver, password: &s
     assert!(shown.starts_with("kith_") && shown.len() == 69, "{shown}");
     no_sideways_scrolling(&c, "settings with a new token").await;
 
+    // A new team workspace from settings: the session moves into it, the header names it.
+    fill(&c, "#ws-new-name", "Phone team").await;
+    click(&c, "//button[normalize-space()='Create the workspace']").await;
+    wait_for(&c, "//p[@role='status' and contains(., 'The workspace is made')]").await;
+    wait_for(&c, "//span[@id='ws-name' and normalize-space()='Phone team']").await;
+    no_sideways_scrolling(&c, "settings with the workspace switcher").await;
+    // Back to the first team workspace with the header's switcher, by keyboard-reachable controls.
+    c.find(Locator::Css("#ws-switch option:first-child"))
+        .await
+        .expect("the first workspace")
+        .click()
+        .await
+        .expect("pick");
+    click(&c, "//form[@action='/workspace']//button[normalize-space()='Switch']").await;
+    wait_for(&c, "//span[@id='ws-name' and normalize-space()='team']").await;
+
     click(&c, "//nav//a[normalize-space()='Projects']").await;
     wait_for(&c, "//h1[normalize-space()='Projects']").await;
     fill(&c, "#name", "Phone <launch>").await;
