@@ -335,8 +335,12 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<P
                 return Err(ApiError::forbidden("this account is not a member of the token's workspace"));
             };
             // Every user has a personal workspace (made now for one who predates them).
-            store.personal_workspace(user.id, now)?;
-            let workspaces = std::sync::Arc::new(store.workspaces_of(user.id)?);
+            let mut workspaces = store.workspaces_of(user.id)?;
+            if !workspaces.iter().any(|w| w.kind == WorkspaceKind::Personal) {
+                store.personal_workspace(user.id, now)?;
+                workspaces = store.workspaces_of(user.id)?;
+            }
+            let workspaces = std::sync::Arc::new(workspaces);
             Ok(Some(Principal { user, workspace, role, workspaces, read_only, via }))
         })
         .await?;
