@@ -60,10 +60,68 @@ fn tokens_are_found_by_hash_and_revoked_by_id(db: &mut TestDb) {
     assert_eq!(s.api_tokens().unwrap()[1].revoked_at, Some(200_000), "the first revocation time stays");
 }
 
+/// Team and personal workspaces, each in a store of its own beside the server database, whose
+/// account questions are answered by the lent server store only.
+fn workspaces_are_stores_of_their_own(db: &mut TestDb) {
+    use kith_store::workspaces::{WorkspaceKind, workspace_location};
+    let s = &mut db.store;
+    let ann = s.add_user("ann@t.example", "Ann", None, Role::Owner, 1).unwrap();
+    let bo = s.add_user("bo@t.example", "Bo", None, Role::Member, 2).unwrap();
+    let home = s.home_workspace().unwrap().unwrap();
+    let mine = s.workspaces_of(ann.id).unwrap();
+    assert_eq!(
+        mine.iter().map(|w| (w.kind, w.role)).collect::<Vec<_>>(),
+        [(WorkspaceKind::Team, Some(Role::Owner)), (WorkspaceKind::Personal, Some(Role::Owner))]
+    );
+    let ann_own = mine[1].id;
+    assert_eq!(s.personal_workspace(ann.id, 5).unwrap(), ann_own, "exactly one");
+    assert_eq!(s.default_workspace(ann.id, 5).unwrap(), home);
+    // Nobody joins a personal workspace; its owner stays.
+    assert!(matches!(s.add_member(ann_own, bo.id, Role::Member, 3), Err(Error::Invalid(_))));
+    assert!(matches!(s.remove_member(ann_own, ann.id), Err(Error::Conflict(_))));
+    // A second team workspace; Bo joins it, then the last owner cannot leave.
+    let beta = s.create_team_workspace("Beta", ann.id, 4).unwrap();
+    assert!(matches!(s.create_team_workspace(" ", ann.id, 4), Err(Error::Invalid(_))));
+    s.add_member(beta.id, bo.id, Role::Viewer, 5).unwrap();
+    assert_eq!(s.role_in(bo.id, beta.id).unwrap(), Some(Role::Viewer));
+    assert!(matches!(s.remove_member(beta.id, ann.id), Err(Error::Conflict(_))));
+    assert_eq!(s.team_workspace_by_ref("beta").unwrap().id, beta.id);
+    assert!(matches!(s.team_workspace_by_ref("Personal"), Err(Error::NotFound { .. })), "never by the CLI");
+
+    // Beta's store: its own place, empty account tables; with the server store lent, the
+    // account functions answer from the server database, scoped to Beta.
+    let location = workspace_location(&db.location, beta.id).unwrap();
+    assert_ne!(location, db.location);
+    let hex = beta.id.uuid().simple().to_string();
+    match &location {
+        kith_store::Location::Sqlite(p) => assert!(p.ends_with(format!("kith.db.workspaces/{hex}.db")), "{p:?}"),
+        kith_store::Location::Postgres(u) => {
+            assert!(u.ends_with(&format!("_w{hex}")), "the schema is named from the id")
+        }
+    }
+    let mut w = kith_store::Store::open_workspace(&db.location, beta.id).unwrap();
+    assert_eq!(w.workspace_id(), Some(beta.id));
+    assert_eq!((w.user_count().unwrap(), w.users().unwrap().len()), (0, 0), "its own account tables are empty");
+    w.lend_accounts(kith_store::Store::open(&db.location).unwrap());
+    let members: Vec<_> = w.users().unwrap().into_iter().map(|(u, r)| (u.email, r)).collect();
+    assert_eq!(
+        members,
+        [("ann@t.example".to_string(), Some(Role::Owner)), ("bo@t.example".to_string(), Some(Role::Viewer))]
+    );
+    assert_eq!(w.member_by_email("bo@t.example").unwrap().map(|(_, r)| r), Some(Role::Viewer));
+    let cy = w.add_user_to("cy@t.example", "Cy", None, Role::Member, Some(beta.id), 6).unwrap();
+    drop(w.take_accounts().unwrap());
+    assert_eq!(w.user_count().unwrap(), 0, "the lent store took the new account");
+    assert_eq!(db.store.role_in(cy.id, beta.id).unwrap(), Some(Role::Member));
+    assert_eq!(db.store.role_in(cy.id, home).unwrap(), None, "made in Beta only");
+    assert_eq!(db.store.member_by_email("cy@t.example").unwrap(), None, "not a member of home");
+}
+
 conformance!(
     users_are_unique_by_email_and_members_of_one_workspace,
     sessions_expire_and_end,
-    tokens_are_found_by_hash_and_revoked_by_id
+    tokens_are_found_by_hash_and_revoked_by_id,
+    workspaces_are_stores_of_their_own
 );
 
 /// Versions are numbered on separate branches: a database that already has a higher version
