@@ -16,7 +16,9 @@
 #     centred on them too);
 #   - `/team/path?org=…` (the organization of that person) with three teammates whose accounts
 #     have the emails of seeded people, then again once one of them has made 100 people private
-#     (hidden from the bench user): so the database is changed, run it on a copy;
+#     (hidden from the bench user), then /, /people?sort=warmth and the person's page once the
+#     same teammate has logged 100 private notes on shared people (the person among them): so
+#     the database is changed, run it on a copy;
 #   - the load average before each part, and the server's VmRSS and VmHWM (peak) after the
 #     people queries, after the pages and at the end.
 # SECONDS 0 skips wrk; KITH_BENCH_PAGES="/ /people/{person}" measures those pages instead of the
@@ -124,6 +126,20 @@ print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))' |
                 -H 'Content-Type: application/json' -d '{"private": true}' "$base/api/v1/people/$id"
         done
     measure "/team/path?org=$org" "/team/path?org=$org (100 people hidden)"
+    # The same teammate logs 100 private notes (with a gave) on shared people, the bench
+    # person among them: hidden from the bench user, whose pages and numbers leave them out.
+    { echo "$person"; api "$token" "/api/v1/people?q=lee&limit=99" | python3 -c '
+import json, sys
+print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))'; } |
+        while read -r id; do
+            curl -fs -o /dev/null -X POST -H "Authorization: Bearer $mate_token" -H 'Content-Type: application/json' \
+                -d "{\"people\": [\"$id\"], \"kind\": \"lunch\", \"summary\": \"private lunch\", \"gave\": [\"an intro\"], \"private\": true}" \
+                "$base/api/v1/interactions"
+        done
+    echo "== with 100 people and 100 private notes hidden from the bench user (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    for path in / "/people?sort=warmth" "/people/$person"; do
+        measure "$path" "$path (hidden: 100 people, 100 notes)"
+    done
 fi
 rm -f "$out"
 grep -E 'VmRSS|VmHWM' /proc/$server/status

@@ -185,8 +185,31 @@ async fn fill(c: &Client, css: &str, text: &str) {
     e.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
+/// Click the element the XPath finds. A page still being replaced by the one a form or link
+/// asked for can hold a match that is gone by the time of the click (a stale element): then
+/// the element is looked for again on the page that came, for up to [`STEP`].
 async fn click(c: &Client, xpath: &str) {
-    wait_for(c, xpath).await.click().await.unwrap_or_else(|e| panic!("clicking {xpath}: {e}"));
+    let start = std::time::Instant::now();
+    loop {
+        match wait_for(c, xpath).await.click().await {
+            Ok(()) => return,
+            Err(e) if e.is_stale_element_reference() && start.elapsed() < STEP => continue,
+            Err(e) => panic!("clicking {xpath}: {e}"),
+        }
+    }
+}
+
+/// Wait until the address of the page holds `part` (a form's GET has been answered).
+async fn wait_for_url(c: &Client, part: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        if url.contains(part) {
+            return;
+        }
+        assert!(start.elapsed() < STEP, "waited {STEP:?} for an address with {part}: at {url}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The page's layout viewport width and the width of its content: no sideways scrolling when
@@ -346,6 +369,8 @@ async fn assign(server: &Server, driver: &Driver, ann_pw: &str, bob_pw: &str) {
     wait_for(&c, "//h1[normalize-space()='Tasks']").await;
     c.find(Locator::Css("#assignee")).await.expect("assigned to").select_by_value("me").await.expect("choose me");
     click(&c, "//button[normalize-space()='Show']").await;
+    // The unfiltered list holds the same task: wait for the filtered page itself.
+    wait_for_url(&c, "assignee=me").await;
     wait_for(
         &c,
         "//ul[@class='tasks']/li[contains(., 'Send Priya the deck') and contains(., 'assigned to Bob Coworker')]",

@@ -110,13 +110,21 @@ impl Counter {
 /// the kept value only when they are unchanged. So a write by any process (another server on
 /// the same PostgreSQL, the CLI) is seen by the next read, as with the blobs. Not state: it
 /// holds nothing the tables do not.
+///
+/// Values kept per scope (a user from whom people or notes are hidden has their own tie graph,
+/// ordering…) are put in a *family* with a bound ([`Memo::put_in`]): the family keeps its most
+/// recently put entries only, so the memory of a server does not grow with its users.
 #[derive(Default)]
 pub struct Memo {
     kept: Mutex<HashMap<String, Kept>>,
 }
 
-/// A kept value and the counter values (and other inputs) it was built at.
-type Kept = (Vec<i64>, Arc<dyn Any + Send + Sync>);
+/// A kept value, the counter values (and other inputs) it was built at, and when it was put
+/// (a sequence number: the oldest of a family goes first).
+type Kept = (Vec<i64>, Arc<dyn Any + Send + Sync>, u64);
+
+/// The sequence number of the next put.
+static PUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Memo {
     pub fn new() -> Memo {
@@ -129,7 +137,7 @@ impl Memo {
     pub(crate) fn get<T: Send + Sync + 'static>(&self, key: &str, label: &[i64]) -> Option<Arc<T>> {
         let stale = {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-            let (l, v) = kept.get(key)?;
+            let (l, v, _) = kept.get(key)?;
             if l.as_slice() == label {
                 return v.clone().downcast::<T>().ok();
             }
@@ -141,7 +149,38 @@ impl Memo {
     }
 
     pub(crate) fn put<T: Send + Sync + 'static>(&self, key: &str, label: Vec<i64>, value: Arc<T>) {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_string(), (label, value));
+        let seq = PUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_string(), (label, value, seq));
+    }
+
+    /// Put `value` under `key`, a key of the family of keys that start with `family`, which
+    /// keeps at most `max` entries: the least recently put others are forgotten.
+    pub(crate) fn put_in<T: Send + Sync + 'static>(
+        &self,
+        family: &str,
+        max: usize,
+        key: &str,
+        label: Vec<i64>,
+        value: Arc<T>,
+    ) {
+        debug_assert!(key.starts_with(family));
+        let seq = PUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let gone: Vec<Kept> = {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.insert(key.to_string(), (label, value, seq));
+            let mut members: Vec<(u64, String)> =
+                kept.iter().filter(|(k, _)| k.starts_with(family)).map(|(k, v)| (v.2, k.clone())).collect();
+            members.sort_unstable();
+            let extra = members.len().saturating_sub(max.max(1));
+            members.into_iter().take(extra).filter_map(|(_, k)| kept.remove(&k)).collect()
+        };
+        // Freed (when nobody else holds them) outside the lock.
+        drop(gone);
+    }
+
+    /// How many values are kept under keys that start with `family`.
+    pub fn family_len(&self, family: &str) -> usize {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).keys().filter(|k| k.starts_with(family)).count()
     }
 
     /// Forget everything kept (for tests and diagnostics).

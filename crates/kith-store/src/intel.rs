@@ -44,6 +44,13 @@ fn add_person_tag(out: &mut HashMap<Id, PersonTags>, r: &[Val]) {
     }
 }
 
+/// The memo family of the tie graphs built for a scope that hides people, and how many of
+/// them are kept: each user from whom people are hidden has their own graph, tens of MB at
+/// 100,000 people, so a server keeps the whole graph and the latest few scoped ones (a user
+/// whose graph was forgotten waits for one build, about as long as a page).
+pub(crate) const SCOPED_GRAPHS: &str = "tie_graph/";
+pub(crate) const SCOPED_GRAPHS_KEPT: usize = 2;
+
 /// What the store knows about one person for cadences, warmth and rank.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactStats {
@@ -513,17 +520,23 @@ impl Store {
             now.as_millisecond().div_euclid(60_000),
         ];
         let hidden = self.scope.people_label();
-        let key = if hidden.is_empty() {
-            "tie_graph".to_string()
+        let hidden_people = !hidden.is_empty();
+        let key = if hidden_people {
+            format!("{SCOPED_GRAPHS}{:016x}", self.scope.people_key())
         } else {
-            format!("tie_graph/{:016x}", self.scope.people_key())
+            "tie_graph".to_string()
         };
         label.extend(hidden);
         if let Some(g) = memo.get::<TieGraph>(&key, &label) {
             return Ok(g);
         }
         let g = Arc::new(self.build_tie_graph(me, now)?);
-        memo.put(&key, label, g.clone());
+        if hidden_people {
+            // Tens of MB each at 100,000 people: the latest few scopes only.
+            memo.put_in(SCOPED_GRAPHS, SCOPED_GRAPHS_KEPT, &key, label, g.clone());
+        } else {
+            memo.put(&key, label, g.clone());
+        }
         Ok(g)
     }
 
@@ -658,7 +671,7 @@ impl Store {
         };
         let fix = Arc::new(self.build_scope_fix()?);
         if let (Some((memo, viewer)), Some(label)) = (memo, label) {
-            memo.put(&format!("scope_fix/{viewer}"), label, fix.clone());
+            memo.put_in("scope_fix/", 32, &format!("scope_fix/{viewer}"), label, fix.clone());
         }
         Ok(Some(fix))
     }

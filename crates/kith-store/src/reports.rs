@@ -544,7 +544,67 @@ pub enum PeopleOrder {
 /// Every live person but me (only those in `only`, when given) with the key of `order`, in that
 /// order (ties by name, then id). Warmth uses the same inputs as [`rank`]; overdue the same
 /// cadence rule as [`reconnect`].
+///
+/// A server keeps the whole ordering for a minute in its memo (24 bytes a person), so paging
+/// through it, or showing it again, does not read and score everyone again: building it holds
+/// everyone's statistics for a moment (about 30 MB at 100,000 people). The entry is labelled with
+/// every data version, `me`, the minute, the settings and exactly what the scope hides; scoped
+/// orderings are a bounded family (see [`crate::Memo::put_in`]).
 pub fn people_by(
+    store: &mut Store,
+    cfg: &Settings,
+    now: Timestamp,
+    order: PeopleOrder,
+    only: Option<&HashSet<Id>>,
+) -> Result<Vec<(Id, f64)>> {
+    let Some(memo) = store.memo() else {
+        return people_by_built(store, cfg, now, order, only);
+    };
+    let scope = store.scope();
+    let name = match order {
+        PeopleOrder::Warmth => "warmth",
+        PeopleOrder::Overdue => "overdue",
+    };
+    let key = match scope.viewer() {
+        Some(viewer) if !scope.is_empty() => format!("{PEOPLE_BY}{name}/{viewer}"),
+        _ => format!("{PEOPLE_BY}{name}"),
+    };
+    // Read before the data: the value is at least as new as its label.
+    let mut label: Vec<i64> = crate::derived::versions(store.db())?.to_vec();
+    let me = store.me()?.map_or(0, |m| m.uuid().as_u128());
+    label.extend([me as i64, (me >> 64) as i64, now.as_millisecond().div_euclid(60_000), settings_key(cfg)]);
+    label.extend(scope.people_label());
+    label.push(-1);
+    label.extend(scope.interactions_label());
+    let all = match memo.get::<Vec<(Id, f64)>>(&key, &label) {
+        Some(kept) => kept,
+        None => {
+            let built = std::sync::Arc::new(people_by_built(store, cfg, now, order, None)?);
+            memo.put_in(PEOPLE_BY, PEOPLE_BY_KEPT, &key, label, built.clone());
+            built
+        }
+    };
+    Ok(match only {
+        Some(o) => all.iter().filter(|(id, _)| o.contains(id)).copied().collect(),
+        None => std::sync::Arc::unwrap_or_clone(all),
+    })
+}
+
+/// The memo family of [`people_by`]'s orderings and how many are kept (2.4 MB each at
+/// 100,000 people): the two orders for everyone from whom nothing is hidden, and a few scoped.
+const PEOPLE_BY: &str = "people_by/";
+const PEOPLE_BY_KEPT: usize = 6;
+
+/// The settings as one number for a memo label (a server uses one set).
+fn settings_key(cfg: &Settings) -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{cfg:?}").hash(&mut h);
+    h.finish() as i64
+}
+
+/// [`people_by`] read and scored now.
+fn people_by_built(
     store: &mut Store,
     cfg: &Settings,
     now: Timestamp,

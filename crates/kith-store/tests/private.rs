@@ -21,7 +21,8 @@ conformance!(
     a_note_made_private_or_shared_moves_the_privacy_version,
     stats_leave_out_notes_hidden_from_the_viewer,
     stats_leave_out_notes_hidden_from_the_viewer_with_a_memo,
-    stats_leave_out_notes_with_a_private_person
+    stats_leave_out_notes_with_a_private_person,
+    scoped_entries_of_the_memo_are_bounded
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -291,4 +292,50 @@ fn stats_leave_out_notes_with_a_private_person(db: &mut TestDb) {
     assert_eq!(s.last_contact_between(pat, carla).unwrap(), None);
     scope(s, Some(ann));
     assert_eq!(s.last_contact_between(pat, carla).unwrap().map(|t| t.as_millisecond()), Some(NOW as i64 - DAY));
+}
+
+/// Every user with something hidden from them has their own memo entries (tie graph, people
+/// orderings, statistics fix): a server keeps only the latest few of each family, and a user
+/// whose entries were forgotten gets their own figures again, never another user's.
+fn scoped_entries_of_the_memo_are_bounded(db: &mut TestDb) {
+    let memo = Arc::new(kith_store::Memo::new());
+    db.store.share_memo(memo.clone());
+    let s = &mut db.store;
+    let users: Vec<Id> = (1..=8u8).map(|n| Id::v7(NOW, [n; 10])).collect();
+    let pat = person(s, "Pat Shared", None);
+    let lee = person(s, "Lee Shared", None);
+    let tie = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Tie, tie, "a", pat.to_string());
+    cs.set(Kind::Tie, tie, "b", lee.to_string());
+    s.commit(cs, "test", at()).unwrap();
+    note(s, &[pat], 30, 1, "shared", None);
+    // Each user has a private person and a private note on Pat, `n` days ago: hidden from the
+    // others, so all eight scopes differ.
+    for (n, &u) in users.iter().enumerate() {
+        person(s, &format!("Private {n}"), Some(u));
+        note(s, &[pat], n as i64 + 1, 1, &format!("note {n}"), Some(u));
+    }
+    let cfg = Settings::default();
+    let days = |list: Vec<(Id, f64)>| list.into_iter().find(|(id, _)| *id == pat).map(|(_, k)| k);
+    let mut first = Vec::new();
+    for &u in &users {
+        scope(s, Some(u));
+        s.tie_graph(None, now()).unwrap();
+        first.push(days(reports::people_by(s, &cfg, now(), PeopleOrder::Overdue, None).unwrap()));
+        reports::people_by(s, &cfg, now(), PeopleOrder::Warmth, None).unwrap();
+        assert!(memo.family_len("tie_graph/") <= 2, "scoped tie graphs: {}", memo.family_len("tie_graph/"));
+        assert!(memo.family_len("people_by/") <= 6, "orderings: {}", memo.family_len("people_by/"));
+    }
+    // Each user sees their own note as Pat's last contact, n + 1 days ago: one day more
+    // overdue than the user before.
+    for (n, d) in first.iter().enumerate() {
+        assert_eq!(*d, first[0].map(|f| f + n as f64), "user {n}");
+    }
+    // The first users' entries are gone; asked again, they get their own figures back.
+    for (n, &u) in users.iter().enumerate().take(3) {
+        scope(s, Some(u));
+        assert_eq!(days(reports::people_by(s, &cfg, now(), PeopleOrder::Overdue, None).unwrap()), first[n]);
+        assert_eq!(s.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
+    }
 }
