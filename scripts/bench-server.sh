@@ -126,6 +126,7 @@ print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))' |
                 -H 'Content-Type: application/json' -d '{"private": true}' "$base/api/v1/people/$id"
         done
     measure "/team/path?org=$org" "/team/path?org=$org (100 people hidden)"
+    echo "== memory after the team paths: $(grep -E 'VmRSS|VmHWM' /proc/$server/status | tr -s ' \t' ' ' | tr '\n' ' ')"
     # The same teammate logs 100 private notes (with a gave) on shared people, the bench
     # person among them: hidden from the bench user, whose pages and numbers leave them out.
     { echo "$person"; api "$token" "/api/v1/people?q=lee&limit=99" | python3 -c '
@@ -136,6 +137,7 @@ print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))'; } |
                 -d "{\"people\": [\"$id\"], \"kind\": \"lunch\", \"summary\": \"private lunch\", \"gave\": [\"an intro\"], \"private\": true}" \
                 "$base/api/v1/interactions"
         done
+    echo "== memory after the notes: $(grep -E 'VmRSS|VmHWM' /proc/$server/status | tr -s ' \t' ' ' | tr '\n' ' ')"
     echo "== with 100 people and 100 private notes hidden from the bench user (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     for path in / "/people?sort=warmth" "/people/$person"; do
         measure "$path" "$path (hidden: 100 people, 100 notes)"
