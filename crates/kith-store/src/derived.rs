@@ -62,7 +62,8 @@ impl Counter {
             Kind::Tie => &[Counter::Graph, Counter::Privacy],
             Kind::Participant => &[Counter::Contacts, Counter::Privacy],
             Kind::Exchange => &[Counter::Exchanges, Counter::Privacy],
-            Kind::TaskPerson => &[Counter::Privacy],
+            // A task that follows up a hidden interaction is hidden with it (its `interaction`).
+            Kind::TaskPerson | Kind::Task => &[Counter::Privacy],
             // `participants.at` and `exchanges.at` follow their interaction; its `private_to`
             // decides who sees it. (Logging one adds participants, which bump `privacy` anyway,
             // so bumping it for every interaction change costs the hidden-set caches nearly

@@ -94,10 +94,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "task_interaction",
+        shared: include_str!("../migrations/0013_task_interaction.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();

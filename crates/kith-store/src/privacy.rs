@@ -4,7 +4,8 @@
 //! else the person, the ties they are on, and the interactions (with their exchanges) they took
 //! part in are [`Hidden`]. An interaction (a logged note, with its exchanges) whose own
 //! `private_to` holds a user's id is hidden from everyone else too, even when its people are
-//! shared. The server computes the set once per request ([`Store::hidden_for`], one query over
+//! shared. A task that follows up a hidden interaction (its `interaction`: a debrief's hook) is
+//! hidden with it, except from the user it is assigned to. The server computes the set once per request ([`Store::hidden_for`], one query over
 //! the `people_private` and `interactions_private` partial indexes) and scopes the request's
 //! store to it ([`Store::set_scope`]); the store's reads then leave hidden records out, so no
 //! handler decides visibility. The single-user CLI never sets a scope: there the field means
@@ -29,7 +30,8 @@ pub struct Hidden {
     people: HashSet<Id>,
     interactions: HashSet<Id>,
     ties: HashSet<Id>,
-    /// Tasks linked to hidden people only (a follow-up hook on a private person).
+    /// Tasks linked to hidden people only (a follow-up hook on a private person), and tasks
+    /// that follow up a hidden interaction (unless assigned to the user).
     tasks: HashSet<Id>,
 }
 
@@ -203,21 +205,25 @@ impl Store {
     /// The records hidden from `user`: one query, driven by the `people_private` partial index
     /// (only private people are in it), then by the participants', exchanges' and ties' person
     /// indexes for those few people, and by the `interactions_private` partial index (only
-    /// private notes are in it).
+    /// private notes are in it); the tasks of those interactions through `tasks_interaction`
+    /// (only tasks that name an interaction are in it).
     pub fn hidden_for(&mut self, user: Id) -> Result<Hidden> {
         let rows = self.db().query(
-            "WITH h AS (SELECT id FROM people WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0)
+            "WITH h AS (SELECT id FROM people WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0),
+             hi AS (SELECT id FROM interactions WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0
+                    UNION SELECT x.interaction FROM participants x JOIN h ON h.id = x.person WHERE x.deleted = 0
+                    UNION SELECT e.interaction FROM exchanges e JOIN h ON h.id = e.person WHERE e.deleted = 0)
              SELECT 'p', id FROM h
-             UNION ALL SELECT 'i', id FROM interactions WHERE private_to IS NOT NULL AND private_to <> ? AND deleted = 0
-             UNION ALL SELECT 'i', x.interaction FROM participants x JOIN h ON h.id = x.person WHERE x.deleted = 0
-             UNION ALL SELECT 'i', e.interaction FROM exchanges e JOIN h ON h.id = e.person WHERE e.deleted = 0
+             UNION ALL SELECT 'i', id FROM hi
+             UNION ALL SELECT 'k', t.id FROM tasks t JOIN hi ON hi.id = t.interaction
+                 WHERE t.deleted = 0 AND (t.assignee IS NULL OR t.assignee <> ?)
              UNION ALL SELECT 't', t.id FROM ties t JOIN h ON h.id = t.a
              UNION ALL SELECT 't', t.id FROM ties t JOIN h ON h.id = t.b
              UNION ALL SELECT 'k', tp.task FROM task_people tp JOIN h ON h.id = tp.person WHERE tp.deleted = 0
                  AND NOT EXISTS (SELECT 1 FROM task_people o JOIN people op ON op.id = o.person
                                  WHERE o.task = tp.task AND o.deleted = 0 AND op.deleted = 0
                                    AND (op.private_to IS NULL OR op.private_to = ?))",
-            &[user.into(), user.into(), user.into()],
+            &[user.into(), user.into(), user.into(), user.into()],
         )?;
         let mut h = Hidden { viewer: Some(user), ..Hidden::default() };
         for r in rows {

@@ -22,7 +22,8 @@ conformance!(
     stats_leave_out_notes_hidden_from_the_viewer,
     stats_leave_out_notes_hidden_from_the_viewer_with_a_memo,
     stats_leave_out_notes_with_a_private_person,
-    scoped_entries_of_the_memo_are_bounded
+    scoped_entries_of_the_memo_are_bounded,
+    a_follow_up_of_a_hidden_note_is_hidden_with_it
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -338,4 +339,69 @@ fn scoped_entries_of_the_memo_are_bounded(db: &mut TestDb) {
         assert_eq!(days(reports::people_by(s, &cfg, now(), PeopleOrder::Overdue, None).unwrap()), first[n]);
         assert_eq!(s.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
     }
+}
+
+/// A task that follows up a note (a debrief's hook names its interaction) on a shared person.
+fn follow_up(store: &mut Store, note: Id, about: Id, title: &str, assignee: Option<Id>) -> Id {
+    let t = store.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Task, t, "title", title);
+    cs.set(Kind::Task, t, "status", "open");
+    cs.set(Kind::Task, t, "hook", true);
+    cs.set(Kind::Task, t, "interaction", note.to_string());
+    if let Some(a) = assignee {
+        cs.set(Kind::Task, t, "assignee", a.to_string());
+    }
+    let tp = Id::derive(t, "task_person", &about.to_string());
+    cs.set(Kind::TaskPerson, tp, "task", t.to_string());
+    cs.set(Kind::TaskPerson, tp, "person", about.to_string());
+    store.commit(cs, "test", at()).unwrap();
+    t
+}
+
+/// The hook a debrief leaves with a note tells what the note was about ("send Pat the deck"):
+/// when the note is private, or made private later, its follow-ups are hidden with it, except
+/// from a coworker the follow-up is assigned to.
+fn a_follow_up_of_a_hidden_note_is_hidden_with_it(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let pat = person(s, "Pat Shared", None);
+    let i = note(s, &[pat], 3, 1, "pat wants the deck", None);
+    let hook = follow_up(s, i, pat, "Send Pat the deck", None);
+    let theirs = follow_up(s, i, pat, "Call Pat back", Some(bob));
+    let visible = |s: &mut Store, user: Id| -> Vec<Id> {
+        scope(s, Some(user));
+        let mut ids: Vec<Id> = s.tasks(&Default::default()).unwrap().into_iter().map(|t| t.id).collect();
+        ids.sort();
+        scope(s, None);
+        ids
+    };
+    let both = {
+        let mut v = vec![hook, theirs];
+        v.sort();
+        v
+    };
+    assert_eq!(visible(s, bob), both, "a shared note's follow-ups are everyone's");
+
+    // Ann makes the note private: Bob loses its hook at once, not the one assigned to him.
+    let mut cs = ChangeSet::new();
+    kith_store::privacy::set_interaction_private(&mut cs, i, Some(ann));
+    s.commit(cs, "test", at()).unwrap();
+    assert_eq!(visible(s, bob), vec![theirs]);
+    assert!(s.hidden_for(bob).unwrap().record("task", hook));
+    assert_eq!(visible(s, ann), both, "the owner sees every follow-up of her note");
+
+    // A follow-up added to the private note later is hidden from the next read on: adding a task
+    // moves the version the hidden sets are kept by.
+    let v = s.privacy_version().unwrap().unwrap();
+    let later = follow_up(s, i, pat, "Ask Pat about the offsite", None);
+    assert!(s.privacy_version().unwrap().unwrap() > v);
+    assert!(s.hidden_for(bob).unwrap().record("task", later));
+    assert_eq!(visible(s, bob), vec![theirs]);
+
+    // Shared again, the follow-ups are everyone's again.
+    let mut cs = ChangeSet::new();
+    kith_store::privacy::set_interaction_private(&mut cs, i, None);
+    s.commit(cs, "test", at()).unwrap();
+    assert_eq!(visible(s, bob).len(), 3);
 }
