@@ -18,7 +18,6 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::backend::{Backend, Engine, Val};
-use crate::query::rows_of;
 use crate::{derived, search};
 
 /// What applying a batch of operations did.
@@ -71,7 +70,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
                 }
             }
         }
-        records.push(Touched { kind, entity, winners, refs });
+        records.push(Touched { kind, entity, winners, refs, inserted: false });
     }
     let mut dirty: BTreeSet<(Kind, Id)> = BTreeSet::new();
     // The searchable record a new child belongs to, known from the row just written: saves
@@ -79,11 +78,11 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
     let mut owners: HashMap<Id, (Kind, Id)> = HashMap::new();
     // Rows this apply made or made sure of: a child pointing at them needs no check.
     let mut present: HashSet<(Kind, Id)> = HashSet::new();
-    for run in records.chunk_by(|a, b| a.kind == b.kind) {
+    for run in records.chunk_by_mut(|a, b| a.kind == b.kind) {
         let kind = run[0].kind;
         // Every record any new op points at gets a row, winner or not, so which rows exist does
         // not depend on the order the ops came in (a child's ops may come before its parent's).
-        for rec in run {
+        for rec in run.iter() {
             for &(target, s) in &rec.refs {
                 let known = s.parse::<Id>().ok().map(|id| (target, id));
                 if known.is_some_and(|k| present.contains(&k)) {
@@ -99,9 +98,10 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
         // beat them (a row exists as soon as any op names or points at the record). New records
         // of one kind and one set of fields are written together, many rows a statement.
         let created = insert_new(db, kind, run)?;
-        for rec in run {
+        for rec in run.iter_mut() {
             let entity = rec.entity;
             if created.contains(&entity) {
+                rec.inserted = true;
                 let owner = match kind {
                     Kind::PersonItem => rec.winners.get("parent").map(|v| (Kind::Person, v.1)),
                     Kind::Role => rec.winners.get("person").map(|v| (Kind::Person, v.1)),
@@ -123,9 +123,136 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
         }
     }
     contact_times(db, &dirty)?;
-    search::reindex(db, &dirty, &owners)?;
+    let known = new_people_docs(db, &records)?;
+    search::reindex(db, &dirty, &owners, known)?;
     derived::bump(db, &dirty)?;
     Ok(report)
+}
+
+/// The search documents of the people this apply inserted, built from the records in memory
+/// rather than read back from the rows just written (that read was a sixth of a bulk import).
+/// The text is what `search::person_documents` reads from the database: a person inserted now
+/// had no row before, so no stored child can point at it (a child's apply makes its parent's row);
+/// its children are the items and roles inserted now. A person that a child *updated* in this
+/// apply points at is left out, and read back as before. Organization names come from the orgs
+/// inserted now, else from the database.
+fn new_people_docs(db: &mut dyn Backend, records: &[Touched<'_>]) -> Result<HashMap<Id, search::Doc>> {
+    struct Parts {
+        title: Option<String>,
+        fields: Vec<String>,
+        /// (kind, value) of live items.
+        items: Vec<(Option<String>, Option<String>)>,
+        /// (role id, org, title) of live roles.
+        roles: Vec<(Id, Option<Id>, Option<String>)>,
+        deleted: bool,
+    }
+    let text = |rec: &Touched<'_>, field: &str| -> Option<String> {
+        let (_, value) = rec.winners.get(field)?;
+        let def = rec.kind.field(field)?;
+        to_val(def.ty, value).into_text()
+    };
+    let live =
+        |rec: &Touched<'_>| rec.winners.get("deleted").is_none_or(|(_, v)| to_val(FieldType::Bool, v).int() == Some(0));
+    let points_at = |rec: &Touched<'_>, field: &str| -> Option<Id> {
+        rec.winners.get(field).and_then(|(_, v)| v.as_str()).and_then(|s| s.parse().ok())
+    };
+    let mut people: HashMap<Id, Parts> = HashMap::new();
+    let mut orgs: HashMap<Id, Option<String>> = HashMap::new();
+    for rec in records {
+        match (rec.kind, rec.inserted) {
+            (Kind::Person, true) => {
+                let fields = ["given_name", "family_name", "met_how", "met_where", "notes", "pitch"]
+                    .iter()
+                    .filter_map(|f| text(rec, f))
+                    .collect();
+                people.insert(
+                    rec.entity,
+                    Parts {
+                        title: text(rec, "display_name"),
+                        fields,
+                        items: Vec::new(),
+                        roles: Vec::new(),
+                        deleted: !live(rec),
+                    },
+                );
+            }
+            (Kind::Org, true) => {
+                orgs.insert(rec.entity, text(rec, "name"));
+            }
+            _ => {}
+        }
+    }
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut unknown: HashSet<Id> = HashSet::new();
+    for rec in records {
+        let new = rec.inserted;
+        let parent = match rec.kind {
+            Kind::PersonItem => points_at(rec, "parent"),
+            Kind::Role => points_at(rec, "person"),
+            _ => continue,
+        };
+        let Some(parent) = parent else { continue };
+        if !new {
+            // An existing child moved to this person: read the person back.
+            unknown.insert(parent);
+            continue;
+        }
+        let Some(p) = people.get_mut(&parent) else { continue };
+        if !live(rec) {
+            continue;
+        }
+        match rec.kind {
+            Kind::PersonItem => p.items.push((text(rec, "kind"), text(rec, "value"))),
+            _ => p.roles.push((rec.entity, points_at(rec, "org"), text(rec, "title"))),
+        }
+    }
+    // The names of the other organizations the new roles point at, from the database.
+    let mut stored: Vec<Id> =
+        people.values().flat_map(|p| p.roles.iter().filter_map(|r| r.1)).filter(|o| !orgs.contains_key(o)).collect();
+    stored.sort_unstable();
+    stored.dedup();
+    for chunk in stored.chunks(500) {
+        let params: Vec<Val> = chunk.iter().map(|&id| Val::from(id)).collect();
+        let sql = format!("SELECT id, name FROM orgs WHERE id IN ({})", crate::query::marks(chunk.len()));
+        for mut r in db.query(&sql, &params)? {
+            if let Some(id) = r[0].text().and_then(|s| s.parse::<Id>().ok()) {
+                orgs.insert(id, std::mem::replace(&mut r[1], Val::Null).into_text());
+            }
+        }
+    }
+    // `ORDER BY kind, value`: text byte-wise (`COLLATE "C"` in PostgreSQL), NULL first in SQLite
+    // and last in PostgreSQL.
+    let nulls_first = db.engine() == Engine::Sqlite;
+    fn key(s: &Option<String>, nulls_first: bool) -> (bool, Option<&[u8]>) {
+        (s.is_some() == nulls_first, s.as_deref().map(str::as_bytes))
+    }
+    let mut docs = HashMap::with_capacity(people.len());
+    for (id, mut p) in people {
+        if unknown.contains(&id) {
+            continue;
+        }
+        if p.deleted {
+            docs.insert(id, None);
+            continue;
+        }
+        p.items.sort_by(|a, b| {
+            (key(&a.0, nulls_first), key(&a.1, nulls_first)).cmp(&(key(&b.0, nulls_first), key(&b.1, nulls_first)))
+        });
+        p.roles.sort_by_key(|r| r.0);
+        let mut body = p.fields;
+        body.extend(p.items.into_iter().filter_map(|(_, value)| value));
+        for (_, org, title) in p.roles {
+            body.extend(org.and_then(|o| orgs.get(&o).cloned().flatten()));
+            body.extend(title);
+        }
+        body.retain(|s| !s.is_empty());
+        let title = p.title.unwrap_or_default();
+        let doc = (!title.is_empty() || !body.is_empty()).then(|| (title, body.join("\n")));
+        docs.insert(id, doc);
+    }
+    Ok(docs)
 }
 
 /// A record that new ops touch: the best new value of each register they set, and the records
@@ -135,6 +262,8 @@ struct Touched<'a> {
     entity: Id,
     winners: BTreeMap<&'a str, (&'a Op, &'a Value)>,
     refs: Vec<(Kind, &'a str)>,
+    /// This apply inserted its row: it holds exactly the winners' values.
+    inserted: bool,
 }
 
 /// Insert the records of `run` (all of one kind) that have no row yet, with their new values;
@@ -156,7 +285,7 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
                 sql.push_str(c);
             }
             sql.push_str(") VALUES ");
-            sql.push_str(&rows_of(columns.len() + 1, chunk.len()));
+            sql.push_str(&crate::query::rows_of(columns.len() + 1, chunk.len()));
             sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
             values.clear();
             for rec in chunk {
@@ -252,7 +381,7 @@ fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<
         let mut sql = format!(
             "{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES {}",
             insert_into(db),
-            rows_of(8, chunk.len())
+            crate::query::rows_of(8, chunk.len())
         );
         params.clear();
         for op in chunk {

@@ -329,6 +329,13 @@ impl Store {
         end
     }
 
+    /// The people whose search document differs from what their rows say (none, unless a write
+    /// path builds documents wrongly): for tests.
+    #[doc(hidden)]
+    pub fn stale_person_documents(&mut self) -> Result<Vec<kith_core::Id>> {
+        search::stale_person_documents(self.db())
+    }
+
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
         kith_core::Id::v7(wall_ms, self.tails.next())

@@ -45,6 +45,7 @@ pub(crate) fn reindex(
     db: &mut dyn Backend,
     changed: &BTreeSet<(Kind, Id)>,
     owners: &HashMap<Id, (Kind, Id)>,
+    mut known: HashMap<Id, Doc>,
 ) -> Result<()> {
     let mut docs = BTreeSet::new();
     for &(kind, id) in changed {
@@ -56,12 +57,20 @@ pub(crate) fn reindex(
             docs.insert(o);
         }
     }
-    // People are most of a bulk load: their documents are read a few hundred at a time.
+    // People are most of a bulk load: the documents of people made by this apply are `known`
+    // (built from its records), the others are read a few hundred at a time; all are written in
+    // id order, as their rowids always were.
     let people: Vec<Id> = docs.iter().filter(|(k, _)| *k == Kind::Person).map(|(_, id)| *id).collect();
+    let mut all = Vec::with_capacity(people.len());
     for chunk in people.chunks(500) {
-        let docs = person_documents(db, chunk)?;
-        write_docs(db, Kind::Person, docs)?;
+        let unknown: Vec<Id> = chunk.iter().copied().filter(|id| !known.contains_key(id)).collect();
+        let mut read: HashMap<Id, Doc> = person_documents(db, &unknown)?.into_iter().collect();
+        for id in chunk {
+            let doc = known.remove(id).or_else(|| read.remove(id)).flatten();
+            all.push((*id, doc));
+        }
     }
+    write_docs(db, Kind::Person, all)?;
     for (kind, id) in docs.into_iter().filter(|(k, _)| *k != Kind::Person) {
         let doc = document(db, kind, id)?;
         write_docs(db, kind, vec![(id, doc)])?;
@@ -70,10 +79,13 @@ pub(crate) fn reindex(
 }
 
 /// A document's title and body; `None` when the record is deleted or has no text.
-type Doc = Option<(String, String)>;
+pub(crate) type Doc = Option<(String, String)>;
 
 /// The documents of these people, as [`document`] builds them one at a time.
 fn person_documents(db: &mut dyn Backend, ids: &[Id]) -> Result<Vec<(Id, Doc)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let params: Vec<Val> = ids.iter().map(|&id| Val::from(id)).collect();
     let marks = crate::query::marks(ids.len());
     let mut parts: HashMap<Id, (String, Vec<String>)> = HashMap::new();
@@ -206,6 +218,40 @@ fn document(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(String, 
         return Ok(None);
     }
     Ok(Some((title, body.join("\n"))))
+}
+
+/// The people whose stored search document is not what their rows say now (as
+/// [`person_documents`] reads it): a check for tests of the writes that build documents without
+/// reading them back.
+pub(crate) fn stale_person_documents(db: &mut dyn Backend) -> Result<Vec<Id>> {
+    let sql = match db.engine() {
+        Engine::Sqlite => {
+            "SELECT d.entity, s.title, s.body FROM search_docs d JOIN search s ON s.rowid = d.rowid
+             WHERE d.kind = 'person'"
+        }
+        Engine::Postgres => "SELECT entity, title, body FROM search_docs WHERE kind = 'person'",
+    };
+    let mut stored: HashMap<Id, (String, String)> = HashMap::new();
+    for r in db.query(sql, &[])? {
+        let mut it = r.into_iter();
+        let (Some(id), Some(title), Some(body)) = (it.next(), it.next(), it.next()) else { continue };
+        if let Some(id) = id.text().and_then(|s| s.parse().ok()) {
+            stored.insert(id, (title.into_text().unwrap_or_default(), body.into_text().unwrap_or_default()));
+        }
+    }
+    let ids: Vec<Id> =
+        db.query("SELECT id FROM people ORDER BY id", &[])?.iter().filter_map(|r| r[0].text()?.parse().ok()).collect();
+    let mut stale = Vec::new();
+    for chunk in ids.chunks(500) {
+        for (id, doc) in person_documents(db, chunk)? {
+            if doc != stored.remove(&id) {
+                stale.push(id);
+            }
+        }
+    }
+    // Documents of people that have no row.
+    stale.extend(stored.into_keys());
+    Ok(stale)
 }
 
 /// Replace the documents of these records of `kind` (`None`: the record has none now). New
