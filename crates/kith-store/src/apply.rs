@@ -393,7 +393,7 @@ fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<
                 Val::from(op.kind.name()),
                 op.entity.into(),
                 Val::from(op.field.as_str()),
-                Val::Text(op.value.to_string()),
+                Val::Text(json(&op.value)),
             ]);
         }
         let Some(fresh) = fresh.as_mut() else {
@@ -441,13 +441,42 @@ fn ensure_row(db: &mut dyn Backend, kind: Kind, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A value's compact JSON, as its `Display` writes it (the op log's `value` column), but
+/// serialized into a byte buffer directly: `to_string()` goes through `fmt::Write` one piece at a
+/// time, which made the op values' JSON about 4% of a bulk import's instructions.
+fn json(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| v.to_string())
+}
+
 fn to_val(ty: FieldType, v: &Value) -> Val {
     match (ty, v) {
         (_, Value::Null) => Val::Null,
-        (FieldType::Json, v) => Val::Text(v.to_string()),
+        (FieldType::Json, v) => Val::Text(json(v)),
         (_, Value::String(s)) => Val::Text(s.clone()),
         (_, Value::Bool(b)) => Val::Int(i64::from(*b)),
         (_, Value::Number(n)) => n.as_i64().map_or_else(|| Val::Text(n.to_string()), Val::Int),
-        (_, other) => Val::Text(other.to_string()),
+        (_, other) => Val::Text(json(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    /// Op values are replicated data: the bytes in the op log must stay what `Display` wrote.
+    #[test]
+    fn op_values_are_written_as_display_writes_them() {
+        let values = [
+            json!({"display_name": "Zoë \"Z\" O'Neil", "notes": "line\nnext\ttab \u{1} \\ /", "pref": 1, "deleted": false}),
+            json!({"b": null, "a": [1, 2.5, -3], "c": {"x": "😀 \u{7f} \u{2028}"}}),
+            json!("plain"),
+            json!(12345678901234_i64),
+            json!(0.1),
+            json!(null),
+            Value::from(f64::NAN),
+        ];
+        for v in values {
+            assert_eq!(super::json(&v), v.to_string());
+        }
     }
 }
