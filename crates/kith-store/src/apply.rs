@@ -286,7 +286,7 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
             }
             sql.push_str(") VALUES ");
             sql.push_str(&crate::query::rows_of(columns.len() + 1, chunk.len()));
-            sql.push_str(" ON CONFLICT (id) DO NOTHING RETURNING id");
+            sql.push_str(" ON CONFLICT (id) DO NOTHING");
             values.clear();
             for rec in chunk {
                 values.push(Val::from(rec.entity));
@@ -296,9 +296,38 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
                     }
                 }
             }
-            for r in db.query(&sql, &values)? {
-                if let Some(id) = r[0].text().and_then(|s| s.parse::<Id>().ok()) {
-                    created.insert(id);
+            if db.engine() == Engine::Postgres {
+                sql.push_str(" RETURNING id");
+                for r in db.query(&sql, &values)? {
+                    if let Some(id) = r[0].text().and_then(|s| s.parse::<Id>().ok()) {
+                        created.insert(id);
+                    }
+                }
+                continue;
+            }
+            // SQLite: no RETURNING (its rows are collected in a temporary table and read back, a
+            // string and an id parse each). The count of inserted rows says whether all are new,
+            // as in a bulk load; if not, the rows this statement inserted are the table's last
+            // ones, since each new row takes the greatest rowid plus one.
+            let inserted = db.execute(&sql, &values)? as usize;
+            if inserted == chunk.len() {
+                created.extend(chunk.iter().map(|rec| rec.entity));
+            } else if inserted > 0 {
+                let last = db.query(
+                    &format!("SELECT id FROM {} ORDER BY rowid DESC LIMIT ?", kind.table()),
+                    &[Val::Int(inserted as i64)],
+                )?;
+                for r in last {
+                    let id = r[0].text().and_then(|s| s.parse::<Id>().ok());
+                    match id.filter(|id| chunk.iter().any(|rec| rec.entity == *id)) {
+                        Some(id) => created.insert(id),
+                        None => {
+                            return Err(crate::Error::Database(format!(
+                                "the rows just inserted into {} are not the last ones",
+                                kind.table()
+                            )));
+                        }
+                    };
                 }
             }
         }

@@ -7,10 +7,14 @@
 
 mod common;
 
-use kith_core::{ChangeSet, Id, Kind};
+use kith_core::{ChangeSet, Clock, Id, Kind, NodeId, Stamper};
 use kith_store::import::{Options, Source, import_contacts};
 
-conformance!(documents_of_imported_people_are_what_their_rows_say, documents_of_new_people_in_change_sets);
+conformance!(
+    documents_of_imported_people_are_what_their_rows_say,
+    documents_of_new_people_in_change_sets,
+    new_and_existing_records_in_one_insert,
+);
 
 fn sample(path: &str) -> (String, Vec<u8>) {
     let full = format!("{}/../../testdata/samples/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -172,4 +176,38 @@ fn documents_of_new_people_in_change_sets(db: &mut common::TestDb) {
     assert_eq!(hits[0].id, p);
     assert!(store.search("gone", 5).unwrap().is_empty(), "a deleted role or person is not found");
     assert_eq!(store.search("moving", 5).unwrap()[0].id, target);
+}
+
+/// Ops from another replica for records of which some exist here and some do not, with the same
+/// fields, so they share one multi-row INSERT: the new ones are created (SQLite finds them
+/// without RETURNING, as the statement's last rows), the existing ones updated.
+fn new_and_existing_records_in_one_insert(db: &mut common::TestDb) {
+    let store = &mut db.store;
+    let (p1, p2, p3, p4) = (store.new_id(1), store.new_id(1), store.new_id(1), store.new_id(1));
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Person, p1, "display_name", "One");
+    cs.set(Kind::Person, p2, "display_name", "Two");
+    store.commit(cs, "ann", 1_000).unwrap();
+
+    let mut cs = ChangeSet::new();
+    for (p, name) in [(p1, "Uno"), (p3, "Tres"), (p2, "Dos"), (p4, "Cuatro")] {
+        cs.set(Kind::Person, p, "display_name", name);
+        cs.set(Kind::Person, p, "notes", "from the other replica");
+    }
+    let mut clock = Clock::default();
+    let mut n = 0u8;
+    let mut random = move || {
+        n += 1;
+        [n; 10]
+    };
+    let mut stamper =
+        Stamper { clock: &mut clock, wall_ms: 5_000, node: NodeId(42), actor: "bob", random: &mut random };
+    let ops = cs.into_records().stamp(&mut stamper);
+    assert_eq!(store.apply(&ops).unwrap().applied, 4);
+    for (word, id) in [("uno", p1), ("dos", p2), ("tres", p3), ("cuatro", p4)] {
+        let hits = store.search(word, 5).unwrap();
+        assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [id], "{word}");
+    }
+    assert!(store.search("one", 5).unwrap().is_empty());
+    assert_eq!(store.stale_person_documents().unwrap(), Vec::<Id>::new());
 }
