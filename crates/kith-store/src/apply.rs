@@ -17,7 +17,7 @@ use kith_core::{Id, Kind, Op, RECORD};
 use serde_json::Value;
 
 use crate::Result;
-use crate::backend::{Backend, Engine, Val};
+use crate::backend::{Arg, ArgBuf, Backend, Engine, Val};
 use crate::{derived, search};
 
 /// What applying a batch of operations did.
@@ -276,7 +276,7 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
         by_fields.entry(columns).or_default().push(rec);
     }
     let mut created = HashSet::with_capacity(run.len());
-    let mut values = Vec::new();
+    let mut buf = ArgBuf::default();
     for (columns, recs) in by_fields {
         for chunk in recs.chunks(ROWS) {
             let mut sql = format!("{} {} (id", insert_into(db), kind.table());
@@ -287,18 +287,19 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
             sql.push_str(") VALUES ");
             sql.push_str(&crate::query::rows_of(columns.len() + 1, chunk.len()));
             sql.push_str(" ON CONFLICT (id) DO NOTHING");
-            values.clear();
+            buf.clear();
             for rec in chunk {
-                values.push(Val::from(rec.entity));
+                buf.id(rec.entity);
                 for (field, (_, value)) in &rec.winners {
                     if let Some(def) = kind.field(field) {
-                        values.push(to_val(def.ty, value));
+                        push_value(&mut buf, def.ty, value);
                     }
                 }
             }
+            let values = buf.args()?;
             if db.engine() == Engine::Postgres {
                 sql.push_str(" RETURNING id");
-                for r in db.query(&sql, &values)? {
+                for r in db.query_args(&sql, &values)? {
                     if let Some(id) = r[0].text().and_then(|s| s.parse::<Id>().ok()) {
                         created.insert(id);
                     }
@@ -309,7 +310,7 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
             // string and an id parse each). The count of inserted rows says whether all are new,
             // as in a bulk load; if not, the rows this statement inserted are the table's last
             // ones, since each new row takes the greatest rowid plus one.
-            let inserted = db.execute(&sql, &values)? as usize;
+            let inserted = db.execute_args(&sql, &values)? as usize;
             if inserted == chunk.len() {
                 created.extend(chunk.iter().map(|rec| rec.entity));
             } else if inserted > 0 {
@@ -405,32 +406,31 @@ fn insert_into(db: &dyn Backend) -> &'static str {
 fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<HashSet<Id>>> {
     const ROWS: usize = 100;
     let mut fresh = (!stamped).then(|| HashSet::with_capacity(ops.len()));
-    let mut params = Vec::with_capacity(ROWS * 8);
+    let mut buf = ArgBuf::default();
     for chunk in ops.chunks(ROWS) {
         let mut sql = format!(
             "{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES {}",
             insert_into(db),
             crate::query::rows_of(8, chunk.len())
         );
-        params.clear();
+        buf.clear();
         for op in chunk {
-            params.extend([
-                op.id.into(),
-                Val::Int(op.hlc.as_i64()),
-                Val::Int(op.node.0),
-                Val::from(op.actor.as_str()),
-                Val::from(op.kind.name()),
-                op.entity.into(),
-                Val::from(op.field.as_str()),
-                Val::Text(json(&op.value)),
-            ]);
+            buf.id(op.id);
+            buf.push(Arg::Int(op.hlc.as_i64()));
+            buf.push(Arg::Int(op.node.0));
+            buf.push(Arg::Text(&op.actor));
+            buf.push(Arg::Text(op.kind.name()));
+            buf.id(op.entity);
+            buf.push(Arg::Text(&op.field));
+            buf.json(&op.value);
         }
+        let params = buf.args()?;
         let Some(fresh) = fresh.as_mut() else {
-            db.execute(&sql, &params)?;
+            db.execute_args(&sql, &params)?;
             continue;
         };
         sql.push_str(" ON CONFLICT (op_id) DO NOTHING RETURNING op_id");
-        for row in db.query(&sql, &params)? {
+        for row in db.query_args(&sql, &params)? {
             if let Some(id) = row[0].text().and_then(|s| s.parse::<Id>().ok()) {
                 fresh.insert(id);
             }
@@ -475,6 +475,21 @@ fn ensure_row(db: &mut dyn Backend, kind: Kind, id: &str) -> Result<()> {
 /// time, which made the op values' JSON about 4% of a bulk import's instructions.
 fn json(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// `to_val`, into a statement's [`ArgBuf`]: strings borrowed, JSON written into its buffer.
+fn push_value<'a>(buf: &mut ArgBuf<'a>, ty: FieldType, v: &'a Value) {
+    match (ty, v) {
+        (_, Value::Null) => buf.push(Arg::Null),
+        (FieldType::Json, v) => buf.json(v),
+        (_, Value::String(s)) => buf.push(Arg::Text(s)),
+        (_, Value::Bool(b)) => buf.push(Arg::Int(i64::from(*b))),
+        (_, Value::Number(n)) => match n.as_i64() {
+            Some(i) => buf.push(Arg::Int(i)),
+            None => buf.copy(&n.to_string()),
+        },
+        (_, other) => buf.json(other),
+    }
 }
 
 fn to_val(ty: FieldType, v: &Value) -> Val {

@@ -81,6 +81,73 @@ impl<T: Into<Val>> From<Option<T>> for Val {
 
 pub type Row = Vec<Val>;
 
+/// A parameter borrowed from the caller, for bulk writes: a [`Val`] would copy every text (ids,
+/// names, op values) into a `String` of its own first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Arg<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Texts for the [`Arg`]s of one statement, written into one buffer (ids, JSON) or borrowed.
+#[derive(Default)]
+pub(crate) struct ArgBuf<'a> {
+    bytes: Vec<u8>,
+    parts: Vec<Part<'a>>,
+}
+
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Arg(Arg<'a>),
+    /// A span of the buffer.
+    Span(usize, usize),
+}
+
+impl<'a> ArgBuf<'a> {
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.parts.clear();
+    }
+    pub(crate) fn push(&mut self, a: Arg<'a>) {
+        self.parts.push(Part::Arg(a));
+    }
+    /// An id, as its `Display` writes it.
+    pub(crate) fn id(&mut self, id: kith_core::Id) {
+        let start = self.bytes.len();
+        let mut out = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        self.bytes.extend_from_slice(id.uuid().hyphenated().encode_lower(&mut out).as_bytes());
+        self.parts.push(Part::Span(start, self.bytes.len()));
+    }
+    /// A text made here, copied into the buffer.
+    pub(crate) fn copy(&mut self, s: &str) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.parts.push(Part::Span(start, self.bytes.len()));
+    }
+    /// A value's compact JSON, as its `Display` writes it.
+    pub(crate) fn json(&mut self, v: &serde_json::Value) {
+        let start = self.bytes.len();
+        if serde_json::to_writer(&mut self.bytes, v).is_err() {
+            self.bytes.truncate(start);
+            self.bytes.extend_from_slice(v.to_string().as_bytes());
+        }
+        self.parts.push(Part::Span(start, self.bytes.len()));
+    }
+    /// The arguments, in the order pushed.
+    pub(crate) fn args(&self) -> Result<Vec<Arg<'_>>, Error> {
+        let text = std::str::from_utf8(&self.bytes).map_err(|e| Error::Database(e.to_string()))?;
+        Ok(self
+            .parts
+            .iter()
+            .map(|p| match *p {
+                Part::Arg(a) => a,
+                Part::Span(from, to) => Arg::Text(&text[from..to]),
+            })
+            .collect())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -93,6 +160,10 @@ pub(crate) trait Backend: Send {
     fn batch(&mut self, sql: &str) -> Result<(), Error>;
     fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, Error>;
+    /// `execute` with borrowed parameters (bulk writes).
+    fn execute_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Error>;
+    /// `query` with borrowed parameters (bulk writes).
+    fn query_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, Error>;
     /// Run a query and hand each row to `f` as it arrives, without collecting the result: for
     /// loads of hundreds of thousands of rows (the tie graph). The row slice is reused.
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error>;
@@ -119,6 +190,17 @@ impl rusqlite::ToSql for Val {
             Val::Real(f) => ValueRef::Real(*f),
             Val::Text(s) => ValueRef::Text(s.as_bytes()),
             Val::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Arg::Null => ValueRef::Null,
+            Arg::Int(i) => ValueRef::Integer(*i),
+            Arg::Text(s) => ValueRef::Text(s.as_bytes()),
         }))
     }
 }
@@ -180,6 +262,16 @@ impl Backend for Sqlite {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let n = stmt.column_count();
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| sqlite_row(r, n))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+    fn execute_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Error> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(args.iter()))? as u64)
+    }
+    fn query_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, Error> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| sqlite_row(r, n))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error> {
@@ -301,6 +393,23 @@ impl ToSql for Val {
     to_sql_checked!();
 }
 
+impl ToSql for Arg<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, BoxError> {
+        match *self {
+            Arg::Null => Ok(IsNull::Yes),
+            Arg::Int(i) => Val::Int(i).to_sql(ty, out),
+            Arg::Text(s) => match *ty {
+                Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
+                _ => s.to_sql(ty, out),
+            },
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    to_sql_checked!();
+}
+
 impl<'a> FromSql<'a> for Val {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Val, BoxError> {
         Ok(match *ty {
@@ -341,6 +450,18 @@ impl Backend for Postgres {
         let n = stmt.columns().len();
         rows.iter().map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect()).collect()
     }
+    fn execute_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Error> {
+        let stmt = self.prepare(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|p| p as _).collect();
+        Ok(self.client.execute(&stmt, &refs)?)
+    }
+    fn query_args(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, Error> {
+        let stmt = self.prepare(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|p| p as _).collect();
+        let rows = self.client.query(&stmt, &refs)?;
+        let n = stmt.columns().len();
+        rows.iter().map(|r| (0..n).map(|i| r.try_get::<_, Val>(i).map_err(Error::from)).collect()).collect()
+    }
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut dyn FnMut(&[Val])) -> Result<(), Error> {
         use postgres::fallible_iterator::FallibleIterator;
         let stmt = self.prepare(sql)?;
@@ -361,6 +482,38 @@ impl Backend for Postgres {
 #[cfg(test)]
 mod tests {
     use super::number_placeholders;
+
+    /// Bulk writes' borrowed parameters: the texts are what `Val` held (`Display` of ids and of
+    /// op values; ops are replicated data, their bytes must not change).
+    #[test]
+    fn arg_buffers_write_what_display_writes() {
+        use super::{Arg, ArgBuf};
+        let id: kith_core::Id = "01900000-0000-7000-8000-00000000abcd".parse().unwrap();
+        let v = serde_json::json!({"name": "Zoë \"Z\"\n\u{1}😀", "pref": 1, "x": [0.5, null, true]});
+        let owned = "borrowed".to_string();
+        let mut buf = ArgBuf::default();
+        buf.id(id);
+        buf.push(Arg::Int(7));
+        buf.json(&v);
+        buf.push(Arg::Text(&owned));
+        buf.copy("copied");
+        buf.push(Arg::Null);
+        let id_text = id.to_string();
+        let json_text = v.to_string();
+        assert_eq!(
+            buf.args().unwrap(),
+            [
+                Arg::Text(&id_text),
+                Arg::Int(7),
+                Arg::Text(&json_text),
+                Arg::Text("borrowed"),
+                Arg::Text("copied"),
+                Arg::Null
+            ]
+        );
+        buf.clear();
+        assert!(buf.args().unwrap().is_empty());
+    }
 
     #[test]
     fn placeholders_are_numbered_outside_quotes() {
