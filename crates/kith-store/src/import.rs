@@ -197,11 +197,17 @@ fn hash(s: &str) -> u64 {
 const EMAIL: u8 = 0;
 const LINKEDIN: u8 = 1;
 
-/// The strong identities of a contact.
-fn identities(c: &Contact) -> Vec<(u8, u64)> {
+/// The strong identities of a contact whose LinkedIn profile keys are `profiles`.
+fn identities(c: &Contact, profiles: &[String]) -> Vec<(u8, u64)> {
     let mut v: Vec<(u8, u64)> = c.emails.iter().map(|e| (EMAIL, hash(&e.key))).collect();
-    v.extend(c.links.iter().filter_map(|l| linkedin_key(&l.value)).map(|k| (LINKEDIN, hash(&k))));
+    v.extend(profiles.iter().map(|k| (LINKEDIN, hash(k))));
     v
+}
+
+/// The LinkedIn profile keys of a contact's links: worked out once per contact, for both
+/// [`Index::find`] and [`Index::add`] (they were four lower-cased copies of each URL).
+fn profiles(c: &Contact) -> Vec<String> {
+    c.links.iter().filter_map(|l| linkedin_key(&l.value)).collect()
 }
 
 /// Whether two sets of identities say "different people": both have an email (or a profile)
@@ -280,6 +286,11 @@ impl Index {
     }
 
     pub fn find(&self, c: &Contact) -> Option<Id> {
+        self.find_with(c, &profiles(c))
+    }
+
+    /// [`Index::find`], given the contact's [`profiles`].
+    fn find_with(&self, c: &Contact, profiles: &[String]) -> Option<Id> {
         if let Some(uid) = &c.uid
             && let Ok(id) = uid.trim_start_matches("urn:uuid:").parse::<Id>()
             && self.known.contains(&id)
@@ -291,22 +302,27 @@ impl Index {
         }
         // A phone or a name can be shared (a switchboard, a common name): they match only a
         // person whose emails and profiles do not say otherwise.
-        let mine = identities(c);
+        let mine = identities(c, profiles);
         let fits = |id: &Id| !conflict(&mine, self.ids.get(id).map(Vec::as_slice).unwrap_or(&[]));
         c.phones
             .iter()
             .filter(|p| phone_identifies(&p.key))
             .filter_map(|p| self.phone.get(&p.key))
             .find(|id| fits(id))
-            .or_else(|| c.links.iter().filter_map(|l| linkedin_key(&l.value)).find_map(|k| self.linkedin.get(&k)))
+            .or_else(|| profiles.iter().find_map(|k| self.linkedin.get(k)))
             .copied()
             .or_else(|| self.name.get(&name_key(&c.name)).copied().flatten().filter(fits))
     }
 
     pub fn add(&mut self, id: Id, c: &Contact) {
+        self.add_with(id, c, profiles(c));
+    }
+
+    /// [`Index::add`], given the contact's [`profiles`].
+    fn add_with(&mut self, id: Id, c: &Contact, profiles: Vec<String>) {
         self.known.insert(id);
         let mine = self.ids.entry(id).or_default();
-        for i in identities(c) {
+        for i in identities(c, &profiles) {
             if !mine.contains(&i) {
                 mine.push(i);
             }
@@ -317,10 +333,8 @@ impl Index {
         for p in c.phones.iter().filter(|p| phone_identifies(&p.key)) {
             self.phone.entry(p.key.clone()).or_insert(id);
         }
-        for l in &c.links {
-            if let Some(k) = linkedin_key(&l.value) {
-                self.linkedin.entry(k).or_insert(id);
-            }
+        for k in profiles {
+            self.linkedin.entry(k).or_insert(id);
         }
         self.add_name(&c.name, id);
     }
@@ -364,7 +378,8 @@ impl Run<'_> {
         let mut plan = Vec::with_capacity(chunk.len());
         let mut load = Vec::new();
         for c in chunk {
-            let found = self.index.find(&c);
+            let profiles = profiles(&c);
+            let found = self.index.find_with(&c, &profiles);
             let id = match found {
                 Some(id) => {
                     if !self.staged.contains_key(&id) {
@@ -378,7 +393,7 @@ impl Run<'_> {
                     id
                 }
             };
-            self.index.add(id, &c);
+            self.index.add_with(id, &c, profiles);
             plan.push((id, found.is_none(), c));
         }
         if !load.is_empty() {
