@@ -16,7 +16,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use kith_core::model::{Email, NetType, Tier, tag};
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
-use kith_store::{PersonFilter, Store, TaskFilter, TaskView};
+use kith_store::{ListFilter, PersonFilter, Store, TaskFilter, TaskView};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -422,20 +422,21 @@ async fn people_list(
         limit: Some(n + 1),
     };
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    // A name search alone is answered from the in-memory name index; filters go to SQL.
-    let by_name = filter.tag.is_none() && filter.tier.is_none() && filter.net_type.is_none();
+    // A name search and the tag, tier and type filters are answered from the in-memory name
+    // index (the same rows and order as `people_after`; a rare tag was a walk of the people in
+    // name order probing each one's tags, 61 requests a second at 100,000 people on PostgreSQL).
     let st = state.clone();
     let mut rows = state
         .pool
         .run(move |s| {
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
-            match &filter.name {
-                Some(q) if by_name => {
-                    let ix = st.name_index(s)?;
-                    Ok(ix.rows(&ix.find_visible(q, after, n + 1, &s.scope())))
-                }
-                _ => Ok(s.people_after(&filter, after)?),
-            }
+            let ix = st.name_index(s)?;
+            let only = ListFilter {
+                tag: filter.tag.as_deref(),
+                tier: filter.tier.as_deref(),
+                net_type: filter.net_type.as_deref(),
+            };
+            Ok(ix.rows(&ix.find_filtered(filter.name.as_deref(), &only, after, n + 1, &s.scope())))
         })
         .await?;
     let next = if rows.len() > n {
