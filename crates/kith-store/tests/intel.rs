@@ -634,7 +634,9 @@ fn name_index_filters_page_like_the_tables(db: &mut TestDb) {
     }
     s.commit(cs, "test", NOW).unwrap();
     let ix = s.name_index().unwrap();
-    let cases: [(Option<&str>, Option<&str>, Option<&str>, Option<&str>); 7] = [
+    // (name fragment, tag, tier, type)
+    type Case = (Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    let cases: [Case; 7] = [
         (None, None, None, None),
         (None, Some("design"), None, None),
         (None, Some("rare"), None, None),
