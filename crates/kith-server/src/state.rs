@@ -1,7 +1,7 @@
 //! What every request shares: the store pool, the settings, the sign-in limiter, the clock.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
@@ -59,6 +59,7 @@ impl AppState {
             max_idle: config.pool_size,
             opening: Mutex::new(()),
             gone: Arc::default(),
+            gate: Arc::default(),
             last_used: Mutex::new(Instant::now()),
         };
         let pools = Pools {
@@ -69,6 +70,7 @@ impl AppState {
             pool_size: config.pool_size,
             principals: principals.clone(),
             gone: Arc::default(),
+            gate: Arc::default(),
             idle_close: Duration::from_millis(config.workspace_idle_ms),
             last_sweep: Mutex::new(Instant::now()),
         };
@@ -142,9 +144,12 @@ pub struct Pools {
     others: Mutex<HashMap<Id, Arc<Pool>>>,
     pool_size: usize,
     principals: Arc<PrincipalCache>,
-    /// Workspaces deleted through this process; held while a workspace's store is opened, so
-    /// a deletion never races an opening that would create its store again.
+    /// Workspaces deleted through this process (locked briefly, from async code too).
     gone: Arc<Mutex<HashSet<Id>>>,
+    /// Read-held by every opening of a workspace's store (many at once), write-taken by a
+    /// deletion after marking the workspace gone: it waits for the openings under way, so
+    /// none creates the store again after it is dropped. Taken on blocking threads only.
+    gate: Arc<RwLock<()>>,
     idle_close: Duration,
     last_sweep: Mutex<Instant>,
 }
@@ -202,6 +207,7 @@ impl Pools {
                     max_idle: OTHER_MAX_IDLE.min(self.pool_size),
                     opening: Mutex::new(()),
                     gone: self.gone.clone(),
+                    gate: self.gate.clone(),
                     last_used: Mutex::new(Instant::now()),
                 })
             })
@@ -250,9 +256,14 @@ impl Pools {
         if ws == self.home {
             return None;
         }
-        // Taken while no store of it is being opened (see `Pool::take`).
         self.gone.lock().unwrap_or_else(|e| e.into_inner()).insert(ws);
         self.others.lock().unwrap_or_else(|e| e.into_inner()).remove(&ws)
+    }
+
+    /// Wait for the openings of workspace stores under way (after [`Pools::forget`], before
+    /// the store is dropped): each checked `gone` before it began. On a blocking thread only.
+    pub(crate) fn wait_for_openings(&self) {
+        drop(self.gate.write().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// A deletion that failed: the workspace may be opened again.
@@ -300,8 +311,10 @@ pub struct Pool {
     hidden: Mutex<HiddenSets>,
     /// The name index of `GET /api/v1/people?q=` (see [`AppState::name_index`]).
     names: Mutex<Option<Arc<NameIndex>>>,
-    /// The workspaces deleted through this process (shared with [`Pools`]).
+    /// The workspaces deleted through this process, and the gate of openings (shared with
+    /// [`Pools`]).
     gone: Arc<Mutex<HashSet<Id>>>,
+    gate: Arc<RwLock<()>>,
     /// When a job last took or gave back a store.
     last_used: Mutex<Instant>,
 }
@@ -354,12 +367,13 @@ impl Pool {
         let _opening = self.opening.lock().unwrap_or_else(|e| e.into_inner());
         let mut s = match (self.lender.is_some(), accounts) {
             (true, Some(accounts)) => {
-                let gone = self.gone.lock().unwrap_or_else(|e| e.into_inner());
-                if gone.contains(&self.workspace) || accounts.workspace(self.workspace)?.is_none() {
+                let gate = self.gate.read().unwrap_or_else(|e| e.into_inner());
+                let gone = self.gone.lock().unwrap_or_else(|e| e.into_inner()).contains(&self.workspace);
+                if gone || accounts.workspace(self.workspace)?.is_none() {
                     return Err(ApiError::not_found("no such workspace"));
                 }
                 let s = Store::open_workspace(&self.location, self.workspace);
-                drop(gone);
+                drop(gate);
                 s
             }
             _ => Store::open(&self.location),

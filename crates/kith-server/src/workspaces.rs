@@ -316,12 +316,14 @@ async fn delete_workspace(state: &AppState, p: &Principal, ws: Id, confirm: Stri
         })
         .await?;
     let pool = state.pool.forget(ws);
-    let now = state.now_ms();
+    let (now, pools) = (state.now_ms(), state.pool.clone());
     let done = state
         .pool
         .accounts(move |s| {
-            // Its idle connections close here, on a blocking thread, before its store goes.
+            // Its idle connections close here, on a blocking thread, before its store goes, and
+            // no opening that began before `forget` is still under way.
             drop(pool);
+            pools.wait_for_openings();
             Ok(s.delete_workspace(ws, &confirm, now)?)
         })
         .await;
