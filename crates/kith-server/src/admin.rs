@@ -75,6 +75,24 @@ pub enum WorkspaceCmd {
     /// List the workspaces: team ones and the personal ones, with their member counts
     #[command(visible_alias = "ls")]
     List,
+    /// Rename a team workspace
+    Rename {
+        /// The team workspace (its id, the start or end of it, or its name)
+        workspace: String,
+        /// Its new name (1 to 100 characters)
+        name: String,
+    },
+    /// Delete a team workspace with all its records (its store), its memberships and the API
+    /// tokens bound to it; sessions in it go back to their user's default workspace. The
+    /// server's first workspace stays. Stop `kith serve` first, or its other processes keep
+    /// using what they had open for a moment
+    Delete {
+        /// The team workspace (its id, the start or end of it, or its name)
+        workspace: String,
+        /// The workspace's exact name, to confirm
+        #[arg(long, value_name = "NAME")]
+        confirm: String,
+    },
 }
 
 /// A failure of an accounts command, by whose fault it is (the CLI maps it to its exit codes).
@@ -296,6 +314,24 @@ pub fn workspace(
                     )
                     .map_err(io)?;
                 }
+            }
+        }
+        WorkspaceCmd::Rename { workspace, name } => {
+            let ws = store.team_workspace_by_ref(&workspace)?;
+            let w = store.rename_workspace(ws.id, &name)?;
+            if json {
+                writeln!(out, "{}", json!({ "id": w.id, "name": w.name })).map_err(io)?;
+            } else {
+                writeln!(out, "renamed team workspace {} [{}] to {}", ws.name, w.id, w.name).map_err(io)?;
+            }
+        }
+        WorkspaceCmd::Delete { workspace, confirm } => {
+            let ws = store.team_workspace_by_ref(&workspace)?;
+            let w = store.delete_workspace(ws.id, &confirm, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": w.id, "name": w.name, "deleted": true })).map_err(io)?;
+            } else {
+                writeln!(out, "deleted team workspace {} [{}] with its records", w.name, w.id).map_err(io)?;
             }
         }
     }

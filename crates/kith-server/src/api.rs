@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::access::{Access, Action, Principal, Reach, Resource, Via};
+use crate::access::{Access, Action, Principal, Reach, Resource, Via, WorkspaceAction};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
@@ -48,6 +48,7 @@ fn route(method: Method, path: &'static str, access: Access, handler: MethodRout
 pub fn routes() -> Vec<Route> {
     use Action::{Read, Write};
     use Resource::*;
+    use WorkspaceAction::{Delete, Leave, Rename};
     let can = Access::can;
     vec![
         route(Method::GET, "/healthz", Access::PUBLIC, get(healthz)),
@@ -202,6 +203,29 @@ pub fn routes() -> Vec<Route> {
             "/settings/members/{id}/remove",
             can(Action::Manage, Accounts).html(),
             post(workspaces::remove_member_form),
+        ),
+        // A workspace as a whole: rename, leave, delete (`access::can_workspace`, against the
+        // caller's role in the workspace the path names).
+        route(Method::PATCH, "/api/v1/workspaces/{id}", Access::workspace(Rename), patch(workspaces::rename)),
+        route(Method::DELETE, "/api/v1/workspaces/{id}", Access::workspace(Delete), delete(workspaces::delete)),
+        route(Method::POST, "/api/v1/workspaces/{id}/leave", Access::workspace(Leave), post(workspaces::leave)),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/rename",
+            Access::workspace(Rename).html(),
+            post(workspaces::rename_form),
+        ),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/leave",
+            Access::workspace(Leave).html(),
+            post(workspaces::leave_form),
+        ),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/delete",
+            Access::workspace(Delete).html(),
+            post(workspaces::delete_form),
         ),
     ]
 }
@@ -1189,12 +1213,14 @@ impl utoipa::Modify for Security {
         // Workspaces.
         workspaces::list, workspaces::create, workspaces::session_switch, workspaces::member_remove,
         web::switch_form, workspaces::create_form, workspaces::remove_member_form,
+        workspaces::rename, workspaces::delete, workspaces::leave, workspaces::rename_form,
+        workspaces::leave_form, workspaces::delete_form,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
         rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
         rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch,
-        workspaces::NewWorkspace, workspaces::SwitchBody
+        workspaces::NewWorkspace, workspaces::SwitchBody, workspaces::RenameBody, workspaces::DeleteBody
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))
