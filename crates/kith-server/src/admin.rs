@@ -296,20 +296,28 @@ pub fn workspace(
         }
         WorkspaceCmd::List => {
             let all = store.all_workspaces()?;
+            // Every personal workspace is called "Personal": say whose it is.
+            let owners = store.personal_owners()?;
             if json {
                 let rows: Vec<_> = all
                     .iter()
-                    .map(|(w, n)| json!({ "id": w.id, "name": w.name, "kind": w.kind, "members": n }))
+                    .map(|(w, n)| {
+                        json!({ "id": w.id, "name": w.name, "kind": w.kind, "members": n, "owner": owners.get(&w.id) })
+                    })
                     .collect();
                 writeln!(out, "{}", serde_json::Value::Array(rows)).map_err(io)?;
             } else {
                 for (w, n) in all {
+                    let name = match owners.get(&w.id) {
+                        Some(email) => format!("{} ({email})", w.name),
+                        None => w.name.clone(),
+                    };
                     writeln!(
                         out,
-                        "{}  {:<9} {:<32} {n} member{}",
+                        "{}  {:<9} {:<40} {n} member{}",
                         w.id,
                         w.kind.as_str(),
-                        w.name,
+                        name,
                         if n == 1 { "" } else { "s" }
                     )
                     .map_err(io)?;

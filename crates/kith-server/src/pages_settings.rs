@@ -700,10 +700,11 @@ pub async fn token_form(
     }
 }
 
+/// A form whose only field is its CSRF token (revoke, remove, leave…).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsrfOnly {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 #[utoipa::path(post, path = "/settings/tokens/{id}/revoke", tag = "web",

@@ -21,6 +21,7 @@ use crate::access::{Principal, Via};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId};
 use crate::pages::check_csrf;
+use crate::pages_settings::CsrfOnly;
 use crate::state::AppState;
 use crate::web::{escape, form_error, workspace_label};
 
@@ -170,12 +171,6 @@ pub async fn create_form(
         switch_workspace(&state, &p, &w.id.to_string()).await?;
     }
     Ok(Redirect::to("/settings?done=workspace").into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CsrfOnly {
-    csrf: String,
 }
 
 #[utoipa::path(post, path = "/settings/members/{id}/remove", tag = "web",

@@ -205,6 +205,18 @@ impl Store {
         Ok(rows.iter().filter_map(|r| Some((workspace_of(&r[..3])?, r[3].int().unwrap_or(0)))).collect())
     }
 
+    /// The email of each personal workspace's owner, by workspace: a list of every workspace
+    /// (`kith workspace list`) says whose each personal one is.
+    pub fn personal_owners(&mut self) -> Result<std::collections::HashMap<Id, String>> {
+        let rows = self.acc().db().query(
+            "SELECT m.workspace, u.email FROM memberships m
+             JOIN workspaces w ON w.id = m.workspace JOIN users u ON u.id = m.user_id
+             WHERE w.kind = 'personal'",
+            &[],
+        )?;
+        Ok(rows.iter().filter_map(|r| Some((id_of(&r[0])?, r[1].text()?.to_string()))).collect())
+    }
+
     /// A team workspace named by its id, the start or end of it, or its exact name
     /// (case-insensitive), for the CLI.
     /// Personal workspaces are never named this way.

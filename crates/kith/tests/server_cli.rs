@@ -249,6 +249,12 @@ fn workspaces_from_the_command_line(db: &str) {
             ("personal Personal".into(), 1)
         ]
     );
+    // Each personal workspace says whose it is, in JSON and in the table.
+    let mut owners: Vec<&str> = list.as_array().unwrap().iter().filter_map(|w| w["owner"].as_str()).collect();
+    owners.sort();
+    assert_eq!(owners, ["ann@team.example", "bob@team.example"]);
+    let (_, table, _) = kith(db, &["workspace", "list"], "");
+    assert!(table.contains("Personal (ann@team.example)") && table.contains("Personal (bob@team.example)"), "{table}");
 
     // An existing account joins Acme by name; a new one is made there.
     let (code, out, err) =
