@@ -8,7 +8,10 @@
 //! people in a [`NameIndex`]: the names lower-cased, in name order, and the columns a list shows
 //! (organization, title, tier, type, first email, tags), about 30 MB at 100,000 people. A search
 //! scans the lower-cased names from the cursor on (a plain substring test over a few MB for a
-//! rare fragment) and the page's rows come from the same index ([`NameIndex::rows`]).
+//! rare fragment) and the page's rows come from the same index ([`NameIndex::rows`]). The list's
+//! tag, tier and type filters are answered the same way ([`NameIndex::find_filtered`]): a walk
+//! of the entries in name order comparing shared texts, where SQL walked the people probing each
+//! one's tags (a rare tag: every person).
 //!
 //! The index is built from the `people` data version it was read under ([`Store::people_version`]);
 //! its owner asks for that version per request (one row) and rebuilds when it has moved, so a
