@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -113,6 +113,45 @@ pub fn can(p: &Principal, action: Action, resource: Resource) -> bool {
     }
 }
 
+/// What is done to a workspace as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkspaceAction {
+    /// Owners and admins.
+    Rename,
+    /// Any member (the store keeps the last owner and refuses a personal workspace).
+    Leave,
+    /// Owners only (the store refuses a personal workspace and the server's first one).
+    Delete,
+}
+
+/// The matrix for a workspace as a whole, decided against the caller's role in *that*
+/// workspace (the route's `{id}`), not the current one. A session reaches each of its user's
+/// workspaces (it may switch to any of them); an API token only the one it is bound to. A
+/// workspace out of reach does not exist for the caller: 404, like an id that names nothing, so
+/// its existence does not leak. Then a read-only token, or a role without the right, is a 403.
+pub fn can_workspace(p: &Principal, action: WorkspaceAction, ws: Id) -> Result<(), ApiError> {
+    let reach = match p.via {
+        Via::Session { .. } => p.workspaces.iter().find(|w| w.id == ws),
+        Via::Token => p.workspaces.iter().find(|w| w.id == ws && w.id == p.workspace),
+    };
+    let Some(w) = reach.filter(|_| !p.user.disabled) else {
+        return Err(ApiError::not_found("no such workspace"));
+    };
+    if p.read_only {
+        return Err(ApiError::forbidden("this API token is read-only"));
+    }
+    let role = w.role.unwrap_or(Role::Guest);
+    let allowed = match action {
+        WorkspaceAction::Rename => matches!(role, Role::Owner | Role::Admin),
+        WorkspaceAction::Leave => true,
+        WorkspaceAction::Delete => role == Role::Owner,
+    };
+    if !allowed {
+        return Err(ApiError::forbidden(format!("a {role} may not do this to the workspace")));
+    }
+    Ok(())
+}
+
 /// Which projects and tasks a principal reaches: the refinement of [`can`] by record. Members of
 /// the workspace (owner, admin, member, viewer) reach every project with their role's rights; a
 /// guest reaches only the projects on whose member list they are, with the rights given there.
@@ -201,6 +240,9 @@ pub enum Rule {
     Signed,
     /// A principal for whom [`can`] allows this.
     Can(Action, Resource),
+    /// A principal for whom [`can_workspace`] allows this on the workspace the route's `{id}`
+    /// names (a form's CSRF field is still checked by its handler).
+    Workspace(WorkspaceAction),
 }
 
 /// A route's rule, and whether it is an HTML page or form: then an anonymous visitor is sent to
@@ -217,6 +259,9 @@ impl Access {
     pub const SIGNED: Access = Access { rule: Rule::Signed, html: false };
     pub const fn can(action: Action, resource: Resource) -> Access {
         Access { rule: Rule::Can(action, resource), html: false }
+    }
+    pub const fn workspace(action: WorkspaceAction) -> Access {
+        Access { rule: Rule::Workspace(action), html: false }
     }
     pub const fn html(self) -> Access {
         Access { rule: self.rule, html: true }
@@ -384,6 +429,17 @@ pub async fn guard(State((state, access)): State<(AppState, Access)>, mut req: R
             format!("a {} may not do this", p.role)
         };
         return ApiError::forbidden(why).into_response();
+    }
+    if let Rule::Workspace(action) = access.rule {
+        let (mut parts, body) = req.into_parts();
+        let checked = match crate::error::PathId::from_request_parts(&mut parts, &()).await {
+            Ok(crate::error::PathId(ws)) => can_workspace(&p, action, ws),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = checked {
+            return e.into_response();
+        }
+        req = Request::from_parts(parts, body);
     }
     let scope = p.scope();
     let frame = access.html.then(|| crate::web::Frame::of(&p));

@@ -75,6 +75,24 @@ pub enum WorkspaceCmd {
     /// List the workspaces: team ones and the personal ones, with their member counts
     #[command(visible_alias = "ls")]
     List,
+    /// Rename a team workspace
+    Rename {
+        /// The team workspace (its id, the start or end of it, or its name)
+        workspace: String,
+        /// Its new name (1 to 100 characters)
+        name: String,
+    },
+    /// Delete a team workspace with all its records (its store), its memberships and the API
+    /// tokens bound to it; sessions in it go back to their user's default workspace. The
+    /// server's first workspace stays. Stop `kith serve` first, or its other processes keep
+    /// using what they had open for a moment
+    Delete {
+        /// The team workspace (its id, the start or end of it, or its name)
+        workspace: String,
+        /// The workspace's exact name, to confirm
+        #[arg(long, value_name = "NAME")]
+        confirm: String,
+    },
 }
 
 /// A failure of an accounts command, by whose fault it is (the CLI maps it to its exit codes).
@@ -278,24 +296,50 @@ pub fn workspace(
         }
         WorkspaceCmd::List => {
             let all = store.all_workspaces()?;
+            // Every personal workspace is called "Personal": say whose it is.
+            let owners = store.personal_owners()?;
             if json {
                 let rows: Vec<_> = all
                     .iter()
-                    .map(|(w, n)| json!({ "id": w.id, "name": w.name, "kind": w.kind, "members": n }))
+                    .map(|(w, n)| {
+                        json!({ "id": w.id, "name": w.name, "kind": w.kind, "members": n, "owner": owners.get(&w.id) })
+                    })
                     .collect();
                 writeln!(out, "{}", serde_json::Value::Array(rows)).map_err(io)?;
             } else {
                 for (w, n) in all {
+                    let name = match owners.get(&w.id) {
+                        Some(email) => format!("{} ({email})", w.name),
+                        None => w.name.clone(),
+                    };
                     writeln!(
                         out,
-                        "{}  {:<9} {:<32} {n} member{}",
+                        "{}  {:<9} {:<40} {n} member{}",
                         w.id,
                         w.kind.as_str(),
-                        w.name,
+                        name,
                         if n == 1 { "" } else { "s" }
                     )
                     .map_err(io)?;
                 }
+            }
+        }
+        WorkspaceCmd::Rename { workspace, name } => {
+            let ws = store.team_workspace_by_ref(&workspace)?;
+            let w = store.rename_workspace(ws.id, &name)?;
+            if json {
+                writeln!(out, "{}", json!({ "id": w.id, "name": w.name })).map_err(io)?;
+            } else {
+                writeln!(out, "renamed team workspace {} [{}] to {}", ws.name, w.id, w.name).map_err(io)?;
+            }
+        }
+        WorkspaceCmd::Delete { workspace, confirm } => {
+            let ws = store.team_workspace_by_ref(&workspace)?;
+            let w = store.delete_workspace(ws.id, &confirm, now_ms())?;
+            if json {
+                writeln!(out, "{}", json!({ "id": w.id, "name": w.name, "deleted": true })).map_err(io)?;
+            } else {
+                writeln!(out, "deleted team workspace {} [{}] with its records", w.name, w.id).map_err(io)?;
             }
         }
     }

@@ -16,12 +16,12 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use kith_core::model::{Email, NetType, Tier, tag};
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
-use kith_store::{PersonFilter, Store, TaskFilter, TaskView};
+use kith_store::{ListFilter, PersonFilter, Store, TaskFilter, TaskView};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::access::{Access, Action, Principal, Reach, Resource, Via};
+use crate::access::{Access, Action, Principal, Reach, Resource, Via, WorkspaceAction};
 use crate::auth;
 use crate::error::{ApiError, Body, PathId, Query};
 use crate::state::AppState;
@@ -48,6 +48,7 @@ fn route(method: Method, path: &'static str, access: Access, handler: MethodRout
 pub fn routes() -> Vec<Route> {
     use Action::{Read, Write};
     use Resource::*;
+    use WorkspaceAction::{Delete, Leave, Rename};
     let can = Access::can;
     vec![
         route(Method::GET, "/healthz", Access::PUBLIC, get(healthz)),
@@ -202,6 +203,29 @@ pub fn routes() -> Vec<Route> {
             "/settings/members/{id}/remove",
             can(Action::Manage, Accounts).html(),
             post(workspaces::remove_member_form),
+        ),
+        // A workspace as a whole: rename, leave, delete (`access::can_workspace`, against the
+        // caller's role in the workspace the path names).
+        route(Method::PATCH, "/api/v1/workspaces/{id}", Access::workspace(Rename), patch(workspaces::rename)),
+        route(Method::DELETE, "/api/v1/workspaces/{id}", Access::workspace(Delete), delete(workspaces::delete)),
+        route(Method::POST, "/api/v1/workspaces/{id}/leave", Access::workspace(Leave), post(workspaces::leave)),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/rename",
+            Access::workspace(Rename).html(),
+            post(workspaces::rename_form),
+        ),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/leave",
+            Access::workspace(Leave).html(),
+            post(workspaces::leave_form),
+        ),
+        route(
+            Method::POST,
+            "/settings/workspaces/{id}/delete",
+            Access::workspace(Delete).html(),
+            post(workspaces::delete_form),
         ),
     ]
 }
@@ -422,20 +446,21 @@ async fn people_list(
         limit: Some(n + 1),
     };
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    // A name search alone is answered from the in-memory name index; filters go to SQL.
-    let by_name = filter.tag.is_none() && filter.tier.is_none() && filter.net_type.is_none();
+    // A name search and the tag, tier and type filters are answered from the in-memory name
+    // index (the same rows and order as `people_after`; a rare tag was a walk of the people in
+    // name order probing each one's tags, 61 requests a second at 100,000 people on PostgreSQL).
     let st = state.clone();
     let mut rows = state
         .pool
         .run(move |s| {
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
-            match &filter.name {
-                Some(q) if by_name => {
-                    let ix = st.name_index(s)?;
-                    Ok(ix.rows(&ix.find_visible(q, after, n + 1, &s.scope())))
-                }
-                _ => Ok(s.people_after(&filter, after)?),
-            }
+            let ix = st.name_index(s)?;
+            let only = ListFilter {
+                tag: filter.tag.as_deref(),
+                tier: filter.tier.as_deref(),
+                net_type: filter.net_type.as_deref(),
+            };
+            Ok(ix.rows(&ix.find_filtered(filter.name.as_deref(), &only, after, n + 1, &s.scope())))
         })
         .await?;
     let next = if rows.len() > n {
@@ -1188,12 +1213,14 @@ impl utoipa::Modify for Security {
         // Workspaces.
         workspaces::list, workspaces::create, workspaces::session_switch, workspaces::member_remove,
         web::switch_form, workspaces::create_form, workspaces::remove_member_form,
+        workspaces::rename, workspaces::delete, workspaces::leave, workspaces::rename_form,
+        workspaces::leave_form, workspaces::delete_form,
     ),
     components(schemas(
         SignIn, PersonBody, InteractionBody, TaskBody, NewToken, PasswordChange, rec::OrgBody, rec::TieBody,
         rec::InteractionPatch, rec::ExchangeBody, rec::ProjectBody, rec::EventBody,
         rec::AttendeesBody, TaskPatch, team::MemberBody, settings::NewMember, settings::MemberPatch,
-        workspaces::NewWorkspace, workspaces::SwitchBody
+        workspaces::NewWorkspace, workspaces::SwitchBody, workspaces::RenameBody, workspaces::DeleteBody
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = []))

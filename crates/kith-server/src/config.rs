@@ -40,6 +40,10 @@ pub struct Config {
     /// How long a streamed export waits for a client that stopped reading, in milliseconds,
     /// before it ends and gives its store back to the pool.
     pub export_stall_ms: u64,
+    /// How long a workspace other than the server's first one may go unused, in milliseconds,
+    /// before its stores (connections, page caches, cached whole-network reads) are closed; the
+    /// next request opens them again.
+    pub workspace_idle_ms: u64,
 }
 
 impl Default for Config {
@@ -58,6 +62,7 @@ impl Default for Config {
             log: "info".into(),
             principal_cache_ms: 2_000,
             export_stall_ms: 30_000,
+            workspace_idle_ms: 10 * 60 * 1000,
         }
     }
 }
@@ -111,6 +116,9 @@ impl Config {
         }
         if let Some(v) = get("KITH_EXPORT_STALL_MS") {
             self.export_stall_ms = parse("KITH_EXPORT_STALL_MS", &v)?;
+        }
+        if let Some(v) = get("KITH_WORKSPACE_IDLE_MS") {
+            self.workspace_idle_ms = parse("KITH_WORKSPACE_IDLE_MS", &v)?;
         }
         if let Some(v) = get("KITH_POOL_SIZE") {
             self.pool_size = parse("KITH_POOL_SIZE", &v)?;

@@ -56,7 +56,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
     /// A TOML file with settings (listen, db, body_limit, import_limit, session_hours, cookie_secure,
-    /// pool_size, sign_in_attempts_per_account, sign_in_attempts_per_address, time_zone, log);
+    /// pool_size, sign_in_attempts_per_account, sign_in_attempts_per_address, time_zone, log,
+    /// principal_cache_ms, export_stall_ms, workspace_idle_ms);
     /// KITH_* environment variables override it, flags override both
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

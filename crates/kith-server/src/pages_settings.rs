@@ -503,7 +503,7 @@ async fn settings_html(state: &AppState, p: &Principal, shown: Shown) -> Result<
     }
     b.push_str(&format!("<pre class=\"card\">{}</pre></section>", escape(card_text)));
 
-    b.push_str(&crate::workspaces::settings_section(p, &hidden));
+    b.push_str(&crate::workspaces::settings_section(p, &hidden, state.pool.home, &message("workspaces")));
 
     // Members
     if manage && !p.personal() {
@@ -570,15 +570,21 @@ async fn refused(state: &AppState, p: &Principal, e: ApiError, form: &'static st
     }
 }
 
+/// A refused workspace form (rename, leave, delete): the settings page with why, or the error.
+pub(crate) async fn refused_workspace(state: &AppState, p: &Principal, e: ApiError) -> Response {
+    refused(state, p, e, "workspaces", NewMember::default()).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsQuery {
-    /// What was just done, for the notice: name, password, revoked, member, workspace.
+    /// What was just done, for the notice: name, password, revoked, member, workspace, renamed,
+    /// left, deleted.
     done: Option<String>,
 }
 
 #[utoipa::path(get, path = "/settings", tag = "web",
-    params(("done" = Option<String>, Query, description = "What was just done (name, password, revoked, member, workspace), for the notice")),
+    params(("done" = Option<String>, Query, description = "What was just done (name, password, revoked, member, workspace, renamed, left, deleted), for the notice")),
     responses((status = 200, description = "The account's settings: profile, password, API tokens, my card; members and roles for owners and admins", content_type = "text/html"),
               (status = 303, description = "Not signed in: to the sign-in form")))]
 pub async fn settings_page(
@@ -592,6 +598,9 @@ pub async fn settings_page(
         Some("revoked") => Some("The token is revoked."),
         Some("member") => Some("The member is saved."),
         Some("workspace") => Some("The workspace is made, and you are in it now."),
+        Some("renamed") => Some("The workspace is renamed."),
+        Some("left") => Some("You have left the workspace."),
+        Some("deleted") => Some("The workspace is deleted, with all its records."),
         _ => None,
     };
     let shown = Shown { notice: notice.map(str::to_string), ..Default::default() };
@@ -691,10 +700,11 @@ pub async fn token_form(
     }
 }
 
+/// A form whose only field is its CSRF token (revoke, remove, leave…).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsrfOnly {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 #[utoipa::path(post, path = "/settings/tokens/{id}/revoke", tag = "web",

@@ -106,7 +106,7 @@ impl Frame {
             }
             html.push_str("</select> <button type=\"submit\">Switch</button></form>");
         }
-        html.push_str("</div>");
+        html.push_str("</header>");
         Frame { html }
     }
 

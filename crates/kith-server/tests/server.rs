@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use kith_server::access::{Action, Resource, Rule};
+use kith_server::access::{Action, Resource, Rule, WorkspaceAction};
 use kith_server::api::routes;
 use kith_server::auth;
 use kith_store::accounts::Role;
@@ -229,6 +229,15 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
     let read_only_owner = Who::Token(s.token("owner@t.example", true));
     // A user of another workspace on this same server: the owner there, nobody here.
     let stranger = s.stranger("stranger@t.example");
+    let home = s.store().home_workspace().unwrap().unwrap().to_string();
+    let all = [
+        ("owner", owner.clone()),
+        ("member", member.clone()),
+        ("viewer", viewer.clone()),
+        ("guest", guest.clone()),
+        ("read-only token", read_only_owner.clone()),
+        ("stranger", stranger.clone()),
+    ];
     let before = s.op_count();
     let body = json!({}).to_string();
     let call = |method: &str, path: &str, who: &Who| {
@@ -254,6 +263,10 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
         let st = call(m, path, &stranger);
         assert!(st.status < 500, "stranger {m} {path}: {}", st.body);
         assert!(!st.body.contains("Secret"), "stranger {m} {path}: {}", st.body);
+        if let Rule::Workspace(action) = r.access.rule {
+            workspaces_by_role(&s, r.method.as_str(), path, action, &call, &home, &all);
+            continue;
+        }
         let Rule::Can(action, resource) = r.access.rule else { continue };
         if resource == Resource::OwnAccount {
             // Everyone's own sign-in: any role, never a read-only token.
@@ -322,6 +335,62 @@ fn every_route_holds_to_the_access_matrix(s: Server) {
     r.assert_error(404, "not_found");
     s.send("DELETE", &format!("/api/v1/tasks/{secret_task}"), &stranger, None).assert_error(404, "not_found");
     assert_eq!(s.op_count(), before, "no refused request wrote anything");
+    let names = |s: &Server| -> Vec<String> {
+        s.store().all_workspaces().unwrap().iter().map(|(w, n)| format!("{} {n}", w.name)).collect()
+    };
+    assert!(names(&s).contains(&"team 4".to_string()), "home kept its name and members: {:?}", names(&s));
+    // Leaving is any member's own business: the guest leaves home, and is out at once.
+    let r = s.post(&format!("/api/v1/workspaces/{home}/leave"), &guest, json!({}));
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert!(names(&s).contains(&"team 3".to_string()), "{:?}", names(&s));
+    assert_ne!(s.get("/api/v1/me", &guest).json()["workspace"], json!(home), "the guest's token falls back");
+}
+
+/// The routes on a workspace as a whole (`Rule::Workspace`), with the home workspace's real id
+/// and with an id that names nothing: only the roles `can_workspace` allows get past the guard;
+/// the stranger, and a token bound elsewhere, find no such workspace.
+fn workspaces_by_role(
+    s: &Server,
+    m: &str,
+    path: &str,
+    action: WorkspaceAction,
+    call: &dyn Fn(&str, &str, &Who) -> support::Resp,
+    home: &str,
+    all: &[(&str, Who)],
+) {
+    let real = path.replace("{id}", home);
+    for (who, w) in all {
+        let nothing = call(m, path, w);
+        assert_eq!(nothing.status, 404, "{who} {m} {path} (no such workspace): {}", nothing.body);
+        if *who == "stranger" {
+            let r = s.send(m, &real, w, Some(("application/json", json!({}).to_string())));
+            r.assert_error(404, "not_found");
+            assert!(!r.body.contains("team"), "{}", r.body);
+            continue;
+        }
+        if *who == "read-only token" {
+            s.send(m, &real, w, None).assert_error(403, "forbidden");
+            continue;
+        }
+        let allowed = match action {
+            WorkspaceAction::Rename => *who == "owner",
+            WorkspaceAction::Delete => *who == "owner",
+            // Leaving works for every member: tried once, at the end, so the others stay.
+            WorkspaceAction::Leave => continue,
+        };
+        // An empty body: past the guard it is refused as bad input (nothing changes either way).
+        let r = if path.contains("/settings/") {
+            s.send(m, &real, w, Some(("application/x-www-form-urlencoded", "csrf=forged".to_string())))
+        } else {
+            s.send(m, &real, w, Some(("application/json", json!({}).to_string())))
+        };
+        if allowed {
+            // Past the guard (a token needs no CSRF field): no name, or the home workspace.
+            assert_eq!(r.status, 422, "{who} {m} {real}: {}", r.body);
+        } else {
+            r.assert_error(403, "forbidden");
+        }
+    }
 }
 
 fn sign_ins_are_rate_limited_per_account(s: Server) {

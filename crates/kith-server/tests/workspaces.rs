@@ -8,9 +8,30 @@ mod support;
 use kith_store::Store;
 use kith_store::accounts::Role;
 use serde_json::{Value, json};
-use support::{Server, Who, browser, config, form};
+use support::{Server, Who, browser, config, form, workspace_store_exists};
 
-both!(two_team_workspaces_stay_apart, personal_workspaces_are_their_owners_alone);
+both!(
+    two_team_workspaces_stay_apart,
+    personal_workspaces_are_their_owners_alone,
+    workspaces_are_renamed_left_and_deleted,
+);
+
+mod idle {
+    use super::*;
+    fn quick() -> kith_server::Config {
+        kith_server::Config { workspace_idle_ms: 1, ..config() }
+    }
+    #[test]
+    fn sqlite() {
+        idle_workspace_stores_are_closed(Server::sqlite_with(quick()));
+    }
+    #[test]
+    fn postgres() {
+        if let Some(s) = Server::postgres_with(quick()) {
+            idle_workspace_stores_are_closed(s);
+        }
+    }
+}
 
 fn with_csrf(who: &Who, csrf: &str) -> Who {
     match who {
@@ -280,4 +301,242 @@ fn personal_workspaces_are_their_owners_alone(s: Server) {
     assert_eq!(store.workspaces_of(carl.id).unwrap().len(), 2, "made with the user");
     let v = s.get("/api/v1/workspaces", &Who::Token(t)).json();
     assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+}
+
+fn patch(s: &Server, path: &str, who: &Who, body: Value) -> support::Resp {
+    s.send("PATCH", path, who, Some(("application/json", body.to_string())))
+}
+
+fn delete(s: &Server, path: &str, who: &Who, body: Value) -> support::Resp {
+    s.send("DELETE", path, who, Some(("application/json", body.to_string())))
+}
+
+fn form_post(s: &Server, path: &str, who: &Who, fields: &[(&str, &str)]) -> support::Resp {
+    s.send("POST", path, who, Some(("application/x-www-form-urlencoded", form(fields))))
+}
+
+fn current(s: &Server, who: &Who) -> String {
+    let r = s.get("/api/v1/me", who);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["workspace"].as_str().unwrap().to_string()
+}
+
+fn listed(s: &Server, who: &Who) -> Vec<String> {
+    s.get("/api/v1/workspaces", who).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn workspaces_are_renamed_left_and_deleted(s: Server) {
+    let ann_pw = s.user("ann@team.example", Role::Owner);
+    let bob_pw = s.user("bob@team.example", Role::Member);
+    let (ann, ann_csrf) = browser(&s, "ann@team.example", &ann_pw);
+    let ann = with_csrf(&ann, &ann_csrf);
+    let (bob, bob_csrf) = browser(&s, "bob@team.example", &bob_pw);
+    let bob = with_csrf(&bob, &bob_csrf);
+    let stranger = s.stranger("stranger@team.example");
+    let home = current(&s, &ann);
+    let ann_own = s.get("/api/v1/workspaces", &ann).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == json!("personal"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let home_person = created(s.post("/api/v1/people", &ann, json!({ "name": "Home Person" })));
+
+    // Beta: Ann owns it, Bob is a member, each has something in it.
+    let beta = created(s.post("/api/v1/workspaces", &ann, json!({ "name": "Beta" })));
+    let beta_id: kith_core::Id = beta.parse().unwrap();
+    assert_eq!(switch(&s, &ann, &beta).status, 200);
+    let r = s.post("/api/v1/members", &ann, json!({ "email": "bob@team.example", "role": "member" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    created(s.post("/api/v1/people", &ann, json!({ "name": "Beta Person" })));
+    assert!(workspace_store_exists(&s, beta_id), "Beta has a store of its own");
+    assert_eq!(switch(&s, &bob, &beta).status, 200);
+
+    // Rename: owners and admins of that workspace only.
+    patch(&s, &format!("/api/v1/workspaces/{beta}"), &bob, json!({ "name": "Bob's" })).assert_error(403, "forbidden");
+    patch(&s, &format!("/api/v1/workspaces/{beta}"), &stranger, json!({ "name": "Mine" }))
+        .assert_error(404, "not_found");
+    patch(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "name": " " })).assert_error(422, "invalid");
+    patch(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "name": "x", "extra": 1 }))
+        .assert_error(422, "invalid_body");
+    patch(&s, &format!("/api/v1/workspaces/{ann_own}"), &ann, json!({ "name": "Mine" })).assert_error(422, "invalid");
+    patch(&s, "/api/v1/workspaces/not-an-id", &ann, json!({ "name": "Mine" })).assert_error(400, "bad_id");
+    let r = patch(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "name": "Gamma" }));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!((r.json()["name"].as_str(), r.json()["role"].as_str()), (Some("Gamma"), Some("owner")));
+    let page = s.get("/people", &ann);
+    assert!(page.body.contains("id=\"ws-name\">Gamma</span>"), "the header has the new name at once: {}", page.body);
+    assert!(listed(&s, &bob).contains(&"Gamma".to_string()), "and every member's list");
+    // By the settings form, with its CSRF field.
+    let path = format!("/settings/workspaces/{beta}/rename");
+    assert_eq!(form_post(&s, &path, &ann, &[("csrf", "forged"), ("name", "Nope")]).status, 403);
+    let r = form_post(&s, &path, &ann, &[("csrf", &ann_csrf), ("name", "Delta")]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/settings?done=renamed")), "{}", r.body);
+    let r = form_post(&s, &path, &ann, &[("csrf", &ann_csrf), ("name", "")]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role=\"alert\"") && r.body.contains("1 to 100 characters"), "{}", r.body);
+    assert_eq!(form_post(&s, &path, &bob, &[("csrf", &bob_csrf), ("name", "Bob's")]).status, 403);
+    assert!(s.get("/settings", &ann).body.contains("Type Delta to delete it"), "the delete form asks for the name");
+    assert!(!s.get("/settings", &bob).body.contains("to delete it"), "only for owners");
+
+    // Leave: Bob leaves; his session there goes back home, Delta is gone for him at once.
+    s.post(&format!("/api/v1/workspaces/{ann_own}/leave"), &ann, json!({})).assert_error(422, "invalid");
+    s.post(&format!("/api/v1/workspaces/{beta}/leave"), &ann, json!({})).assert_error(422, "last_owner");
+    s.post(&format!("/api/v1/workspaces/{beta}/leave"), &stranger, json!({})).assert_error(404, "not_found");
+    assert_eq!(s.post(&format!("/api/v1/workspaces/{beta}/leave"), &bob, json!({})).status, 204);
+    assert_eq!(current(&s, &bob), home);
+    assert!(!listed(&s, &bob).contains(&"Delta".to_string()));
+    switch(&s, &bob, &beta).assert_error(404, "not_found");
+    s.post(&format!("/api/v1/workspaces/{beta}/leave"), &bob, json!({})).assert_error(404, "not_found");
+    // Bob comes back as an admin (who renames but does not delete), then leaves by the form.
+    let r = s.post("/api/v1/members", &ann, json!({ "email": "bob@team.example", "role": "admin" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(switch(&s, &bob, &beta).status, 200);
+    delete(&s, &format!("/api/v1/workspaces/{beta}"), &bob, json!({ "confirm": "Delta" }))
+        .assert_error(403, "forbidden");
+    let r = form_post(&s, &format!("/settings/workspaces/{beta}/leave"), &bob, &[("csrf", &bob_csrf)]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/settings?done=left")), "{}", r.body);
+    assert_eq!(current(&s, &bob), home);
+    let r = s.post("/api/v1/members", &ann, json!({ "email": "bob@team.example", "role": "member" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(switch(&s, &bob, &beta).status, 200);
+
+    // Delete: a token bound to Delta, sessions in it, then the refusals.
+    let r = s.post("/api/v1/tokens", &ann, json!({ "name": "delta script" }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let delta_token = Who::Token(r.json()["token"].as_str().unwrap().to_string());
+    assert_eq!(names(&s.get("/api/v1/people", &delta_token).json()), ["Beta Person"]);
+    let home_token = Who::Token(s.token("ann@team.example", false));
+    delete(&s, &format!("/api/v1/workspaces/{beta}"), &home_token, json!({ "confirm": "Delta" }))
+        .assert_error(404, "not_found");
+    delete(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "confirm": "delta" })).assert_error(422, "invalid");
+    delete(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({})).assert_error(422, "invalid_body");
+    delete(&s, &format!("/api/v1/workspaces/{ann_own}"), &ann, json!({ "confirm": "Personal" }))
+        .assert_error(422, "invalid");
+    delete(&s, &format!("/api/v1/workspaces/{home}"), &ann, json!({ "confirm": "team" })).assert_error(422, "invalid");
+    let r = form_post(
+        &s,
+        &format!("/settings/workspaces/{beta}/delete"),
+        &ann,
+        &[("csrf", &ann_csrf), ("confirm", "Beta")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("to confirm"), "{}", r.body);
+    assert_eq!(
+        form_post(
+            &s,
+            &format!("/settings/workspaces/{beta}/delete"),
+            &ann,
+            &[("csrf", "forged"), ("confirm", "Delta")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(names(&s.get("/api/v1/people", &delta_token).json()), ["Beta Person"], "nothing refused deleted it");
+    assert!(workspace_store_exists(&s, beta_id));
+
+    assert_eq!(delete(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "confirm": "Delta" })).status, 204);
+    assert!(!workspace_store_exists(&s, beta_id), "its file or schema is gone");
+    assert_eq!(s.state.pool.open_stores(beta_id), None, "its pool is closed");
+    s.get("/api/v1/people", &delta_token).assert_error(401, "unauthorized");
+    assert_eq!(current(&s, &ann), home, "Ann's session falls back to her default workspace");
+    assert_eq!(current(&s, &bob), home, "so does Bob's");
+    assert!(!listed(&s, &ann).contains(&"Delta".to_string()));
+    switch(&s, &ann, &beta).assert_error(404, "not_found");
+    delete(&s, &format!("/api/v1/workspaces/{beta}"), &ann, json!({ "confirm": "Delta" }))
+        .assert_error(404, "not_found");
+    // Everything else stays: home's records, Ann's personal workspace, the stranger's.
+    assert_eq!(s.get(&format!("/api/v1/people/{home_person}"), &ann).status, 200);
+    assert_eq!(names(&s.get("/api/v1/people", &bob).json()), ["Home Person"]);
+    assert_eq!(switch(&s, &ann, &ann_own).status, 200);
+    assert_eq!(s.get("/api/v1/people", &ann).status, 200);
+    assert_eq!(s.get("/api/v1/people", &stranger).status, 200);
+    let mut store = s.store();
+    assert!(store.workspace(beta_id).unwrap().is_none());
+    assert!(store.all_workspaces().unwrap().iter().all(|(w, _)| w.id != beta_id));
+
+    // By the form, typing the name: Epsilon is made, deleted, and the page says so.
+    let r = form_post(&s, "/settings/workspaces", &ann, &[("csrf", &ann_csrf), ("name", "Epsilon")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let eps = current(&s, &ann);
+    let eps_id: kith_core::Id = eps.parse().unwrap();
+    created(s.post("/api/v1/people", &ann, json!({ "name": "Eps Person" })));
+    assert!(workspace_store_exists(&s, eps_id));
+    let r = form_post(
+        &s,
+        &format!("/settings/workspaces/{eps}/delete"),
+        &ann,
+        &[("csrf", &ann_csrf), ("confirm", "Epsilon")],
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/settings?done=deleted")), "{}", r.body);
+    assert!(s.get("/settings?done=deleted", &ann).body.contains("The workspace is deleted"));
+    assert!(!workspace_store_exists(&s, eps_id));
+    assert_eq!(current(&s, &ann), home);
+
+    // The CLI's rename and delete: the same store functions, with a workspace made by the CLI.
+    let (u, _) = store.user_by_email("ann@team.example").unwrap().unwrap();
+    let zeta = store.create_team_workspace("Zeta", u.id, 0).unwrap();
+    drop(Store::open_workspace(&s.location, zeta.id).unwrap());
+    assert!(workspace_store_exists(&s, zeta.id));
+    assert_eq!(store.rename_workspace(zeta.id, "Zed").unwrap().name, "Zed");
+    assert!(store.delete_workspace(zeta.id, "Zeta", 0).is_err(), "the old name does not confirm");
+    store.delete_workspace(zeta.id, "Zed", 0).unwrap();
+    assert!(!workspace_store_exists(&s, zeta.id));
+}
+
+fn idle_workspace_stores_are_closed(s: Server) {
+    // This server closes a workspace's stores after 1 ms unused (`workspace_idle_ms`).
+    let ann_pw = s.user("ann@team.example", Role::Owner);
+    let (ann, ann_csrf) = browser(&s, "ann@team.example", &ann_pw);
+    let ann = with_csrf(&ann, &ann_csrf);
+    let home = current(&s, &ann);
+    let beta = created(s.post("/api/v1/workspaces", &ann, json!({ "name": "Beta" })));
+    let beta_id: kith_core::Id = beta.parse().unwrap();
+    assert_eq!(switch(&s, &ann, &beta).status, 200);
+    created(s.post("/api/v1/people", &ann, json!({ "name": "Beta Person" })));
+    assert_eq!(names(&s.get("/api/v1/people?q=beta", &ann).json()), ["Beta Person"]);
+    assert!(s.state.pool.open_stores(beta_id).is_some_and(|n| n >= 1), "Beta's store is kept for the next request");
+    let beta_file = match &s.location {
+        kith_store::Location::Sqlite(path) => {
+            let dir = path.with_file_name(format!("{}.workspaces", path.file_name().unwrap().to_string_lossy()));
+            Some(std::fs::canonicalize(dir.join(format!("{}.db", beta_id.uuid().simple()))).unwrap())
+        }
+        kith_store::Location::Postgres(_) => None,
+    };
+    let holds_file = |f: &std::path::Path| {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .any(|target| target == f)
+    };
+    if let Some(f) = &beta_file {
+        assert!(holds_file(f), "the process has Beta's file open");
+    }
+
+    // Work in home only: the first request after Beta's idle time closes Beta's stores.
+    assert_eq!(switch(&s, &ann, &home).status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(s.get("/api/v1/people", &ann).status, 200);
+    assert_eq!(s.state.pool.open_stores(beta_id), None, "Beta's pool is closed");
+    if let Some(f) = &beta_file {
+        // Closed on a thread of its own: wait for it, a bounded while.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while holds_file(f) {
+            assert!(std::time::Instant::now() < deadline, "Beta's file is still open");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    // The next request in Beta opens it again, with its records and name index as they were.
+    assert_eq!(switch(&s, &ann, &beta).status, 200);
+    assert_eq!(names(&s.get("/api/v1/people?q=beta", &ann).json()), ["Beta Person"]);
+    assert!(s.state.pool.open_stores(beta_id).is_some());
+    assert_eq!(s.state.pool.open_stores(home.parse().unwrap()).map(|_| ()), Some(()), "home's is never closed");
 }

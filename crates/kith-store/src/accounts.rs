@@ -398,15 +398,31 @@ impl Store {
     }
 }
 
+/// The `meta` key that records which workspace is the home one.
+pub(crate) const HOME_KEY: &str = "home_workspace";
+
 /// The home workspace, made with id `id` if there is no team workspace yet (in a transaction).
-fn home_in(db: &mut dyn crate::backend::Backend, id: Id, now_ms: i64) -> Result<Id> {
-    let rows = db.query("SELECT id FROM workspaces WHERE kind = 'team' ORDER BY id LIMIT 1", &[])?;
-    if let Some(found) = rows.first().and_then(|r| id_of(&r[0])) {
+/// Once found it is recorded in `meta` ([`HOME_KEY`]): the first team workspace by id is the
+/// home one only until then, so a team workspace made later with a smaller id (a clock set
+/// back) never takes the server database's records, and the home one is never deleted.
+pub(crate) fn home_in(db: &mut dyn crate::backend::Backend, id: Id, now_ms: i64) -> Result<Id> {
+    if let Some(found) = crate::workspaces::recorded_home(db)? {
         return Ok(found);
     }
+    let rows = db.query("SELECT id FROM workspaces WHERE kind = 'team' ORDER BY id LIMIT 1", &[])?;
+    let home = match rows.first().and_then(|r| id_of(&r[0])) {
+        Some(found) => found,
+        None => {
+            db.execute(
+                "INSERT INTO workspaces (id, name, kind, created_at) VALUES (?, ?, 'team', ?)",
+                &[id.into(), Val::from("team"), Val::Int(now_ms)],
+            )?;
+            id
+        }
+    };
     db.execute(
-        "INSERT INTO workspaces (id, name, kind, created_at) VALUES (?, ?, 'team', ?)",
-        &[id.into(), Val::from("team"), Val::Int(now_ms)],
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[Val::from(HOME_KEY), Val::Text(home.to_string())],
     )?;
-    Ok(id)
+    Ok(home)
 }

@@ -611,6 +611,29 @@ impl Store {
         join_stats(&build_people(self.db())?, times, now, counts).ok_or_else(|| bad_blob("people.v1"))
     }
 
+    /// Everyone's [`ContactStats`] with the interaction counts, as the store's scope sees them
+    /// (what [`Store::contact_stats`] of everyone holds), given one at a time in no particular
+    /// order, so that a caller keeping a key a person (the people list by warmth) never holds
+    /// everyone's statistics at once. `false` when the cached people did not decode (written
+    /// by another build): then some people may have been given already, and the caller reads
+    /// [`Store::contact_stats`] instead.
+    pub(crate) fn each_contact_stats(&mut self, now: Timestamp, each: &mut dyn FnMut(ContactStats)) -> Result<bool> {
+        let times = self.load("contacts.v1", Counter::Contacts, build_contact_times, ContactTimes::decode)?;
+        let fix = self.scope_fix()?;
+        let scope = self.scope.clone();
+        let blob = derived::cached(self.db(), "people.v1", Counter::People, build_people)?;
+        let decoded = each_joined(&blob, &times, now, true, &mut |mut s| {
+            if scope.person(s.id) {
+                return;
+            }
+            if let Some(fix) = &fix {
+                fix.patch(&mut s, now, true);
+            }
+            each(s);
+        });
+        Ok(decoded.is_some())
+    }
+
     /// Everyone's last contact, read by reference, as the store's scope sees it: the shared list
     /// (every person, every interaction: leave out the hidden people) and, when interactions
     /// are hidden from the scope's user, the fix for the few people who took part in them
@@ -851,14 +874,28 @@ impl LastContacts {
 /// people): the interaction counts in the windows before `now` when `counts`, else 0. `None`
 /// when the blob does not decode.
 fn join_stats(people: &[u8], times: &ContactTimes, now: Timestamp, counts: bool) -> Option<Vec<ContactStats>> {
-    let now_ms = now.as_millisecond();
-    let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
     let n = Dec(people).u32()? as usize;
     let mut out: Vec<ContactStats> = Vec::with_capacity(n.min(people.len() / 16));
+    each_joined(people, times, now, counts, &mut |s| out.push(s))?;
+    out.sort_by_key(|c| c.id);
+    Some(out)
+}
+
+/// [`join_stats`] one person at a time, in the blob's order. `None` when the blob does not
+/// decode (some people may have been given already).
+fn each_joined(
+    people: &[u8],
+    times: &ContactTimes,
+    now: Timestamp,
+    counts: bool,
+    each: &mut dyn FnMut(ContactStats),
+) -> Option<()> {
+    let now_ms = now.as_millisecond();
+    let (since_365, since_90) = (now_ms - 365 * DAY_MS, now_ms - 90 * DAY_MS);
     decode_people(people, &mut |p| {
         let at = times.of(p.id);
         let count = |since: i64| if counts { (at.len() - at.partition_point(|&t| t < since)) as u32 } else { 0 };
-        out.push(ContactStats {
+        each(ContactStats {
             id: p.id,
             name: p.name,
             tier: p.tier,
@@ -871,9 +908,7 @@ fn join_stats(people: &[u8], times: &ContactTimes, now: Timestamp, counts: bool)
             interactions_365d: count(since_365),
             interactions_90d: count(since_90),
         });
-    })?;
-    out.sort_by_key(|c| c.id);
-    Some(out)
+    })
 }
 
 /// The columns of a live named person that the whole-network reads show, cached as

@@ -40,7 +40,7 @@ pub use backend::{Engine, Val};
 pub use bulk::{CardRecord, ItemRecord, MatchRow, PersonLink, PersonRecord, RoleRecord};
 pub use derived::Memo;
 pub use intel::*;
-pub use names::NameIndex;
+pub use names::{ListFilter, NameIndex};
 pub use privacy::Hidden;
 pub use query::*;
 pub use search::SearchHit;

@@ -8,7 +8,10 @@
 //! people in a [`NameIndex`]: the names lower-cased, in name order, and the columns a list shows
 //! (organization, title, tier, type, first email, tags), about 30 MB at 100,000 people. A search
 //! scans the lower-cased names from the cursor on (a plain substring test over a few MB for a
-//! rare fragment) and the page's rows come from the same index ([`NameIndex::rows`]).
+//! rare fragment) and the page's rows come from the same index ([`NameIndex::rows`]). The list's
+//! tag, tier and type filters are answered the same way ([`NameIndex::find_filtered`]): a walk
+//! of the entries in name order comparing shared texts, where SQL walked the people probing each
+//! one's tags (a rare tag: every person).
 //!
 //! The index is built from the `people` data version it was read under ([`Store::people_version`]);
 //! its owner asks for that version per request (one row) and rebuilds when it has moved, so a
@@ -115,7 +118,22 @@ impl NameIndex {
     /// [`NameIndex::find`] without the people `hidden` leaves out (private to another user):
     /// the index holds everyone, and a store scoped to a user searches it through this.
     pub fn find_visible(&self, fragment: &str, after: Option<(&str, Id)>, limit: usize, hidden: &Hidden) -> Vec<Id> {
-        let needle: String = fragment.trim().chars().flat_map(char::to_lowercase).collect();
+        self.find_filtered(Some(fragment), &ListFilter::default(), after, limit, hidden)
+    }
+
+    /// Up to `limit` ids, in name order after `after`, of the people `hidden` leaves in whose
+    /// name contains `fragment` (when given) and who pass `filter`: a page of
+    /// [`Store::people_after`] (tag, tier and type filters) answered from memory. Without a
+    /// fragment the entries are walked from the cursor on: a common tag fills a page soon, a
+    /// rare one costs a pass over the entries comparing shared texts, never a query.
+    pub fn find_filtered(
+        &self,
+        fragment: Option<&str>,
+        filter: &ListFilter<'_>,
+        after: Option<(&str, Id)>,
+        limit: usize,
+        hidden: &Hidden,
+    ) -> Vec<Id> {
         let first = match after {
             None => 0,
             Some((name, id)) => match self.position.get(&id) {
@@ -124,6 +142,20 @@ impl NameIndex {
             },
         };
         let mut out = Vec::new();
+        let Some(fragment) = fragment else {
+            if limit > 0 {
+                out.extend(
+                    self.entries
+                        .iter()
+                        .skip(first)
+                        .filter(|e| filter.keeps(e) && !hidden.person(e.id))
+                        .map(|e| e.id)
+                        .take(limit),
+                );
+            }
+            return out;
+        };
+        let needle: String = fragment.trim().chars().flat_map(char::to_lowercase).collect();
         if first >= self.entries.len() || needle.contains('\n') || limit == 0 {
             return out;
         }
@@ -133,7 +165,7 @@ impl NameIndex {
             let at = from + hit;
             // The entry holding the hit: the last one starting at or before it.
             let i = self.starts.partition_point(|&s| s <= at) - 1;
-            if !hidden.person(self.entries[i].id) {
+            if filter.keeps(&self.entries[i]) && !hidden.person(self.entries[i].id) {
                 out.push(self.entries[i].id);
                 if out.len() == limit {
                     break;
@@ -146,6 +178,23 @@ impl NameIndex {
             }
         }
         out
+    }
+}
+
+/// The exact-value filters of a people list ([`crate::PersonFilter`]'s tag, tier and type),
+/// as [`NameIndex::find_filtered`] applies them: a person with that tag, that tier, that type.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub tag: Option<&'a str>,
+    pub tier: Option<&'a str>,
+    pub net_type: Option<&'a str>,
+}
+
+impl ListFilter<'_> {
+    fn keeps(&self, e: &Entry) -> bool {
+        self.tag.is_none_or(|t| e.tags.iter().any(|x| &**x == t))
+            && self.tier.is_none_or(|t| e.tier.as_deref() == Some(t))
+            && self.net_type.is_none_or(|t| e.net_type.as_deref() == Some(t))
     }
 }
 

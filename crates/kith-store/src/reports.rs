@@ -613,42 +613,50 @@ fn people_by_built(
 ) -> Result<Vec<(Id, f64)>> {
     let scope = store.scope();
     let keep = |s: &crate::ContactStats| !s.is_me && !scope.person(s.id) && only.is_none_or(|o| o.contains(&s.id));
-    // The people are read by reference: the shared last-contact list (a server keeps it), or
-    // the contact statistics read for warmth.
-    let warm;
-    let shared;
     // (id, name, key): the name by reference for the ties, which are many (warmth is 0–100).
-    let mut keyed: Vec<(Id, &str, f64)> = match order {
-        PeopleOrder::Warmth => {
-            let me = store.me()?;
-            warm = store.contact_stats(None, now)?;
-            let totals = store.exchange_totals()?;
-            let ties = my_tie_strengths(store, me)?;
-            warm.iter()
-                .filter(|s| keep(s))
-                .map(|s| {
-                    let t = totals.get(&s.id).copied().unwrap_or_default();
-                    let input = warmth_input(s, cfg, t.gave, t.got, ties.get(&s.id).copied());
-                    (s.id, s.name.as_str(), f64::from(warmth_score(&input, cfg, now)))
-                })
-                .collect()
+    let by_key =
+        |a: &(Id, &str, f64), b: &(Id, &str, f64)| b.2.total_cmp(&a.2).then_with(|| a.1.cmp(b.1)).then(a.0.cmp(&b.0));
+    if order == PeopleOrder::Warmth {
+        // Each person's statistics are scored as they are read and only the name and key are
+        // kept: everyone's statistics at once were 20 MB more at 100,000 people.
+        let me = store.me()?;
+        let totals = store.exchange_totals()?;
+        let ties = my_tie_strengths(store, me)?;
+        let score = |s: &crate::ContactStats| {
+            let t = totals.get(&s.id).copied().unwrap_or_default();
+            let input = warmth_input(s, cfg, t.gave, t.got, ties.get(&s.id).copied());
+            f64::from(warmth_score(&input, cfg, now))
+        };
+        let add = |keyed: &mut Vec<(Id, String, f64)>, s: crate::ContactStats| {
+            if keep(&s) {
+                let key = score(&s);
+                keyed.push((s.id, s.name, key));
+            }
+        };
+        let mut keyed = Vec::new();
+        if !store.each_contact_stats(now, &mut |s| add(&mut keyed, s))? {
+            keyed.clear();
+            for s in store.contact_stats(None, now)? {
+                add(&mut keyed, s);
+            }
         }
-        PeopleOrder::Overdue => {
-            shared = store.last_contacts_shared()?;
-            let mut cadences = Cadences::new(cfg);
-            shared
-                .all
-                .iter()
-                .filter(|s| keep(s))
-                .map(|s| {
-                    let anchor = shared.last(s).or(s.created_at).unwrap_or(now);
-                    let overdue = days_since(now, anchor) - f64::from(cadences.of(s));
-                    (s.id, s.name.as_str(), (overdue * 10.0).round() / 10.0)
-                })
-                .collect()
-        }
-    };
-    keyed.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.1.cmp(b.1)).then(a.0.cmp(&b.0)));
+        keyed.sort_by(|a, b| by_key(&(a.0, &a.1, a.2), &(b.0, &b.1, b.2)));
+        return Ok(keyed.into_iter().map(|(id, _, k)| (id, k)).collect());
+    }
+    // Overdue: the people by reference from the shared last-contact list (a server keeps it).
+    let shared = store.last_contacts_shared()?;
+    let mut cadences = Cadences::new(cfg);
+    let mut keyed: Vec<(Id, &str, f64)> = shared
+        .all
+        .iter()
+        .filter(|s| keep(s))
+        .map(|s| {
+            let anchor = shared.last(s).or(s.created_at).unwrap_or(now);
+            let overdue = days_since(now, anchor) - f64::from(cadences.of(s));
+            (s.id, s.name.as_str(), (overdue * 10.0).round() / 10.0)
+        })
+        .collect();
+    keyed.sort_by(by_key);
     Ok(keyed.into_iter().map(|(id, _, k)| (id, k)).collect())
 }
 

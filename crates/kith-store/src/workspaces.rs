@@ -178,9 +178,14 @@ impl Store {
         self.acc().home_workspace()
     }
 
-    /// The home workspace: the first team workspace, whose records are the server database's.
+    /// The home workspace, whose records are the server database's: the one recorded in `meta`
+    /// when it was first found, else the first team workspace by id.
     pub fn home_workspace(&mut self) -> Result<Option<Id>> {
-        let rows = self.acc().db().query("SELECT id FROM workspaces WHERE kind = 'team' ORDER BY id LIMIT 1", &[])?;
+        let db = self.acc().db();
+        if let Some(found) = recorded_home(db)? {
+            return Ok(Some(found));
+        }
+        let rows = db.query("SELECT id FROM workspaces WHERE kind = 'team' ORDER BY id LIMIT 1", &[])?;
         Ok(rows.first().and_then(|r| id_of(&r[0])))
     }
 
@@ -198,6 +203,18 @@ impl Store {
             &[],
         )?;
         Ok(rows.iter().filter_map(|r| Some((workspace_of(&r[..3])?, r[3].int().unwrap_or(0)))).collect())
+    }
+
+    /// The email of each personal workspace's owner, by workspace: a list of every workspace
+    /// (`kith workspace list`) says whose each personal one is.
+    pub fn personal_owners(&mut self) -> Result<std::collections::HashMap<Id, String>> {
+        let rows = self.acc().db().query(
+            "SELECT m.workspace, u.email FROM memberships m
+             JOIN workspaces w ON w.id = m.workspace JOIN users u ON u.id = m.user_id
+             WHERE w.kind = 'personal'",
+            &[],
+        )?;
+        Ok(rows.iter().filter_map(|r| Some((id_of(&r[0])?, r[1].text()?.to_string()))).collect())
     }
 
     /// A team workspace named by its id, the start or end of it, or its exact name
@@ -268,10 +285,7 @@ impl Store {
 
     /// Create a team workspace with `owner` as its owner, in one transaction.
     pub fn create_team_workspace(&mut self, name: &str, owner: Id, now_ms: i64) -> Result<Workspace> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(Error::Invalid("a workspace's name is 1 to 100 characters, no control characters".into()));
-        }
+        let name = workspace_name(name)?;
         let id = self.new_id(now_ms.max(0) as u64);
         let acc = self.acc();
         acc.accounts_changed = true;
@@ -290,6 +304,106 @@ impl Store {
             Ok(())
         })?;
         Ok(Workspace { id, name: name.to_string(), kind: WorkspaceKind::Team, role: Some(Role::Owner) })
+    }
+
+    /// Rename a team workspace (a personal one is always "Personal": [`Error::Invalid`]).
+    pub fn rename_workspace(&mut self, ws: Id, name: &str) -> Result<Workspace> {
+        let name = workspace_name(name)?;
+        let acc = self.acc();
+        // The header names the workspace from the kept principals: forget them.
+        acc.accounts_changed = true;
+        acc.transaction(|db| {
+            let w = workspace_in(db, ws)?;
+            if w.kind == WorkspaceKind::Personal {
+                return Err(Error::Invalid("a personal workspace keeps its name".into()));
+            }
+            db.execute("UPDATE workspaces SET name = ? WHERE id = ?", &[Val::from(name), ws.into()])?;
+            Ok(Workspace { name: name.to_string(), ..w })
+        })
+    }
+
+    /// `user` leaves team workspace `ws`: their membership goes and their sessions in it go back
+    /// to their default workspace. A personal workspace is never left ([`Error::Invalid`]); the
+    /// last enabled owner stays ([`Error::Conflict`]); a non-member is [`Error::NotFound`].
+    pub fn leave_workspace(&mut self, ws: Id, user: Id) -> Result<()> {
+        let acc = self.acc();
+        acc.accounts_changed = true;
+        acc.transaction(|db| {
+            let w = workspace_in(db, ws)?;
+            if w.kind == WorkspaceKind::Personal {
+                return Err(Error::Invalid("a personal workspace cannot be left".into()));
+            }
+            let role = db
+                .query("SELECT role FROM memberships WHERE workspace = ? AND user_id = ?", &[ws.into(), user.into()])?;
+            let Some(role) = role.first().and_then(|r| r[0].text().map(str::to_string)) else {
+                return Err(Error::NotFound { what: "member", query: user.to_string() });
+            };
+            if role == "owner" && other_owners(db, ws, user)? == 0 {
+                return Err(Error::Conflict(
+                    "you are the workspace's last owner: make someone else an owner first, or delete it".into(),
+                ));
+            }
+            db.execute("DELETE FROM memberships WHERE user_id = ? AND workspace = ?", &[user.into(), ws.into()])?;
+            db.execute(
+                "UPDATE sessions SET workspace = NULL WHERE user_id = ? AND workspace = ?",
+                &[user.into(), ws.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Delete team workspace `ws` and its store, `confirm` being its exact name. In one
+    /// transaction of the server database: its memberships go, sessions in it go back to their
+    /// users' default workspace, API tokens bound to it are revoked, its row goes and, on
+    /// PostgreSQL, its schema is dropped (`DROP SCHEMA … CASCADE`; the name is built from the
+    /// validated base schema and the id's hex only). On SQLite its file (with `-wal` and `-shm`)
+    /// is removed after the commit. Refused ([`Error::Invalid`]): a personal workspace, the home
+    /// one (its records are the server database's own), a `confirm` that is not the name.
+    ///
+    /// The caller must stop using the workspace's stores first (the server closes its pool).
+    pub fn delete_workspace(&mut self, ws: Id, confirm: &str, now_ms: i64) -> Result<Workspace> {
+        let acc = self.acc();
+        acc.accounts_changed = true;
+        let spot = store_spot(acc.db(), ws)?;
+        let home = acc.home_workspace()?;
+        let w = acc.transaction(|db| {
+            let w = workspace_in(db, ws)?;
+            if w.kind == WorkspaceKind::Personal {
+                return Err(Error::Invalid("a personal workspace cannot be deleted".into()));
+            }
+            if home == Some(ws) {
+                return Err(Error::Invalid(
+                    "the server's first workspace holds the server database's own records: it cannot be deleted".into(),
+                ));
+            }
+            if confirm.trim() != w.name {
+                return Err(Error::Invalid(format!("type the workspace's name, `{}`, to confirm", w.name)));
+            }
+            db.execute("DELETE FROM memberships WHERE workspace = ?", &[ws.into()])?;
+            db.execute("UPDATE sessions SET workspace = NULL WHERE workspace = ?", &[ws.into()])?;
+            db.execute(
+                "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE workspace = ?",
+                &[Val::Int(now_ms), ws.into()],
+            )?;
+            db.execute("DELETE FROM workspaces WHERE id = ?", &[ws.into()])?;
+            if let StoreSpot::Schema(schema) = &spot {
+                db.batch(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
+            }
+            Ok(w)
+        })?;
+        if let StoreSpot::File(path) = spot {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = path.clone().into_os_string();
+                name.push(suffix);
+                let file = std::path::PathBuf::from(name);
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(Error::Io { path: file, source }),
+                }
+            }
+        }
+        Ok(w)
     }
 
     /// Put an existing user into workspace `ws` with a role (or change their role). A personal
@@ -352,6 +466,73 @@ impl Store {
             &[Val::from(token_hash), Val::Int(now_ms)],
         )?;
         Ok(rows.first().and_then(|r| Some((id_of(&r[0])?, id_of(&r[1])))))
+    }
+}
+
+/// The home workspace recorded in `meta`, if it is recorded and still a team workspace.
+pub(crate) fn recorded_home(db: &mut dyn Backend) -> Result<Option<Id>> {
+    let Some(id) = crate::query::meta(db, crate::accounts::HOME_KEY)?.and_then(|v| v.parse::<Id>().ok()) else {
+        return Ok(None);
+    };
+    let there = db.query("SELECT 1 FROM workspaces WHERE id = ? AND kind = 'team'", &[id.into()])?;
+    Ok((!there.is_empty()).then_some(id))
+}
+
+/// A workspace's name: 1 to 100 characters without control characters, trimmed.
+fn workspace_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid("a workspace's name is 1 to 100 characters, no control characters".into()));
+    }
+    Ok(name)
+}
+
+/// A workspace by id inside a transaction, or [`Error::NotFound`].
+fn workspace_in(db: &mut dyn Backend, ws: Id) -> Result<Workspace> {
+    let rows = db.query("SELECT id, name, kind FROM workspaces WHERE id = ?", &[ws.into()])?;
+    rows.first()
+        .and_then(|r| workspace_of(r))
+        .ok_or_else(|| Error::NotFound { what: "workspace", query: ws.to_string() })
+}
+
+/// Where a workspace's store is, seen from the server database's own connection.
+enum StoreSpot {
+    /// The SQLite file beside the server's.
+    File(std::path::PathBuf),
+    /// The PostgreSQL schema of the same database.
+    Schema(String),
+    /// An in-memory server database: nothing on disk.
+    Nowhere,
+}
+
+/// The file (from SQLite's `PRAGMA database_list`) or schema (from the connection's
+/// `search_path`, the one the URL's options set, else `public`) of workspace `ws`, named as
+/// [`workspace_location`] names it.
+fn store_spot(db: &mut dyn Backend, ws: Id) -> Result<StoreSpot> {
+    match db.engine() {
+        crate::Engine::Sqlite => {
+            let rows = db.query("PRAGMA database_list", &[])?;
+            let file = rows.iter().find(|r| r.get(1).and_then(|v| v.text()) == Some("main")).and_then(|r| r[2].text());
+            match file.filter(|f| !f.is_empty()) {
+                Some(f) => match workspace_location(&Location::Sqlite(f.into()), ws)? {
+                    Location::Sqlite(path) => Ok(StoreSpot::File(path)),
+                    Location::Postgres(_) => Ok(StoreSpot::Nowhere),
+                },
+                None => Ok(StoreSpot::Nowhere),
+            }
+        }
+        crate::Engine::Postgres => {
+            let rows = db.query("SELECT current_setting('search_path')", &[])?;
+            let path = rows.first().and_then(|r| r[0].text()).unwrap_or("").trim().to_string();
+            // The server's default `"$user", public` resolves to `public`, as a URL without options.
+            let base = if path.is_empty() || path == "\"$user\", public" { "public".to_string() } else { path };
+            if !base.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                return Err(Error::Database(format!(
+                    "the server's search_path `{base}` is not a plain schema name; workspaces need one"
+                )));
+            }
+            Ok(StoreSpot::Schema(workspace_schema(&base, ws)))
+        }
     }
 }
 

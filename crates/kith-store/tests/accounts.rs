@@ -117,11 +117,66 @@ fn workspaces_are_stores_of_their_own(db: &mut TestDb) {
     assert_eq!(db.store.member_by_email("cy@t.example").unwrap(), None, "not a member of home");
 }
 
+/// Renaming, leaving and deleting: the store's refusals, and what a deletion takes with it. The
+/// home workspace stays home even when a team workspace with a smaller id is made later.
+fn workspaces_are_renamed_left_and_deleted(db: &mut TestDb) {
+    use kith_store::workspaces::workspace_location;
+    let s = &mut db.store;
+    let ann = s.add_user("ann@t.example", "Ann", None, Role::Owner, 1_795_000_000_000).unwrap();
+    let bo = s.add_user("bo@t.example", "Bo", None, Role::Member, 1_795_000_000_000).unwrap();
+    let home = s.home_workspace().unwrap().unwrap();
+    // Made with a clock set back: its id sorts before home's.
+    let early = s.create_team_workspace("Early", ann.id, 0).unwrap();
+    assert!(early.id < home);
+    assert_eq!(s.home_workspace().unwrap(), Some(home), "home is recorded, not the smallest id");
+    assert_eq!(s.team_workspace(5).unwrap(), home);
+    assert!(matches!(s.delete_workspace(home, "team", 9), Err(Error::Invalid(_))), "home stays");
+    let own = s.personal_workspace(ann.id, 1).unwrap();
+    assert!(matches!(s.rename_workspace(own, "Mine"), Err(Error::Invalid(_))));
+    assert!(matches!(s.leave_workspace(own, ann.id), Err(Error::Invalid(_))));
+    assert!(matches!(s.delete_workspace(own, "Personal", 9), Err(Error::Invalid(_))));
+
+    assert_eq!(s.rename_workspace(early.id, " Later ").unwrap().name, "Later");
+    assert!(matches!(s.rename_workspace(early.id, ""), Err(Error::Invalid(_))));
+    s.add_member(early.id, bo.id, Role::Member, 2).unwrap();
+    assert!(matches!(s.leave_workspace(early.id, ann.id), Err(Error::Conflict(_))), "the last owner");
+    s.create_session("bo-session", bo.id, 1, i64::MAX).unwrap();
+    s.set_session_workspace("bo-session", early.id).unwrap();
+    s.leave_workspace(early.id, bo.id).unwrap();
+    assert_eq!(s.role_in(bo.id, early.id).unwrap(), None);
+    assert_eq!(s.session("bo-session", 2).unwrap(), Some((bo.id, None)), "back to the default");
+    assert!(matches!(s.leave_workspace(early.id, bo.id), Err(Error::NotFound { .. })));
+
+    // Delete: its store, members, sessions' bindings and bound tokens go; nothing else.
+    s.add_member(early.id, bo.id, Role::Admin, 3).unwrap();
+    s.set_session_workspace("bo-session", early.id).unwrap();
+    s.create_api_token_in("bound", bo.id, None, false, Some(early.id), 4).unwrap();
+    s.create_api_token_in("elsewhere", bo.id, None, false, Some(home), 4).unwrap();
+    let mut store = kith_store::Store::open_workspace(&db.location, early.id).unwrap();
+    assert!(store.people(&Default::default()).unwrap().is_empty());
+    drop(store);
+    let s = &mut db.store;
+    assert!(matches!(s.delete_workspace(early.id, "later", 9), Err(Error::Invalid(_))), "the exact name");
+    assert_eq!(s.role_in(bo.id, early.id).unwrap(), Some(Role::Admin), "a refusal changes nothing");
+    assert_eq!(s.delete_workspace(early.id, "Later", 9).unwrap().name, "Later");
+    assert_eq!(s.workspace(early.id).unwrap(), None);
+    assert_eq!((s.role_in(ann.id, early.id).unwrap(), s.role_in(bo.id, early.id).unwrap()), (None, None));
+    assert_eq!(s.session("bo-session", 10).unwrap(), Some((bo.id, None)));
+    assert_eq!(s.api_token("bound", 10).unwrap(), None, "revoked");
+    assert!(s.api_token("elsewhere", 10).unwrap().is_some());
+    assert_eq!(s.role_in(bo.id, home).unwrap(), Some(Role::Member));
+    if let kith_store::Location::Sqlite(p) = workspace_location(&db.location, early.id).unwrap() {
+        assert!(!p.exists(), "its file is gone");
+    }
+    assert!(matches!(s.delete_workspace(early.id, "Later", 9), Err(Error::NotFound { .. })));
+}
+
 conformance!(
     users_are_unique_by_email_and_members_of_one_workspace,
     sessions_expire_and_end,
     tokens_are_found_by_hash_and_revoked_by_id,
-    workspaces_are_stores_of_their_own
+    workspaces_are_stores_of_their_own,
+    workspaces_are_renamed_left_and_deleted
 );
 
 /// Versions are numbered on separate branches: a database that already has a higher version

@@ -25,6 +25,7 @@ conformance!(
     memo_tie_graph_follows_every_change,
     memo_follows_changes_from_another_connection,
     name_index_rows_follow_items_roles_and_orgs,
+    name_index_filters_page_like_the_tables,
     reconnect_picks_the_same_people_as_a_status_for_everyone
 );
 
@@ -592,5 +593,89 @@ fn reconnect_picks_the_same_people_as_a_status_for_everyone(db: &mut TestDb) {
         let got: Vec<Id> =
             kith_store::reports::reconnect(s, &cfg, now(), limit).unwrap().into_iter().map(|c| c.id).collect();
         assert_eq!(got, want, "limit {limit}");
+    }
+}
+
+/// The server answers `GET /api/v1/people?tag=…&tier=…&type=…&q=…` from the name index: its
+/// pages, cursor after cursor, hold the same people in the same order as `people_after` reads
+/// from the tables (a deleted person and a deleted tag left out, equal names ordered by id).
+fn name_index_filters_page_like_the_tables(db: &mut TestDb) {
+    use kith_store::{Hidden, ListFilter, PersonFilter};
+    let s = &mut db.store;
+    let mut cs = ChangeSet::new();
+    let mut gone = Vec::new();
+    for n in 0..60u32 {
+        let p = s.new_id(NOW);
+        // Some names repeat: their order is by id.
+        cs.set(Kind::Person, p, "display_name", format!("Person {:02}", n % 45));
+        cs.set(Kind::Person, p, "tier", ["A", "B", "C"][n as usize % 3]);
+        if n % 4 == 0 {
+            cs.set(Kind::Person, p, "net_type", "strategic");
+        }
+        for (tag, every) in [("design", 2), ("rare", 17), ("art", 5)] {
+            if n % every == 0 {
+                let it = Id::derive(p, "tag", tag);
+                cs.set(Kind::PersonItem, it, "parent", p.to_string());
+                cs.set(Kind::PersonItem, it, "kind", "tag");
+                cs.set(Kind::PersonItem, it, "value", tag);
+                if tag == "art" && n % 10 == 0 {
+                    gone.push((Kind::PersonItem, it));
+                }
+            }
+        }
+        if n % 13 == 0 {
+            gone.push((Kind::Person, p));
+        }
+    }
+    s.commit(cs, "test", NOW).unwrap();
+    let mut cs = ChangeSet::new();
+    for (kind, id) in gone {
+        cs.delete(kind, id, true);
+    }
+    s.commit(cs, "test", NOW).unwrap();
+    let ix = s.name_index().unwrap();
+    // (name fragment, tag, tier, type)
+    type Case = (Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    let cases: [Case; 7] = [
+        (None, None, None, None),
+        (None, Some("design"), None, None),
+        (None, Some("rare"), None, None),
+        (None, Some("art"), Some("B"), None),
+        (None, None, Some("A"), Some("strategic")),
+        (Some("son 1"), Some("design"), None, None),
+        (None, Some("nobody has it"), None, None),
+    ];
+    for (name, tag, tier, net_type) in cases {
+        let (mut from_tables, mut from_index) = (Vec::new(), Vec::new());
+        for (out, tables) in [(&mut from_tables, true), (&mut from_index, false)] {
+            let mut after: Option<(String, Id)> = None;
+            loop {
+                let cursor = after.as_ref().map(|(n, id)| (n.as_str(), *id));
+                let page = if tables {
+                    let f = PersonFilter {
+                        tag: tag.map(str::to_string),
+                        tier: tier.map(str::to_string),
+                        net_type: net_type.map(str::to_string),
+                        name: name.map(str::to_string),
+                        org: None,
+                        limit: Some(7),
+                    };
+                    s.people_after(&f, cursor).unwrap()
+                } else {
+                    let f = ListFilter { tag, tier, net_type };
+                    ix.rows(&ix.find_filtered(name, &f, cursor, 7, &Hidden::none()))
+                };
+                let last = page.last().map(|p| (p.name.clone(), p.id));
+                out.extend(page);
+                if last.is_none() {
+                    break;
+                }
+                after = last;
+            }
+        }
+        assert_eq!(from_index, from_tables, "name {name:?} tag {tag:?} tier {tier:?} type {net_type:?}");
+        if tag == Some("design") && name.is_none() {
+            assert_eq!(from_index.len(), 27, "30 with the tag, 3 of them deleted");
+        }
     }
 }

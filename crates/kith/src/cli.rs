@@ -102,7 +102,7 @@ pub enum Command {
     /// API tokens for scripts and the CLI against the team server
     #[command(subcommand)]
     Token(kith_server::admin::TokenCmd),
-    /// Workspaces of the team server: add a team workspace, list them
+    /// Workspaces of the team server: add, list, rename or delete team workspaces
     #[command(subcommand)]
     Workspace(kith_server::admin::WorkspaceCmd),
     /// Print shell completions

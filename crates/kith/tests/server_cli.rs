@@ -249,6 +249,12 @@ fn workspaces_from_the_command_line(db: &str) {
             ("personal Personal".into(), 1)
         ]
     );
+    // Each personal workspace says whose it is, in JSON and in the table.
+    let mut owners: Vec<&str> = list.as_array().unwrap().iter().filter_map(|w| w["owner"].as_str()).collect();
+    owners.sort();
+    assert_eq!(owners, ["ann@team.example", "bob@team.example"]);
+    let (_, table, _) = kith(db, &["workspace", "list"], "");
+    assert!(table.contains("Personal (ann@team.example)") && table.contains("Personal (bob@team.example)"), "{table}");
 
     // An existing account joins Acme by name; a new one is made there.
     let (code, out, err) =
@@ -284,4 +290,49 @@ fn workspaces_from_the_command_line(db: &str) {
     let acme: kith_core::Id = acme_id.parse().unwrap();
     assert_eq!(store.role_in(cy.id, acme).unwrap(), Some(kith_store::accounts::Role::Member));
     assert_eq!(store.workspaces_of(cy.id).unwrap().len(), 2, "Acme and Cy's personal workspace");
+
+    // Rename, then delete with the new name typed: its store, members and tokens go.
+    let (code, out, err) = kith(db, &["workspace", "rename", "acme", "Acme Ltd"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Acme Ltd"), "{out}");
+    let (code, _, _) = kith(db, &["workspace", "rename", "Acme Ltd", ""], "");
+    assert_eq!(code, 2, "an empty name is refused");
+    let location = kith_store::Location::parse(db);
+    let mut acme_store = kith_store::Store::open_workspace(&location, acme).unwrap();
+    let mut cs = kith_core::ChangeSet::new();
+    let person = acme_store.new_id(1_795_000_000_000);
+    cs.set(kith_core::Kind::Person, person, "display_name", "Acme Person");
+    acme_store.commit(cs, "cli", 1_795_000_000_000).unwrap();
+    drop(acme_store);
+    let exists = || match &location {
+        kith_store::Location::Sqlite(_) => {
+            let kith_store::Location::Sqlite(f) = kith_store::workspaces::workspace_location(&location, acme).unwrap()
+            else {
+                unreachable!()
+            };
+            f.exists()
+        }
+        kith_store::Location::Postgres(_) => {
+            let mut c = postgres::Client::connect(&common::pg_url(), postgres::NoTls).unwrap();
+            let hex = acme.uuid().simple().to_string();
+            !c.query("SELECT 1 FROM pg_namespace WHERE right(nspname, 34) = $1", &[&format!("_w{hex}")])
+                .unwrap()
+                .is_empty()
+        }
+    };
+    assert!(exists());
+    let (code, _, err) = kith(db, &["workspace", "delete", "Acme Ltd", "--confirm", "Acme"], "");
+    assert_eq!(code, 2, "the old name does not confirm: {err}");
+    let (code, _, err) = kith(db, &["workspace", "delete", "team", "--confirm", "team"], "");
+    assert_eq!(code, 2, "the server's first workspace stays: {err}");
+    assert!(err.contains("first workspace"), "{err}");
+    let (code, out, err) = kith(db, &["workspace", "delete", "Acme Ltd", "--confirm", "Acme Ltd", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"deleted\":true"), "{out}");
+    assert!(!exists(), "its store is gone");
+    let hash = kith_server::auth::token_hash(token.trim());
+    assert!(store.api_token(&hash, 0).unwrap().is_none(), "the token bound to it is revoked");
+    assert_eq!(store.workspaces_of(cy.id).unwrap().len(), 1, "Cy keeps his personal workspace");
+    let (code, _, _) = kith(db, &["workspace", "delete", "Acme Ltd", "--confirm", "Acme Ltd"], "");
+    assert_eq!(code, 3, "gone");
 }

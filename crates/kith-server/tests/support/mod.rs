@@ -17,6 +17,8 @@ pub struct Server {
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub thread: Option<std::thread::JoinHandle<()>>,
     pub agent: ureq::Agent,
+    /// The server's state, shared with it: what it keeps open (`state.pool`).
+    pub state: AppState,
     pub _db: Box<dyn std::any::Any>,
 }
 
@@ -74,6 +76,7 @@ impl Server {
         let addr = listener.local_addr().expect("address");
         listener.set_nonblocking(true).expect("nonblocking");
         let state = AppState::new(location.clone(), config).expect("open the database");
+        let kept = state.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt =
@@ -90,7 +93,15 @@ impl Server {
         let agent = ureq::Agent::new_with_config(
             ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build(),
         );
-        Server { base: format!("http://{addr}"), location, stop: Some(stop), thread: Some(thread), agent, _db: keep }
+        Server {
+            base: format!("http://{addr}"),
+            location,
+            stop: Some(stop),
+            thread: Some(thread),
+            agent,
+            state: kept,
+            _db: keep,
+        }
     }
 
     pub fn sqlite_with(config: Config) -> Server {
@@ -234,6 +245,25 @@ pub fn form(fields: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Whether workspace `id`'s own store exists in the database: its SQLite file beside the
+/// server's (or its `-wal`/`-shm`), or its PostgreSQL schema.
+pub fn workspace_store_exists(s: &Server, id: kith_core::Id) -> bool {
+    let hex = id.uuid().simple().to_string();
+    match &s.location {
+        kith_store::Location::Sqlite(path) => {
+            let dir = path.with_file_name(format!("{}.workspaces", path.file_name().unwrap().to_string_lossy()));
+            ["", "-wal", "-shm"].iter().any(|suffix| dir.join(format!("{hex}.db{suffix}")).exists())
+        }
+        kith_store::Location::Postgres(_) => {
+            let mut c = postgres::Client::connect(&common::pg_url(), postgres::NoTls).expect("postgres");
+            let rows = c
+                .query("SELECT nspname FROM pg_namespace WHERE right(nspname, 34) = $1", &[&format!("_w{hex}")])
+                .expect("pg_namespace");
+            !rows.is_empty()
+        }
+    }
 }
 
 /// A path for a route, with a well-formed id that names nothing.
