@@ -50,12 +50,9 @@ impl Secret {
 }
 
 fn private_people_exist_only_for_their_owner(s: Server) {
-    s.user("ann@team.example", Role::Member);
-    s.user("bob@team.example", Role::Member);
-    s.user("vic@team.example", Role::Viewer);
-    let ann = Who::Token(s.token("ann@team.example", false));
-    let bob = Who::Token(s.token("bob@team.example", false));
-    let vic = Who::Token(s.token("vic@team.example", false));
+    let ann = s.member("ann@team.example", Role::Member);
+    let bob = s.member("bob@team.example", Role::Member);
+    let vic = s.member("vic@team.example", Role::Viewer);
 
     let dan = created(s.post(
         "/api/v1/people",
@@ -394,10 +391,8 @@ fn team_paths_point_at_private_connections(s: Server) {
 /// from lists, the name search and the reconnect list too (whose last-contact list is shared by
 /// everyone on the server).
 fn a_person_made_private_is_hidden_at_once(s: Server) {
-    s.user("ann@team.example", Role::Member);
-    s.user("bob@team.example", Role::Member);
-    let ann = Who::Token(s.token("ann@team.example", false));
-    let bob = Who::Token(s.token("bob@team.example", false));
+    let ann = s.member("ann@team.example", Role::Member);
+    let bob = s.member("bob@team.example", Role::Member);
     let zed = created(s.post("/api/v1/people", &ann, json!({ "name": "Zed Quickly", "tier": "A" })));
     // Last seen 60 days ago: tier A is overdue, so Zed is on the reconnect list.
     let long_ago = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(60 * 24)).unwrap();
@@ -442,12 +437,9 @@ fn numbers(s: &Server, pat: &str, who: &Who) -> Value {
 }
 
 fn private_notes_are_their_authors_alone(s: Server) {
-    s.user("ann@team.example", Role::Member);
-    s.user("bob@team.example", Role::Member);
-    s.user("vic@team.example", Role::Viewer);
-    let ann = Who::Token(s.token("ann@team.example", false));
-    let bob = Who::Token(s.token("bob@team.example", false));
-    let vic = Who::Token(s.token("vic@team.example", false));
+    let ann = s.member("ann@team.example", Role::Member);
+    let bob = s.member("bob@team.example", Role::Member);
+    let vic = s.member("vic@team.example", Role::Viewer);
     let ann_id = s.store().user_by_email("ann@team.example").unwrap().unwrap().0.id.to_string();
 
     let pat = created(s.post("/api/v1/people", &ann, json!({ "name": "Pat Shared", "tier": "A" })));

@@ -25,12 +25,9 @@ fn agenda_ids(s: &Server, who: &Who) -> Vec<String> {
 }
 
 fn tasks_are_assigned_to_coworkers(s: Server) {
-    s.user("ann@team.example", Role::Member);
-    s.user("bob@team.example", Role::Member);
-    s.user("vic@team.example", Role::Viewer);
-    let ann = Who::Token(s.token("ann@team.example", false));
-    let bob = Who::Token(s.token("bob@team.example", false));
-    let vic = Who::Token(s.token("vic@team.example", false));
+    let ann = s.member("ann@team.example", Role::Member);
+    let bob = s.member("bob@team.example", Role::Member);
+    let vic = s.member("vic@team.example", Role::Viewer);
     let bob_id = s.store().user_by_email("bob@team.example").unwrap().unwrap().0.id.to_string();
 
     let r = s.post(

@@ -129,6 +129,12 @@ impl Server {
     }
 
     /// An API token for an account.
+    /// A new account with `role` and an API token of theirs: how most tests meet a member.
+    pub fn member(&self, email: &str, role: Role) -> Who {
+        self.user(email, role);
+        Who::Token(self.token(email, false))
+    }
+
     pub fn token(&self, email: &str, read_only: bool) -> String {
         let mut s = self.store();
         let (u, _) = s.user_by_email(email).unwrap().unwrap();
