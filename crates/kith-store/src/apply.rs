@@ -78,6 +78,8 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
     let mut owners: HashMap<Id, (Kind, Id)> = HashMap::new();
     // Rows this apply made or made sure of: a child pointing at them needs no check.
     let mut present: HashSet<(Kind, Id)> = HashSet::new();
+    // The searchable records that children of this apply moved away from.
+    let mut moved_from: Vec<(Kind, Id)> = Vec::new();
     for run in records.chunk_by_mut(|a, b| a.kind == b.kind) {
         let kind = run[0].kind;
         // Every record any new op points at gets a row, winner or not, so which rows exist does
@@ -117,6 +119,19 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
                 dirty.insert((kind, entity));
                 continue;
             }
+            // A child moved to another parent (an email or a role moved to another person):
+            // the parent it leaves has a search document to refresh too.
+            let parent_field = match kind {
+                Kind::PersonItem | Kind::OrgItem => Some("parent"),
+                Kind::Role => Some("person"),
+                Kind::Exchange => Some("interaction"),
+                _ => None,
+            };
+            if parent_field.is_some_and(|f| rec.winners.contains_key(f))
+                && let Some(old) = search::owner(db, kind, entity)?
+            {
+                moved_from.push(old);
+            }
             if update_existing(db, rec)? {
                 dirty.insert((kind, entity));
             }
@@ -124,7 +139,13 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
     }
     contact_times(db, &dirty)?;
     let known = new_people_docs(db, &records)?;
-    search::reindex(db, &dirty, &owners, known)?;
+    if moved_from.is_empty() {
+        search::reindex(db, &dirty, &owners, known)?;
+    } else {
+        let mut docs = dirty.clone();
+        docs.extend(moved_from);
+        search::reindex(db, &docs, &owners, known)?;
+    }
     derived::bump(db, &dirty)?;
     Ok(report)
 }

@@ -26,7 +26,7 @@ pub struct SearchHit {
 }
 
 /// The searchable record that a change to `kind`/`id` affects.
-fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>> {
+pub(crate) fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(Kind, Id)>> {
     let parent = |db: &mut dyn Backend, sql: &str, k: Kind| -> Result<Option<(Kind, Id)>> {
         let rows = db.query(sql, &[id.into()])?;
         Ok(rows.first().and_then(|r| r[0].text()).and_then(|s| s.parse().ok()).map(|p| (k, p)))

@@ -295,6 +295,16 @@ fn search_finds_and_forgets(db: &mut TestDb) {
     assert!(s.search("system", 10).unwrap().is_empty());
     assert_eq!(s.search("budget", 10).unwrap()[0].id, i);
     assert_eq!(s.interaction(i).unwrap().unwrap().people[0].id, p);
+
+    // An email moved to another person (both live) is found on the new one only.
+    let bo = add_person(s, "Bo Chen", "bo@acme.example", "art");
+    let email = Id::derive(p, "email", "priya@northwind.example");
+    assert!(s.person(p).unwrap().unwrap().emails.iter().any(|e| e.value == "priya@northwind.example"));
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::PersonItem, email, "parent", bo.to_string());
+    s.commit(cs, "test", NOW).unwrap();
+    let found: Vec<Id> = s.search("northwind", 10).unwrap().into_iter().map(|h| h.id).collect();
+    assert_eq!(found, [bo], "the person the email left no longer matches it");
 }
 
 fn agenda_queries(db: &mut TestDb) {
