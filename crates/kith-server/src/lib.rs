@@ -41,7 +41,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use kith_store::Location;
 
 pub use config::Config;
@@ -80,22 +80,49 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(middleware::from_fn(read_small_bodies))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 
+/// A body this small is read off the connection before routing.
+const SMALL_BODY: usize = 64 * 1024;
+
+/// Read a small request body (a declared length up to [`SMALL_BODY`]) before the request is
+/// routed. A handler that takes no body (leaving a workspace, a refusal by the access guard, a
+/// 404) would otherwise leave its bytes on the connection, which hyper then closes after the
+/// response: a client that sent its next request on that kept-alive connection saw it cut
+/// ("peer disconnected"; a test met it once in CI). The handlers still read the buffered body
+/// through their extractors, with the configured body limit.
+async fn read_small_bodies(req: Request, next: Next) -> Response {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok());
+    if !declared.is_some_and(|n| n > 0 && n <= SMALL_BODY) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, SMALL_BODY).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => ApiError::bad_request("bad_body", "the request body could not be read").into_response(),
+    }
+}
+
 /// Headers on every response: no framing, no sniffing, no referrer leaks, same-origin content.
 ///
-/// A request answered before its body was read (refused by the access guard, redirected to
-/// sign-in, over the size limit)
-/// leaves unread bytes on the connection, which hyper then closes; saying `Connection: close`
-/// tells the client not to send its next request on it.
+/// A request with a large body answered before its body was read (refused by the access guard,
+/// redirected to sign-in, over the size limit) leaves unread bytes on the connection, which
+/// hyper then closes; saying `Connection: close` tells the client not to send its next request
+/// on it. (Small bodies are read first: [`read_small_bodies`].)
 async fn security_headers(req: Request, next: Next) -> Response {
-    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() != "0");
+    let large_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().parse::<usize>().map_or(true, |n| n > SMALL_BODY));
     let mut resp = next.run(req).await;
-    let refused = has_body && !resp.status().is_success();
+    let refused = large_body && !resp.status().is_success();
     let h = resp.headers_mut();
     if refused {
         h.insert(header::CONNECTION, HeaderValue::from_static("close"));
