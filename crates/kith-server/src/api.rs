@@ -16,7 +16,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use kith_core::model::{Email, NetType, Tier, tag};
 use kith_core::{ChangeSet, Id, Kind};
 use kith_store::edit::{self, InteractionInput, PersonInput, TaskInput};
-use kith_store::{ListFilter, PersonFilter, Store, TaskFilter, TaskView};
+use kith_store::{ListFilter, Store, TaskFilter, TaskView};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -427,24 +427,10 @@ async fn people_list(
     Query(q): Query<PeopleQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let n = limit(q.limit)?;
-    let filter = PersonFilter {
-        tag: q.tag.as_deref().map(tag).transpose().map_err(edit::EditError::from)?,
-        tier: q
-            .tier
-            .as_deref()
-            .map(|t| t.parse::<Tier>().map(|t| t.as_str().to_string()))
-            .transpose()
-            .map_err(edit::EditError::from)?,
-        net_type: q
-            .net_type
-            .as_deref()
-            .map(|t| t.parse::<NetType>().map(|t| t.as_str().to_string()))
-            .transpose()
-            .map_err(edit::EditError::from)?,
-        org: None,
-        name: q.q.filter(|s| !s.trim().is_empty()),
-        limit: Some(n + 1),
-    };
+    let tag = q.tag.as_deref().map(tag).transpose().map_err(edit::EditError::from)?;
+    let tier = q.tier.as_deref().map(|t| t.parse::<Tier>()).transpose().map_err(edit::EditError::from)?;
+    let net_type = q.net_type.as_deref().map(|t| t.parse::<NetType>()).transpose().map_err(edit::EditError::from)?;
+    let name = q.q.filter(|s| !s.trim().is_empty());
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     // A name search and the tag, tier and type filters are answered from the in-memory name
     // index (the same rows and order as `people_after`; a rare tag was a walk of the people in
@@ -456,11 +442,11 @@ async fn people_list(
             let after = after.as_ref().map(|(n, id)| (n.as_str(), *id));
             let ix = st.name_index(s)?;
             let only = ListFilter {
-                tag: filter.tag.as_deref(),
-                tier: filter.tier.as_deref(),
-                net_type: filter.net_type.as_deref(),
+                tag: tag.as_deref(),
+                tier: tier.map(Tier::as_str),
+                net_type: net_type.map(NetType::as_str),
             };
-            Ok(ix.rows(&ix.find_filtered(filter.name.as_deref(), &only, after, n + 1, &s.scope())))
+            Ok(ix.rows(&ix.find_filtered(name.as_deref(), &only, after, n + 1, &s.scope())))
         })
         .await?;
     let next = if rows.len() > n {
