@@ -80,7 +80,7 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(middleware::from_fn(read_small_bodies))
+        .layer(middleware::from_fn(request_bodies))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -89,16 +89,27 @@ pub fn router(state: AppState) -> Router {
 /// A body this small is read off the connection before routing.
 const SMALL_BODY: usize = 64 * 1024;
 
-/// Read a small request body (a declared length up to [`SMALL_BODY`]) before the request is
-/// routed. A handler that takes no body (leaving a workspace, a refusal by the access guard, a
-/// 404) would otherwise leave its bytes on the connection, which hyper then closes after the
-/// response: a client that sent its next request on that kept-alive connection saw it cut
-/// ("peer disconnected"; a test met it once in CI). The handlers still read the buffered body
-/// through their extractors, with the configured body limit.
-async fn read_small_bodies(req: Request, next: Next) -> Response {
+/// Take care of a request's body before routing, so an answer never leaves it on the
+/// connection under a client that reuses it. A small body (a declared length up to
+/// [`SMALL_BODY`]) is read now: a handler that takes no body (leaving a workspace), the access
+/// guard's refusal or a 404 would otherwise leave its bytes there, and hyper closes a
+/// connection that holds unread bytes after the response, while the client may already have
+/// sent its next request on it ("peer disconnected"; a test met it once in CI). Handlers still
+/// read the buffered body through their extractors, with the configured body limit. A larger or
+/// chunked body answered with a refusal (redirected to sign-in, over the size limit) is left
+/// unread, and the response says `Connection: close`.
+async fn request_bodies(req: Request, next: Next) -> Response {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok());
-    if !declared.is_some_and(|n| n > 0 && n <= SMALL_BODY) {
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    if chunked || declared.is_some_and(|n| n > SMALL_BODY) {
+        let mut resp = next.run(req).await;
+        if !resp.status().is_success() {
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        return resp;
+    }
+    if declared.is_none_or(|n| n == 0) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
@@ -109,24 +120,9 @@ async fn read_small_bodies(req: Request, next: Next) -> Response {
 }
 
 /// Headers on every response: no framing, no sniffing, no referrer leaks, same-origin content.
-///
-/// A request with a large body answered before its body was read (refused by the access guard,
-/// redirected to sign-in, over the size limit) leaves unread bytes on the connection, which
-/// hyper then closes; saying `Connection: close` tells the client not to send its next request
-/// on it. (Small bodies are read first: [`read_small_bodies`].)
 async fn security_headers(req: Request, next: Next) -> Response {
-    let large_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().parse::<usize>().map_or(true, |n| n > SMALL_BODY));
     let mut resp = next.run(req).await;
-    let refused = large_body && !resp.status().is_success();
     let h = resp.headers_mut();
-    if refused {
-        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
     for (name, value) in [
         (
             header::CONTENT_SECURITY_POLICY,
