@@ -126,6 +126,8 @@ pub struct Store {
     cache_before_bulk: Option<i64>,
     /// [`Store::limit_page_cache`] was called: bulk loads keep that limit.
     cache_limited: bool,
+    /// [`Store::begin_bulk`] moved the SQLite file to a rollback journal: back to WAL after.
+    bulk_journal: bool,
     /// The workspace whose records this store holds, when a server said so (see [`workspaces`]).
     workspace: Option<kith_core::Id>,
     /// The server database's store, lent to a workspace's store for one job: every account read
@@ -184,6 +186,7 @@ impl Store {
             tails: IdTails::new(),
             cache_before_bulk: None,
             cache_limited: false,
+            bulk_journal: false,
             workspace: None,
             accounts: None,
         })
@@ -297,6 +300,9 @@ impl Store {
         if self.in_bulk {
             return Ok(());
         }
+        if self.engine() == Engine::Sqlite && !self.cache_limited {
+            self.bulk_journal = self.rollback_journal();
+        }
         let begin = match self.db.engine() {
             Engine::Sqlite => "BEGIN IMMEDIATE",
             Engine::Postgres => "BEGIN",
@@ -326,7 +332,35 @@ impl Store {
         if let Some(size) = self.cache_before_bulk.take() {
             self.db.batch(&format!("PRAGMA cache_size = {size}"))?;
         }
+        if std::mem::take(&mut self.bulk_journal) {
+            // Another process that opened the file meanwhile may have done it already; if it
+            // cannot be done now, every open of the file asks for WAL again.
+            let _ = self.db.query("PRAGMA journal_mode = WAL", &[]);
+            self.db.batch("PRAGMA synchronous = NORMAL")?;
+        }
         end
+    }
+
+    /// Move an SQLite file that no other connection has open from WAL to a rollback journal,
+    /// for one bulk transaction: a load into an empty or small database then writes its pages
+    /// once, into the file, instead of into the WAL and again at the checkpoint (100,000
+    /// vCards: 1 GB written once, about a quarter less time). SQLite refuses while another
+    /// connection (a running server, another command) has the file open; the load then stays
+    /// in WAL. While the load runs, other commands wait for it (up to the busy timeout), as
+    /// they would for any writer holding the file's lock in that mode.
+    fn rollback_journal(&mut self) -> bool {
+        // Asked without waiting: an idle connection elsewhere would make SQLite retry for the
+        // whole busy timeout before it refused.
+        let Ok(timeout) = self.db.query("PRAGMA busy_timeout", &[]) else { return false };
+        let timeout = timeout.first().and_then(|r| r[0].int()).unwrap_or(0);
+        let moved = self.db.batch("PRAGMA busy_timeout = 0").is_ok()
+            && match self.db.query("PRAGMA journal_mode = DELETE", &[]) {
+                Ok(rows) => rows.first().and_then(|r| r[0].text()).is_some_and(|m| m.eq_ignore_ascii_case("delete")),
+                Err(_) => false,
+            };
+        let _ = self.db.batch(&format!("PRAGMA busy_timeout = {timeout}"));
+        // NORMAL syncs enough for WAL; a rollback journal needs FULL to survive a power cut.
+        moved && self.db.batch("PRAGMA synchronous = FULL").is_ok()
     }
 
     /// The people whose search document differs from what their rows say (none, unless a write
@@ -444,6 +478,53 @@ mod tests {
         assert_eq!(size(&mut s), -8 * 1024);
         s.end_bulk(false).unwrap();
         assert_eq!(size(&mut s), -8 * 1024);
+    }
+
+    #[test]
+    fn a_bulk_load_alone_on_the_file_uses_a_rollback_journal_then_wal_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kith.db");
+        let mut s = Store::open_sqlite(&path).unwrap();
+        let pragma = |s: &mut Store, p: &str| s.db().query(&format!("PRAGMA {p}"), &[]).unwrap()[0][0].clone();
+        assert_eq!(pragma(&mut s, "page_size").int(), Some(16384), "a new file");
+        assert_eq!(pragma(&mut s, "journal_mode").text(), Some("wal"));
+        s.begin_bulk().unwrap();
+        assert_eq!(pragma(&mut s, "journal_mode").text(), Some("delete"));
+        assert_eq!(pragma(&mut s, "synchronous").int(), Some(2), "FULL while the journal is a file");
+        s.commit(person_named("Ann"), "test", 1).unwrap();
+        s.end_bulk(true).unwrap();
+        assert_eq!(pragma(&mut s, "journal_mode").text(), Some("wal"));
+        assert_eq!(pragma(&mut s, "synchronous").int(), Some(1));
+        // Rolled back: nothing written, WAL again.
+        s.begin_bulk().unwrap();
+        s.commit(person_named("Bob"), "test", 2).unwrap();
+        s.end_bulk(false).unwrap();
+        assert_eq!(pragma(&mut s, "journal_mode").text(), Some("wal"));
+        // Another connection on the file (a server, another command): the load stays in WAL,
+        // and that connection reads on while it runs.
+        let mut other = Store::open_sqlite(&path).unwrap();
+        let count = |s: &mut Store| s.db().query("SELECT COUNT(*) FROM people", &[]).unwrap()[0][0].int();
+        assert_eq!(count(&mut other), Some(1));
+        let t = std::time::Instant::now();
+        s.begin_bulk().unwrap();
+        assert!(t.elapsed() < std::time::Duration::from_secs(4), "asked without waiting for the busy timeout");
+        assert_eq!(pragma(&mut s, "busy_timeout").int(), Some(5000), "and the timeout is back");
+        assert_eq!(pragma(&mut s, "journal_mode").text(), Some("wal"));
+        s.commit(person_named("Cleo"), "test", 3).unwrap();
+        assert_eq!(count(&mut other), Some(1), "the open load is not seen");
+        s.end_bulk(true).unwrap();
+        assert_eq!(count(&mut other), Some(2));
+    }
+
+    fn person_named(name: &str) -> kith_core::ChangeSet {
+        let mut cs = kith_core::ChangeSet::new();
+        cs.set(
+            kith_core::Kind::Person,
+            kith_core::Id::derive(kith_core::Id::v7(1, [0; 10]), "test", name),
+            "display_name",
+            name,
+        );
+        cs
     }
 
     #[test]
