@@ -5,13 +5,13 @@
 //! BM25; PostgreSQL uses a weighted tsvector and `ts_rank`. Both take the same query: every word
 //! must appear, each as a prefix.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use kith_core::{Id, Kind};
 use serde::Serialize;
 
 use crate::Result;
-use crate::backend::{Backend, Engine, Val};
+use crate::backend::{Arg, Backend, Engine, Val};
 
 /// One search result, best first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +61,8 @@ pub(crate) fn reindex(
     // (built from its records), the others are read a few hundred at a time; all are written in
     // id order, as their rowids always were.
     let people: Vec<Id> = docs.iter().filter(|(k, _)| *k == Kind::Person).map(|(_, id)| *id).collect();
+    // People inserted by this apply had no row before, so no document either.
+    let fresh: HashSet<Id> = known.keys().copied().collect();
     let mut all = Vec::with_capacity(people.len());
     for chunk in people.chunks(500) {
         let unknown: Vec<Id> = chunk.iter().copied().filter(|id| !known.contains_key(id)).collect();
@@ -70,10 +72,10 @@ pub(crate) fn reindex(
             all.push((*id, doc));
         }
     }
-    write_docs(db, Kind::Person, all)?;
+    write_docs(db, Kind::Person, all, &fresh)?;
     for (kind, id) in docs.into_iter().filter(|(k, _)| *k != Kind::Person) {
         let doc = document(db, kind, id)?;
-        write_docs(db, kind, vec![(id, doc)])?;
+        write_docs(db, kind, vec![(id, doc)], &HashSet::new())?;
     }
     Ok(())
 }
@@ -258,14 +260,16 @@ pub(crate) fn stale_person_documents(db: &mut dyn Backend) -> Result<Vec<Id>> {
 /// documents are written with one statement for all of them: FTS5 writes its pending terms out
 /// at the start of every statement of a transaction, so one statement per document made one
 /// index segment per document, and merging those was a tenth of a bulk import.
-fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<()> {
+/// Write the documents `docs` (`None`: remove it); `fresh` are records known to have none stored.
+fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>, fresh: &HashSet<Id>) -> Result<()> {
     const ROWS: usize = 250;
     if docs.is_empty() {
         return Ok(());
     }
     match db.engine() {
         Engine::Sqlite => {
-            let ids: Vec<Val> = docs.iter().map(|(id, _)| Val::from(*id)).collect();
+            let ids: Vec<Val> =
+                docs.iter().filter(|(id, _)| !fresh.contains(id)).map(|(id, _)| Val::from(*id)).collect();
             let mut stored: HashMap<Id, i64> = HashMap::new();
             for chunk in ids.chunks(ROWS) {
                 let sql = format!(
@@ -320,13 +324,11 @@ fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>) -> Result<
                     "INSERT OR FAIL INTO search (rowid, title, body) VALUES {}",
                     crate::query::rows_of(3, chunk.len())
                 );
-                let params: Vec<Val> = chunk
+                let params: Vec<Arg<'_>> = chunk
                     .iter()
-                    .flat_map(|(rowid, title, body)| {
-                        [Val::Int(*rowid), Val::Text(title.clone()), Val::Text(body.clone())]
-                    })
+                    .flat_map(|(rowid, title, body)| [Arg::Int(*rowid), Arg::Text(title), Arg::Text(body)])
                     .collect();
-                db.execute(&sql, &params)?;
+                db.execute_args(&sql, &params)?;
             }
         }
         Engine::Postgres => {
