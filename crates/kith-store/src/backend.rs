@@ -208,23 +208,39 @@ impl rusqlite::ToSql for Arg<'_> {
 impl Sqlite {
     pub(crate) fn open(path: &std::path::Path) -> Result<Sqlite, Error> {
         let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // 16 KiB pages for a new file (an existing one keeps its own): fewer B-tree splits and
         // cells moved per row, a fifth less time for a 100,000-card import, and reads of a
         // person's rows touch fewer pages (export and re-import a little faster too).
         // WAL lets a reader (a CLI call) run while a writer (the server) writes; NORMAL sync is
         // durable across application crashes and only risks the last commit on power loss.
-        conn.execute_batch(
-            "PRAGMA page_size = 16384;
+        const PRAGMAS: &str = "PRAGMA page_size = 16384;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -65536;
-             PRAGMA temp_store = MEMORY;",
-        )?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+             PRAGMA temp_store = MEMORY;";
+        // A bulk load may hold the file in rollback-journal mode (`Store::begin_bulk`). Asking
+        // for WAL then fails at once, without the busy handler (this connection reads the
+        // schema while the load holds the write lock: waiting could deadlock), so the open
+        // waits here, as long as the busy timeout, for the load to end.
+        let start = std::time::Instant::now();
+        loop {
+            match conn.execute_batch(PRAGMAS) {
+                Err(e) if is_busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        }
         conn.set_prepared_statement_cache_capacity(256);
         Ok(Sqlite { conn })
     }
+}
+
+/// SQLite said another connection holds the lock it needs.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {

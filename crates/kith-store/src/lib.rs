@@ -50,7 +50,7 @@ use backend::Backend;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The SQLite engine failed.
-    #[error("sqlite: {0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// The PostgreSQL engine failed or could not be reached.
     #[error("postgresql: {0}")]
@@ -75,6 +75,18 @@ pub enum Error {
     Database(String),
     #[error("cannot create {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+}
+
+/// SQLite's message, except for a file another connection holds past the busy timeout: that
+/// says what to do.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    if backend::is_busy(e) {
+        "sqlite: the database is busy: another kith command or server is writing to it (an import holds it \
+         until it ends); try again when it has finished"
+            .to_string()
+    } else {
+        format!("sqlite: {e}")
+    }
 }
 
 impl Error {
@@ -514,6 +526,37 @@ mod tests {
         assert_eq!(count(&mut other), Some(1), "the open load is not seen");
         s.end_bulk(true).unwrap();
         assert_eq!(count(&mut other), Some(2));
+    }
+
+    #[test]
+    fn a_command_opened_during_a_bulk_load_waits_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kith.db");
+        let mut s = Store::open_sqlite(&path).unwrap();
+        s.begin_bulk().unwrap();
+        s.commit(person_named("Ann"), "test", 1).unwrap();
+        let reader = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                // Opening asks for WAL, which the load's lock refuses until the load ends.
+                let mut other = Store::open_sqlite(&path).unwrap();
+                other.db().query("SELECT COUNT(*) FROM people", &[]).unwrap()[0][0].int()
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        s.end_bulk(true).unwrap();
+        assert_eq!(reader.join().unwrap(), Some(1), "it opened after the load and sees it");
+        let mode = s.db().query("PRAGMA journal_mode", &[]).unwrap()[0][0].clone();
+        assert_eq!(mode.text(), Some("wal"));
+    }
+
+    #[test]
+    fn a_busy_database_says_what_to_do() {
+        let busy = Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("database is locked".into()),
+        ));
+        assert!(busy.to_string().contains("try again when it has finished"), "{busy}");
     }
 
     fn person_named(name: &str) -> kith_core::ChangeSet {
