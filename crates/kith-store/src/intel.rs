@@ -507,8 +507,8 @@ impl Store {
         // Kept in the memo (a server) per graph and contacts version and `me`, for a minute: the
         // recency of my ties changes by less than its quantum (1/65535) in a minute.
         // The graph leaves out the ties of the people hidden from the store's scope, so a scope
-        // has its own entry, and its label ends with exactly the people it hides: a graph built
-        // for one user is never handed to another who may see less.
+        // has its own entry, and its label ends with exactly the people and notes it hides: a
+        // graph built for one user is never handed to another who may see less.
         let Some(memo) = self.memo() else { return Ok(Arc::new(self.build_tie_graph(me, now)?)) };
         let v = derived::versions(self.db())?;
         let me_bits = me.map_or(0, |m| m.uuid().as_u128());
@@ -519,19 +519,24 @@ impl Store {
             (me_bits >> 64) as i64,
             now.as_millisecond().div_euclid(60_000),
         ];
+        // The notes hidden from the scope's user do not count in the recency of my ties
+        // either, so they are in the label too.
         let hidden = self.scope.people_label();
-        let hidden_people = !hidden.is_empty();
-        let key = if hidden_people {
-            format!("{SCOPED_GRAPHS}{:016x}", self.scope.people_key())
+        let hidden_notes = self.scope.interactions_label();
+        let scoped = !hidden.is_empty() || !hidden_notes.is_empty();
+        let key = if scoped {
+            format!("{SCOPED_GRAPHS}{:016x}{:016x}", self.scope.people_key(), self.scope.interactions_key())
         } else {
             "tie_graph".to_string()
         };
+        label.push(hidden.len() as i64);
         label.extend(hidden);
+        label.extend(hidden_notes);
         if let Some(g) = memo.get::<TieGraph>(&key, &label) {
             return Ok(g);
         }
         let g = Arc::new(self.build_tie_graph(me, now)?);
-        if hidden_people {
+        if scoped {
             // Tens of MB each at 100,000 people: the latest few scopes only.
             memo.put_in(SCOPED_GRAPHS, SCOPED_GRAPHS_KEPT, &key, label, g.clone());
         } else {
@@ -560,6 +565,18 @@ impl Store {
                     my_last_contact.insert(n, t);
                 }
             }
+        }
+        // A neighbour who took part in a note hidden from the scope's user: their last contact
+        // as that user sees it.
+        if let Some(fix) = self.scope_fix()? {
+            my_last_contact.retain(|&n, t| match fix.last_of(ids[n as usize]) {
+                None => true,
+                Some(Some(visible)) => {
+                    *t = visible;
+                    true
+                }
+                Some(None) => false,
+            });
         }
         let me_node = me.and_then(|m| index.get(&m).copied());
 

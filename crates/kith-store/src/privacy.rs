@@ -81,11 +81,12 @@ impl Hidden {
 
     /// A short key for the hidden people (order-independent), to keep one memo entry per scope.
     pub(crate) fn people_key(&self) -> u64 {
-        self.people.iter().fold(self.people.len() as u64, |acc, id| {
-            let bits = id.uuid().as_u128();
-            let x = (bits as u64 ^ (bits >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            acc.wrapping_add(x ^ (x >> 29))
-        })
+        set_key(&self.people)
+    }
+
+    /// A short key for the hidden interactions, as [`Hidden::people_key`].
+    pub(crate) fn interactions_key(&self) -> u64 {
+        set_key(&self.interactions)
     }
 
     pub fn interaction(&self, id: Id) -> bool {
@@ -191,6 +192,14 @@ fn label(ids: &HashSet<Id>) -> Vec<i64> {
             [bits as i64, (bits >> 64) as i64]
         })
         .collect()
+}
+
+fn set_key(set: &HashSet<Id>) -> u64 {
+    set.iter().fold(set.len() as u64, |acc, id| {
+        let bits = id.uuid().as_u128();
+        let x = (bits as u64 ^ (bits >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        acc.wrapping_add(x ^ (x >> 29))
+    })
 }
 
 impl Store {

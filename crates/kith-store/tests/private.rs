@@ -23,6 +23,7 @@ conformance!(
     stats_leave_out_notes_hidden_from_the_viewer_with_a_memo,
     stats_leave_out_notes_with_a_private_person,
     scoped_entries_of_the_memo_are_bounded,
+    the_recency_of_my_ties_leaves_out_notes_hidden_from_me,
     a_follow_up_of_a_hidden_note_is_hidden_with_it
 );
 
@@ -338,6 +339,42 @@ fn scoped_entries_of_the_memo_are_bounded(db: &mut TestDb) {
         scope(s, Some(u));
         assert_eq!(days(reports::people_by(s, &cfg, now(), PeopleOrder::Overdue, None).unwrap()), first[n]);
         assert_eq!(s.tie_graph(None, now()).unwrap().graph.edge_count(), 1);
+    }
+}
+
+/// The tie graph's recency of a tie with me (it orders warm paths) is the other person's last
+/// contact as I see it: a teammate's private note with them does not make the tie warmer for
+/// me, with or without the server's memo.
+fn the_recency_of_my_ties_leaves_out_notes_hidden_from_me(db: &mut TestDb) {
+    let (ann, bob) = (Id::v7(NOW, [1; 10]), Id::v7(NOW, [2; 10]));
+    let s = &mut db.store;
+    let me = person(s, "Me", None);
+    let pat = person(s, "Pat Shared", None);
+    let tie = s.new_id(NOW);
+    let mut cs = ChangeSet::new();
+    cs.set(Kind::Tie, tie, "a", me.to_string());
+    cs.set(Kind::Tie, tie, "b", pat.to_string());
+    s.commit(cs, "test", at()).unwrap();
+    note(s, &[pat], 60, 1, "shared call", None);
+    let recency = |s: &mut Store, user: Option<Id>| {
+        scope(s, user);
+        let g = s.tie_graph(Some(me), now()).unwrap();
+        let (m, p) = (g.node(me).unwrap(), g.node(pat).unwrap());
+        let r = g.graph.edge(m, p).unwrap().recency;
+        scope(s, None);
+        r
+    };
+    let before = recency(s, Some(bob));
+    assert!(before > 0.0);
+    note(s, &[pat], 1, 1, "ann's private call", Some(ann));
+    for round in ["no memo", "memo", "memo again"] {
+        if round == "memo" {
+            s.share_memo(Arc::new(kith_store::Memo::new()));
+        }
+        let (for_ann, for_bob, for_cli) = (recency(s, Some(ann)), recency(s, Some(bob)), recency(s, None));
+        assert_eq!(for_bob, before, "{round}: Bob's tie with Pat is as warm as before the note");
+        assert!(for_ann > before, "{round}: warmer for Ann, who wrote the note");
+        assert_eq!(for_cli, for_ann, "{round}: the CLI sees every note");
     }
 }
 
