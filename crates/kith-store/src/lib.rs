@@ -341,14 +341,14 @@ impl Store {
         }
         self.in_bulk = false;
         let end = if commit { self.db.batch("COMMIT") } else { self.db.batch("ROLLBACK") };
-        if let Some(size) = self.cache_before_bulk.take() {
-            self.db.batch(&format!("PRAGMA cache_size = {size}"))?;
-        }
         if std::mem::take(&mut self.bulk_journal) {
             // Another process that opened the file meanwhile may have done it already; if it
             // cannot be done now, every open of the file asks for WAL again.
             let _ = self.db.query("PRAGMA journal_mode = WAL", &[]);
             self.db.batch("PRAGMA synchronous = NORMAL")?;
+        }
+        if let Some(size) = self.cache_before_bulk.take() {
+            self.db.batch(&format!("PRAGMA cache_size = {size}"))?;
         }
         end
     }
@@ -372,7 +372,11 @@ impl Store {
             };
         let _ = self.db.batch(&format!("PRAGMA busy_timeout = {timeout}"));
         // NORMAL syncs enough for WAL; a rollback journal needs FULL to survive a power cut.
-        moved && self.db.batch("PRAGMA synchronous = FULL").is_ok()
+        if moved && self.db.batch("PRAGMA synchronous = FULL").is_err() {
+            let _ = self.db.query("PRAGMA journal_mode = WAL", &[]);
+            return false;
+        }
+        moved
     }
 
     /// The people whose search document differs from what their rows say (none, unless a write
