@@ -256,11 +256,11 @@ pub(crate) fn stale_person_documents(db: &mut dyn Backend) -> Result<Vec<Id>> {
     Ok(stale)
 }
 
-/// Replace the documents of these records of `kind` (`None`: the record has none now). New
-/// documents are written with one statement for all of them: FTS5 writes its pending terms out
-/// at the start of every statement of a transaction, so one statement per document made one
+/// Replace the documents of these records of `kind` (`None`: the record has none now); those in
+/// `fresh` are known to have none stored (inserted by this apply), so they are not looked up.
+/// New documents are written with one statement for all of them: FTS5 writes its pending terms
+/// out at the start of every statement of a transaction, so one statement per document made one
 /// index segment per document, and merging those was a tenth of a bulk import.
-/// Write the documents `docs` (`None`: remove it); `fresh` are records known to have none stored.
 fn write_docs(db: &mut dyn Backend, kind: Kind, docs: Vec<(Id, Doc)>, fresh: &HashSet<Id>) -> Result<()> {
     const ROWS: usize = 250;
     if docs.is_empty() {
