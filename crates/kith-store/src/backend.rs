@@ -259,7 +259,7 @@ fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
 }
 
 /// The `busy_timeout` of [`Sqlite::open`].
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(5000);
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(5000);
 
 impl Backend for Sqlite {
     fn engine(&self) -> Engine {
