@@ -10,7 +10,9 @@
 //! new to the database is written with one INSERT of the new ops' winning values; only a record
 //! that exists already has its stored ops read to find which registers the new ops win.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use kith_core::schema::FieldType;
 use kith_core::{Id, Kind, Op, RECORD};

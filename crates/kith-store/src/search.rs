@@ -5,7 +5,9 @@
 //! BM25; PostgreSQL uses a weighted tsvector and `ts_rank`. Both take the same query: every word
 //! must appear, each as a prefix.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use kith_core::{Id, Kind};
 use serde::Serialize;
