@@ -34,7 +34,113 @@ struct RawCard<'a> {
 /// The cards of a vCard file, each parsed into a [`Contact`] or an error naming its line.
 /// An empty iteration means the text holds no card at all.
 pub fn parse(text: &str) -> impl Iterator<Item = Result<Contact, RecordError>> + '_ {
-    Splitter { text, pos: 0, line: 0 }.map(|card| card.and_then(|c| contact(&c)))
+    parse_from(text, 1)
+}
+
+/// [`parse`] of a part of a file whose first line is line `first_line` of the file (a
+/// [`Block`]): lines in contacts and errors are the file's.
+pub fn parse_from(text: &str, first_line: usize) -> impl Iterator<Item = Result<Contact, RecordError>> + '_ {
+    Splitter { text, pos: 0, line: first_line.saturating_sub(1) }.map(|card| card.and_then(|c| contact(&c)))
+}
+
+/// About how many bytes of a file a [`Block`] holds (a block grows to the end of a card).
+pub const BLOCK_BYTES: usize = 1 << 20;
+
+/// Part of a vCard file: whole cards, as bytes (see [`crate::decode`]).
+#[derive(Debug)]
+pub struct Block {
+    pub bytes: Vec<u8>,
+    /// The file's line number of the block's first line (1-based).
+    pub first_line: usize,
+    /// Where the block starts in the file, in bytes.
+    pub start: u64,
+}
+
+/// Reads a vCard file in [`Block`]s of about [`BLOCK_BYTES`] that end after a line ending a
+/// card (`END:VCARD`, not a folded continuation) or at the end of the file, so an import holds
+/// one block of the file in memory rather than all of it. Parsing the blocks one after the
+/// other with [`parse_from`] reads the same cards as [`parse`] of the whole text.
+pub struct Blocks<R> {
+    reader: R,
+    /// Bytes read after the end of the last block.
+    carry: Vec<u8>,
+    next_line: usize,
+    next_start: u64,
+    eof: bool,
+    size: usize,
+}
+
+impl<R: std::io::Read> Blocks<R> {
+    pub fn new(reader: R) -> Blocks<R> {
+        Blocks::with_size(reader, BLOCK_BYTES)
+    }
+
+    /// Blocks of about `size` bytes (at least one byte).
+    pub fn with_size(reader: R, size: usize) -> Blocks<R> {
+        Blocks { reader, carry: Vec::new(), next_line: 1, next_start: 0, eof: false, size: size.max(1) }
+    }
+}
+
+/// Whether a physical line (without its `\n`) ends a card for [`Splitter`], after a line
+/// `prev`. Not when `prev` ends in `=`: it may be a quoted-printable soft break, which makes the
+/// line part of a value (a block then just ends at a later card).
+fn ends_card(prev: &[u8], line: &[u8]) -> bool {
+    !line.starts_with(b" ")
+        && !line.starts_with(b"\t")
+        && line.trim_ascii().eq_ignore_ascii_case(b"END:VCARD")
+        && !prev.strip_suffix(b"\r").unwrap_or(prev).ends_with(b"=")
+}
+
+impl<R: std::io::Read> Iterator for Blocks<R> {
+    type Item = std::io::Result<Block>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = std::mem::take(&mut self.carry);
+        if self.eof && buf.is_empty() {
+            return None;
+        }
+        // Offset of the first line not looked at yet, lines before it, and the last cut seen
+        // (the offset after a card's last line, and the lines before it).
+        let (mut scanned, mut lines, mut prev) = (0, 0, 0..0);
+        let mut cut: Option<(usize, usize)> = None;
+        loop {
+            while let Some(nl) = buf[scanned..].iter().position(|&b| b == b'\n') {
+                let line = scanned..scanned + nl;
+                scanned += nl + 1;
+                lines += 1;
+                if ends_card(&buf[prev], &buf[line.clone()]) {
+                    cut = Some((scanned, lines));
+                }
+                prev = line;
+            }
+            if self.eof || (cut.is_some() && buf.len() >= self.size) {
+                break;
+            }
+            let old = buf.len();
+            buf.resize(old + self.size, 0);
+            match self.reader.read(&mut buf[old..]) {
+                Ok(n) => {
+                    buf.truncate(old + n);
+                    self.eof = n == 0;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+                Err(e) => {
+                    self.eof = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        let (end, block_lines) = match cut {
+            Some(c) if !self.eof => c,
+            // The last block: everything that is left, a last line without `\n` too.
+            _ => (buf.len(), lines),
+        };
+        self.carry = buf.split_off(end);
+        let block = Block { bytes: buf, first_line: self.next_line, start: self.next_start };
+        self.next_line += block_lines;
+        self.next_start += end as u64;
+        Some(Ok(block))
+    }
 }
 
 /// Splits text into cards, line by line, without copying the text.
@@ -570,6 +676,56 @@ mod tests {
         assert!(errs[0].as_ref().unwrap_err().message.contains("no END:VCARD"));
         let errs: Vec<_> = parse("BEGIN:VCARD\nVERSION:3.0\nNOTE:x\nEND:VCARD\n").collect();
         assert_eq!(errs[0].as_ref().unwrap_err().field.as_deref(), Some("FN"));
+    }
+
+    /// A reader that hands out a few bytes at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn blocks_read_the_same_cards_as_the_whole_text() {
+        // Good cards, folds, a quoted-printable soft break, a stray line, a broken card, a card
+        // without END at the end of the file, CRLF and LF, no final line end.
+        let text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\n Lee\r\nEND:VCARD\r\n\r\n\
+             stray\nBEGIN:VCARD\nVERSION:2.1\nN;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=\nEND:VCARD\nFN:x\nEND:VCARD\n\
+             BEGIN:VCARD\nVERSION:3.0\nFN:Bo\nnonsense\nEND:VCARD\n\
+             begin:vcard\nversion:4.0\nfn:Cy\n end:vcard\nEMAIL:cy@example.com\n  END:VCARD  \n\
+             BEGIN:VCARD\nVERSION:3.0\nFN:Di\nEND:VCARD\nBEGIN:VCARD\nFN:Ed";
+        let whole: Vec<_> = parse(text).collect();
+        assert!(whole.iter().filter(|c| c.is_ok()).count() >= 2, "{whole:?}");
+        assert!(whole.iter().filter(|c| c.is_err()).count() >= 3, "{whole:?}");
+        for size in [1, 2, 7, 30, 64, 1000] {
+            for trickle in [1, 5, 4096] {
+                let mut starts = Vec::new();
+                let mut got = Vec::new();
+                for b in Blocks::with_size(Trickle(text.as_bytes(), trickle), size) {
+                    let b = b.unwrap();
+                    assert_eq!(&text.as_bytes()[b.start as usize..][..b.bytes.len()], &b.bytes[..]);
+                    starts.push(b.start);
+                    let t = std::str::from_utf8(&b.bytes).unwrap();
+                    got.extend(parse_from(t, b.first_line));
+                }
+                assert_eq!(got, whole, "blocks of {size} bytes read {trickle} at a time");
+                if size < 64 {
+                    assert!(starts.len() > 3, "{starts:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_one_empty_block() {
+        let blocks: Vec<_> = Blocks::new(&b""[..]).map(Result::unwrap).collect();
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].bytes.is_empty());
     }
 
     #[test]

@@ -270,8 +270,8 @@ async fn run_import(
     let outcome: Outcome = state
         .pool
         .run(move |s| {
-            let files = [("body".to_string(), bytes)];
-            Ok(kith_store::import::import_contacts(s, &files, &source, opts, p.actor(), &now, &mut |_| {})?)
+            let files = vec![kith_store::import::Input::bytes("body", bytes)];
+            Ok(kith_store::import::import_contacts(s, files, &source, opts, p.actor(), &now, &mut |_| {})?)
         })
         .await?;
     if outcome.rolled_back {

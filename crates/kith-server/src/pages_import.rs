@@ -379,7 +379,7 @@ pub async fn import_form(
         }
         return Ok(resp);
     }
-    let files = vec![(name, data.to_vec())];
+    let files = vec![kith_store::import::Input::bytes(name, data.to_vec())];
     drop(bytes);
     let opts = Options { dry_run: sent.dry_run, partial: sent.partial };
     let (now, actor, pool) = (state.now(), p.actor().to_string(), state.pool.clone());
@@ -394,7 +394,7 @@ pub async fn import_form(
                     j.bytes_done.store(done, Ordering::Relaxed);
                     j.records_done.fetch_add(1, Ordering::Relaxed);
                 };
-                Ok(kith_store::import::import_contacts(s, &files, &source, opts, &actor, &now, &mut progress)?)
+                Ok(kith_store::import::import_contacts(s, files, &source, opts, &actor, &now, &mut progress)?)
             })
             .await;
         let end = result.map_err(|e| e.message);

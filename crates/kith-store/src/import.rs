@@ -5,14 +5,14 @@
 //! about 20,000 ops. Without `partial` the whole import is one transaction (`begin_bulk`): a
 //! bad record rolls everything back. The formats are kith-interop's readers.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use kith_core::model::Phone;
 use kith_core::{ChangeSet, Id, Kind};
 use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
 use serde::Serialize;
 
-use crate::{PersonRecord, Result, Store};
+use crate::{Error, PersonRecord, Result, Store};
 
 /// Operations per batch (one `commit` each; one transaction overall unless `partial`).
 const BATCH_OPS: usize = 20_000;
@@ -45,13 +45,35 @@ pub struct Outcome {
     pub rolled_back: bool,
 }
 
-/// Import `files` (name for messages, bytes) as `actor` at `now`; `progress` is told how many
-/// bytes of all the files have been read. One file that cannot be decoded, or one bad record,
-/// is a failure in the summary, not an error; an error is a failing store (and then nothing
-/// is written).
+/// One file to import: its name for messages, its size, and its contents, in memory (a
+/// request's body) or read as the import goes (a file on disk: a vCard file is read a block of
+/// cards at a time, so a 100 MB file is not held whole).
+pub struct Input {
+    pub name: String,
+    pub size: u64,
+    reader: Box<dyn std::io::Read + Send>,
+}
+
+impl Input {
+    pub fn bytes(name: impl Into<String>, bytes: Vec<u8>) -> Input {
+        Input { name: name.into(), size: bytes.len() as u64, reader: Box::new(std::io::Cursor::new(bytes)) }
+    }
+
+    /// Open a file (an error when it cannot be opened, before anything is imported).
+    pub fn open(path: &std::path::Path) -> std::io::Result<Input> {
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        Ok(Input { name: path.display().to_string(), size, reader: Box::new(file) })
+    }
+}
+
+/// Import `files` as `actor` at `now`; `progress` is told, after each record, how many bytes
+/// of all the files have been read. One file that cannot be decoded, or one bad record, is a
+/// failure in the summary, not an error; an error is a failing store or a file that cannot be
+/// read (and then nothing is written).
 pub fn import_contacts(
     store: &mut Store,
-    files: &[(String, Vec<u8>)],
+    files: Vec<Input>,
     source: &Source,
     opts: Options,
     actor: &str,
@@ -77,52 +99,64 @@ pub fn import_contacts(
         summary: Summary { dry_run: opts.dry_run, ..Summary::default() },
         dry_run: opts.dry_run,
         today,
+        pending: Vec::with_capacity(CHUNK),
     };
     let result = (|| -> Result<()> {
         let mut done_bytes = 0u64;
-        for (file, bytes) in files {
-            let text = match kith_interop::decode(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    run.fail(file, e);
-                    continue;
-                }
-            };
-            let lines = text.bytes().filter(|&b| b == b'\n').count().max(1) as u64;
-            let mut records = 0usize;
-            let mut chunk: Vec<Contact> = Vec::with_capacity(CHUNK);
-            let iter: Box<dyn Iterator<Item = std::result::Result<Contact, RecordError>>> = match source {
-                Source::Vcard => Box::new(vcard::parse(&text)),
-                Source::Csv(layout) => match kith_interop::csv::parse(&text, layout) {
-                    Ok(it) => Box::new(it),
-                    Err(e) => {
-                        run.fail(file, e);
-                        continue;
+        for Input { name: file, size, mut reader } in files {
+            let unreadable = |source| Error::Read { file: file.clone(), source };
+            let records = match source {
+                // A block of whole cards at a time.
+                Source::Vcard => {
+                    let mut records = 0;
+                    for block in vcard::Blocks::new(&mut reader) {
+                        let block = block.map_err(unreadable)?;
+                        let text = match kith_interop::decode(&block.bytes) {
+                            Ok(t) => t,
+                            Err(mut e) => {
+                                // A binary file: the rest of it is not read.
+                                e.line += block.first_line - 1;
+                                run.fail(&file, e);
+                                records += 1;
+                                break;
+                            }
+                        };
+                        let at = done_bytes + block.start;
+                        let cards = vcard::parse_from(&text, block.first_line);
+                        records += run.records(&file, cards, &text, block.first_line, at, progress)?;
                     }
-                },
-            };
-            for rec in iter {
-                records += 1;
-                match rec {
-                    Ok(c) => {
-                        progress(done_bytes + bytes.len() as u64 * c.line as u64 / lines);
-                        chunk.push(c);
-                        if chunk.len() >= CHUNK {
-                            run.chunk(std::mem::take(&mut chunk))?;
+                    records
+                }
+                // CSV fields may span lines: the whole file at once (CSV exports are small).
+                Source::Csv(layout) => {
+                    let mut bytes = Vec::new();
+                    reader.read_to_end(&mut bytes).map_err(unreadable)?;
+                    let text = match kith_interop::decode(&bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            run.fail(&file, e);
+                            continue;
+                        }
+                    };
+                    match kith_interop::csv::parse(&text, layout) {
+                        Ok(rows) => run.records(&file, rows, &text, 1, done_bytes, progress)?,
+                        Err(e) => {
+                            run.fail(&file, e);
+                            continue;
                         }
                     }
-                    Err(e) => run.fail(file, e),
                 }
-            }
+            };
+            let chunk = std::mem::take(&mut run.pending);
             run.chunk(chunk)?;
             if records == 0 {
                 let what = match source {
                     Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
                     Source::Csv(_) => "no rows",
                 };
-                run.fail(file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
+                run.fail(&file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
             }
-            done_bytes += bytes.len() as u64;
+            done_bytes += size;
         }
         if atomic && run.summary.failed > 0 {
             return Ok(());
@@ -190,8 +224,8 @@ pub struct Index {
 }
 
 fn hash(s: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(s)
 }
 
 const EMAIL: u8 = 0;
@@ -355,9 +389,43 @@ struct Run<'a> {
     summary: Summary,
     dry_run: bool,
     today: String,
+    /// Records read and not yet planned (fewer than a chunk).
+    pending: Vec<Contact>,
 }
 
 impl Run<'_> {
+    /// Read `records` of `file`, parsed from `text` (whose first line is the file's line
+    /// `first_line` and which starts at byte `at` of all the files), planning them a chunk at a
+    /// time; how many there were, good or bad.
+    fn records(
+        &mut self,
+        file: &str,
+        records: impl Iterator<Item = std::result::Result<Contact, RecordError>>,
+        text: &str,
+        first_line: usize,
+        at: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<usize> {
+        let lines = text.bytes().filter(|&b| b == b'\n').count().max(1) as u64;
+        let len = text.len() as u64;
+        let mut n = 0;
+        for rec in records {
+            n += 1;
+            match rec {
+                Ok(c) => {
+                    progress(at + len * c.line.saturating_sub(first_line) as u64 / lines);
+                    self.pending.push(c);
+                    if self.pending.len() >= CHUNK {
+                        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+                        self.chunk(chunk)?;
+                    }
+                }
+                Err(e) => self.fail(file, e),
+            }
+        }
+        Ok(n)
+    }
+
     fn fail(&mut self, file: &str, e: RecordError) {
         self.summary.failed += 1;
         if self.summary.failures.len() < MAX_FAILURES {

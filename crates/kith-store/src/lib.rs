@@ -75,6 +75,9 @@ pub enum Error {
     Database(String),
     #[error("cannot create {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    /// A file being imported could not be read to its end.
+    #[error("cannot read {file}: {source}")]
+    Read { file: String, source: std::io::Error },
 }
 
 /// SQLite's message, except for a file another connection holds past the busy timeout: that

@@ -8,7 +8,7 @@
 mod common;
 
 use kith_core::{ChangeSet, Clock, Id, Kind, NodeId, Stamper};
-use kith_store::import::{Options, Source, import_contacts};
+use kith_store::import::{Input, Options, Source, import_contacts};
 
 conformance!(
     documents_of_imported_people_are_what_their_rows_say,
@@ -16,16 +16,16 @@ conformance!(
     new_and_existing_records_in_one_insert,
 );
 
-fn sample(path: &str) -> (String, Vec<u8>) {
+fn sample(path: &str) -> Input {
     let full = format!("{}/../../testdata/samples/{path}", env!("CARGO_MANIFEST_DIR"));
-    (path.to_string(), std::fs::read(&full).expect("sample"))
+    Input::bytes(path, std::fs::read(&full).expect("sample"))
 }
 
 fn now() -> jiff::ZonedDateTime {
     "2026-11-26T10:00:00+00:00[UTC]".parse().unwrap()
 }
 
-fn import(store: &mut kith_store::Store, files: &[(String, Vec<u8>)], source: &Source) -> kith_store::import::Summary {
+fn import(store: &mut kith_store::Store, files: Vec<Input>, source: &Source) -> kith_store::import::Summary {
     let out = import_contacts(store, files, source, Options::default(), "ann", &now(), &mut |_| {}).unwrap();
     assert!(!out.rolled_back, "{:?}", out.summary.failures);
     out.summary
@@ -40,7 +40,7 @@ fn documents_of_imported_people_are_what_their_rows_say(db: &mut common::TestDb)
     for f in
         ["vcard/apple-ios.vcf", "vcard/google-export.vcf", "vcard/nextcloud-4.0.vcf", "vcard/outlook-android-2.1.vcf"]
     {
-        import(store, &[sample(f)], &Source::Vcard);
+        import(store, vec![sample(f)], &Source::Vcard);
     }
     for f in [
         "csv/linkedin-Connections.csv",
@@ -48,7 +48,7 @@ fn documents_of_imported_people_are_what_their_rows_say(db: &mut common::TestDb)
         "csv/google-contacts-legacy.csv",
         "csv/outlook-contacts.csv",
     ] {
-        import(store, &[sample(f)], &csv());
+        import(store, vec![sample(f)], &csv());
     }
     assert_eq!(store.stale_person_documents().unwrap(), Vec::<Id>::new());
 
@@ -70,7 +70,7 @@ fn documents_of_imported_people_are_what_their_rows_say(db: &mut common::TestDb)
         ));
     }
     text.push_str("Zed,Acme,https://www.linkedin.com/in/zed,,acme corp,Boss,01 Jan 2020\n");
-    let s = import(store, &[("connections.csv".into(), text.into_bytes())], &csv());
+    let s = import(store, vec![Input::bytes("connections.csv", text.into_bytes())], &csv());
     assert!(s.created > 4_000 && s.merged > 0, "{s:?}");
     assert_eq!(store.stale_person_documents().unwrap(), Vec::<Id>::new());
     let hits = store.search("given4321", 5).unwrap();
@@ -78,7 +78,7 @@ fn documents_of_imported_people_are_what_their_rows_say(db: &mut common::TestDb)
     assert_eq!(hits[0].title, "Given4321 Family4321");
 
     // Re-importing the same file changes nothing; the documents stay right.
-    import(store, &[sample("csv/linkedin-Connections.csv")], &csv());
+    import(store, vec![sample("csv/linkedin-Connections.csv")], &csv());
     assert_eq!(store.stale_person_documents().unwrap(), Vec::<Id>::new());
 }
 

@@ -45,22 +45,21 @@ pub fn export(ctx: &mut Ctx, c: ExportCmd) -> Result<()> {
     }
 }
 
-use kith_store::import::{Failed, Index, Options, Source, Summary};
+use kith_store::import::{Failed, Index, Input, Options, Source, Summary};
 
 fn import_contacts(ctx: &mut Ctx, files: &[PathBuf], source: Source, opts: ImportOpts) -> Result<()> {
-    // Read every file first: a missing file fails before anything is written.
+    // Open every file first: a missing file fails before anything is written.
     let mut inputs = Vec::new();
     for f in files {
-        let bytes = std::fs::read(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?;
-        inputs.push((f.display().to_string(), bytes));
+        inputs.push(Input::open(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?);
     }
-    let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
     let bar = progress(total);
     let options = Options { dry_run: opts.dry_run, partial: opts.partial };
     let actor = ctx.actor.clone();
     let now = ctx.now.clone();
     let outcome =
-        kith_store::import::import_contacts(&mut ctx.store, &inputs, &source, options, &actor, &now, &mut |n| {
+        kith_store::import::import_contacts(&mut ctx.store, inputs, &source, options, &actor, &now, &mut |n| {
             bar.set_position(n)
         });
     bar.finish_and_clear();

@@ -30,6 +30,7 @@ both!(
     csv_samples_and_duplicates_across_files,
     bad_input_names_file_and_line_and_writes_nothing,
     partial_and_dry_run,
+    a_file_larger_than_a_block_is_read_whole,
     backup_round_trips_byte_for_byte,
     dedupe_and_merge_keep_everything,
     ics_export_has_events_tasks_and_alarms,
@@ -320,6 +321,49 @@ fn partial_and_dry_run(k: &Kith) {
     assert_eq!((s["created"].as_u64(), s["failed"].as_u64()), (Some(2), Some(1)), "{s}");
     assert_eq!(s["failures"][0]["line"], 7);
     assert_eq!(k.people(), ["Ann Lee", "Cy Young"]);
+}
+
+/// A vCard file is read a block of about 1 MiB at a time: cards, line numbers and failures
+/// past the first block are as in a small file.
+fn a_file_larger_than_a_block_is_read_whole(k: &Kith) {
+    let note = "n".repeat(1000);
+    let (mut text, mut line, mut broken_at) = (String::new(), 1, 0);
+    for i in 0..2500 {
+        if i == 2100 {
+            broken_at = line + 3;
+            text.push_str("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Broken Card\r\nno colon here\r\nEND:VCARD\r\n");
+            line += 5;
+            continue;
+        }
+        // A folded NOTE: seven physical lines.
+        let folded: Vec<&str> = note.as_bytes().chunks(150).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        text.push_str(&format!(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {i}\r\nEMAIL:p{i}@example.com\r\nNOTE:{}\r\nEND:VCARD\r\n",
+            folded.join("\r\n ")
+        ));
+        line += 5 + folded.len();
+    }
+    assert!(text.len() > 5 << 19, "{} bytes", text.len());
+    let f = write(k, "big.vcf", text.as_bytes());
+    let r = k.run(&["import", "vcard", &f]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("big.vcf:{broken_at}:")), "{}", r.stderr);
+    assert_eq!(k.op_count(), 0, "a failed import writes nothing");
+    let s = k.json(&["import", "vcard", &f, "--partial"]);
+    assert_eq!((s["created"].as_u64(), s["failed"].as_u64()), (Some(2499), Some(1)), "{s}");
+    assert_eq!(s["failures"][0]["line"], broken_at);
+    let last = k.json(&["person", "show", "p2499@example.com"]);
+    assert_eq!(last["notes"], note.as_str());
+
+    // A NUL byte in the third block: the file is binary from there, said at its line.
+    let mut bytes = text.into_bytes();
+    let at = (5 << 19) + bytes[5 << 19..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    bytes.insert(at, 0);
+    let nul_line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    let f = write(k, "nul.vcf", &bytes);
+    let r = k.run(&["import", "vcard", &f]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("nul.vcf:{nul_line}: this is a binary file")), "{}", r.stderr);
 }
 
 fn backup_round_trips_byte_for_byte(k: &Kith) {
