@@ -201,8 +201,7 @@ impl ChangeSet {
     /// field replaces an earlier one, as its later timestamp would have.
     pub fn into_records(self) -> ChangeSet {
         let mut order: Vec<(Kind, Id)> = Vec::new();
-        let mut by: std::collections::HashMap<(Kind, Id), serde_json::Map<String, Value>> =
-            std::collections::HashMap::new();
+        let mut by: foldhash::HashMap<(Kind, Id), serde_json::Map<String, Value>> = foldhash::HashMap::default();
         for c in self.changes {
             let key = (c.kind, c.entity);
             let map = by.entry(key).or_insert_with(|| {

@@ -1,7 +1,7 @@
 //! Contacts from CSV: LinkedIn's `Connections.csv`, Google Contacts (current and legacy
 //! layouts), Outlook, and any other CSV with a column map.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::{Contact, RecordError};
 
