@@ -59,11 +59,16 @@ impl Input {
         Input { name: name.into(), size: bytes.len() as u64, reader: Box::new(std::io::Cursor::new(bytes)) }
     }
 
-    /// Open a file (an error when it cannot be opened, before anything is imported).
+    /// Open a file (an error when it cannot be opened, before anything is imported). A
+    /// directory opens on Unix but cannot be read: refused here too. A pipe is read as it
+    /// comes (its size is 0).
     pub fn open(path: &std::path::Path) -> std::io::Result<Input> {
         let file = std::fs::File::open(path)?;
-        let size = file.metadata()?.len();
-        Ok(Input { name: path.display().to_string(), size, reader: Box::new(file) })
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"));
+        }
+        Ok(Input { name: path.display().to_string(), size: meta.len(), reader: Box::new(file) })
     }
 }
 

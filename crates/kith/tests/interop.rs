@@ -306,6 +306,11 @@ fn bad_input_names_file_and_line_and_writes_nothing(k: &Kith) {
     let r = k.run(&["import", "vcard", "/nonexistent/x.vcf"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot read /nonexistent/x.vcf"));
+    let dir = k.path("").display().to_string();
+    let r = k.run(&["import", "vcard", &dir]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot read") && r.stderr.contains("directory"), "{}", r.stderr);
+    assert_eq!(k.op_count(), before, "a failed import writes nothing");
 }
 
 fn partial_and_dry_run(k: &Kith) {
