@@ -54,6 +54,8 @@ pub struct Block {
     pub first_line: usize,
     /// Where the block starts in the file, in bytes.
     pub start: u64,
+    /// Its line ends (`\n`), counted while it was read.
+    pub lines: usize,
 }
 
 /// Reads a vCard file in [`Block`]s of about [`BLOCK_BYTES`] that end after a line ending a
@@ -136,7 +138,7 @@ impl<R: std::io::Read> Iterator for Blocks<R> {
             _ => (buf.len(), lines),
         };
         self.carry = buf.split_off(end);
-        let block = Block { bytes: buf, first_line: self.next_line, start: self.next_start };
+        let block = Block { bytes: buf, first_line: self.next_line, start: self.next_start, lines: block_lines };
         self.next_line += block_lines;
         self.next_start += end as u64;
         Some(Ok(block))
@@ -709,6 +711,7 @@ mod tests {
                 for b in Blocks::with_size(Trickle(text.as_bytes(), trickle), size) {
                     let b = b.unwrap();
                     assert_eq!(&text.as_bytes()[b.start as usize..][..b.bytes.len()], &b.bytes[..]);
+                    assert_eq!(b.lines, b.bytes.iter().filter(|&&c| c == b'\n').count());
                     starts.push(b.start);
                     let t = std::str::from_utf8(&b.bytes).unwrap();
                     got.extend(parse_from(t, b.first_line));

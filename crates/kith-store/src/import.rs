@@ -128,7 +128,9 @@ pub fn import_contacts(
                         };
                         let at = done_bytes + block.start;
                         let cards = vcard::parse_from(&text, block.first_line);
-                        records += run.records(&file, cards, &text, block.first_line, at, progress)?;
+                        let span =
+                            Span { first_line: block.first_line, at, len: text.len() as u64, lines: block.lines };
+                        records += run.records(&file, cards, span, progress)?;
                     }
                     records
                 }
@@ -144,7 +146,11 @@ pub fn import_contacts(
                         }
                     };
                     match kith_interop::csv::parse(&text, layout) {
-                        Ok(rows) => run.records(&file, rows, &text, 1, done_bytes, progress)?,
+                        Ok(rows) => {
+                            let lines = text.bytes().filter(|&b| b == b'\n').count();
+                            let span = Span { first_line: 1, at: done_bytes, len: text.len() as u64, lines };
+                            run.records(&file, rows, span, progress)?
+                        }
                         Err(e) => {
                             run.fail(&file, e);
                             continue;
@@ -179,6 +185,15 @@ pub fn import_contacts(
     result?;
     let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
     Ok(Outcome { rolled_back: (atomic || nothing) && failed > 0, summary })
+}
+
+/// Where a text read in one piece lies in the files, for progress: the file's line number of
+/// its first line, its start in bytes of all the files, its length and its line ends.
+struct Span {
+    first_line: usize,
+    at: u64,
+    len: u64,
+    lines: usize,
 }
 
 /// What an import did (or, dry, would do).
@@ -399,20 +414,17 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Read `records` of `file`, parsed from `text` (whose first line is the file's line
-    /// `first_line` and which starts at byte `at` of all the files), planning them a chunk at a
-    /// time; how many there were, good or bad.
+    /// Read `records` of `file`, parsed from the text `span`, planning them a chunk at a time;
+    /// how many there were, good or bad.
     fn records(
         &mut self,
         file: &str,
         records: impl Iterator<Item = std::result::Result<Contact, RecordError>>,
-        text: &str,
-        first_line: usize,
-        at: u64,
+        span: Span,
         progress: &mut dyn FnMut(u64),
     ) -> Result<usize> {
-        let lines = text.bytes().filter(|&b| b == b'\n').count().max(1) as u64;
-        let len = text.len() as u64;
+        let Span { first_line, at, len, lines } = span;
+        let lines = lines.max(1) as u64;
         let mut n = 0;
         for rec in records {
             n += 1;
