@@ -145,3 +145,6 @@ print("\n".join(p["id"] for p in json.load(sys.stdin)["items"]))'; } |
 fi
 rm -f "$out"
 grep -E 'VmRSS|VmHWM' /proc/$server/status
+# What the server keeps once idle: the allocator returns freed memory after a delay.
+sleep 3
+echo "== idle 3 s later: $(grep -E 'VmRSS' /proc/$server/status | tr -s ' \t' ' ')"

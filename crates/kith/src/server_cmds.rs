@@ -30,6 +30,9 @@ pub fn serve(args: kith_server::ServeArgs, db: Option<String>, default_db: PathB
 /// the first large free, and later whole-network reads (tens of MB, rebuilt when the data
 /// changes) come from the heap and stay there once freed; fixed, they are mapped and unmapped
 /// (151 → 137 MB peak after every page and the team paths, 100,000 people, SQLite, a run each).
+/// kith's own allocations go to jemalloc (`main.rs`), but SQLite's (page caches, statements)
+/// still go to glibc: with jemalloc, the two settings left at glibc's defaults took the peak
+/// from 222 to 297 MB (`scripts/bench-server.sh`, 100,000 people).
 fn few_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
