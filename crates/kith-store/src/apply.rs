@@ -10,6 +10,7 @@
 //! new to the database is written with one INSERT of the new ops' winning values; only a record
 //! that exists already has its stored ops read to find which registers the new ops win.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -159,28 +160,33 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
 /// its children are the items and roles inserted now. A person that a child *updated* in this
 /// apply points at is left out, and read back as before. Organization names come from the orgs
 /// inserted now, else from the database.
-fn new_people_docs(db: &mut dyn Backend, records: &[Touched<'_>]) -> Result<HashMap<Id, search::Doc>> {
-    struct Parts {
-        title: Option<String>,
-        fields: Vec<String>,
+fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<HashMap<Id, search::Doc>> {
+    /// Text borrowed from the ops where it is a string as it stands (most of it).
+    struct Parts<'a> {
+        title: Option<Cow<'a, str>>,
+        fields: Vec<Cow<'a, str>>,
         /// (kind, value) of live items.
-        items: Vec<(Option<String>, Option<String>)>,
+        items: Vec<(Option<Cow<'a, str>>, Option<Cow<'a, str>>)>,
         /// (role id, org, title) of live roles.
-        roles: Vec<(Id, Option<Id>, Option<String>)>,
+        roles: Vec<(Id, Option<Id>, Option<Cow<'a, str>>)>,
         deleted: bool,
     }
-    let text = |rec: &Touched<'_>, field: &str| -> Option<String> {
-        let (_, value) = rec.winners.get(field)?;
+    let text = |rec: &Touched<'a>, field: &str| -> Option<Cow<'a, str>> {
+        let &(_, value) = rec.winners.get(field)?;
         let def = rec.kind.field(field)?;
-        to_val(def.ty, value).into_text()
+        match value {
+            // As `to_val` gives it, without the copy.
+            Value::String(s) if !matches!(def.ty, FieldType::Json) => Some(Cow::Borrowed(s.as_str())),
+            _ => to_val(def.ty, value).into_text().map(Cow::Owned),
+        }
     };
     let live =
         |rec: &Touched<'_>| rec.winners.get("deleted").is_none_or(|(_, v)| to_val(FieldType::Bool, v).int() == Some(0));
     let points_at = |rec: &Touched<'_>, field: &str| -> Option<Id> {
         rec.winners.get(field).and_then(|(_, v)| v.as_str()).and_then(|s| s.parse().ok())
     };
-    let mut people: HashMap<Id, Parts> = HashMap::new();
-    let mut orgs: HashMap<Id, Option<String>> = HashMap::new();
+    let mut people: HashMap<Id, Parts<'a>> = HashMap::new();
+    let mut orgs: HashMap<Id, Option<Cow<'a, str>>> = HashMap::new();
     for rec in records {
         match (rec.kind, rec.inserted) {
             (Kind::Person, true) => {
@@ -241,14 +247,14 @@ fn new_people_docs(db: &mut dyn Backend, records: &[Touched<'_>]) -> Result<Hash
         let sql = format!("SELECT id, name FROM orgs WHERE id IN ({})", crate::query::marks(chunk.len()));
         for mut r in db.query(&sql, &params)? {
             if let Some(id) = r[0].text().and_then(|s| s.parse::<Id>().ok()) {
-                orgs.insert(id, std::mem::replace(&mut r[1], Val::Null).into_text());
+                orgs.insert(id, std::mem::replace(&mut r[1], Val::Null).into_text().map(Cow::Owned));
             }
         }
     }
     // `ORDER BY kind, value`: text byte-wise (`COLLATE "C"` in PostgreSQL), NULL first in SQLite
     // and last in PostgreSQL.
     let nulls_first = db.engine() == Engine::Sqlite;
-    fn key(s: &Option<String>, nulls_first: bool) -> (bool, Option<&[u8]>) {
+    fn key<'k>(s: &'k Option<Cow<'_, str>>, nulls_first: bool) -> (bool, Option<&'k [u8]>) {
         (s.is_some() == nulls_first, s.as_deref().map(str::as_bytes))
     }
     let mut docs = HashMap::with_capacity(people.len());
@@ -271,7 +277,7 @@ fn new_people_docs(db: &mut dyn Backend, records: &[Touched<'_>]) -> Result<Hash
             body.extend(title);
         }
         body.retain(|s| !s.is_empty());
-        let title = p.title.unwrap_or_default();
+        let title = p.title.map(Cow::into_owned).unwrap_or_default();
         let doc = (!title.is_empty() || !body.is_empty()).then(|| (title, body.join("\n")));
         docs.insert(id, doc);
     }
