@@ -161,17 +161,18 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
 /// apply points at is left out, and read back as before. Organization names come from the orgs
 /// inserted now, else from the database.
 fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<HashMap<Id, search::Doc>> {
-    /// Text borrowed from the ops where it is a string as it stands (most of it).
+    /// A field's text, borrowed from the ops where it is a string as it stands (most of it).
+    type Text<'a> = Option<Cow<'a, str>>;
     struct Parts<'a> {
-        title: Option<Cow<'a, str>>,
+        title: Text<'a>,
         fields: Vec<Cow<'a, str>>,
         /// (kind, value) of live items.
-        items: Vec<(Option<Cow<'a, str>>, Option<Cow<'a, str>>)>,
+        items: Vec<(Text<'a>, Text<'a>)>,
         /// (role id, org, title) of live roles.
-        roles: Vec<(Id, Option<Id>, Option<Cow<'a, str>>)>,
+        roles: Vec<(Id, Option<Id>, Text<'a>)>,
         deleted: bool,
     }
-    let text = |rec: &Touched<'a>, field: &str| -> Option<Cow<'a, str>> {
+    let text = |rec: &Touched<'a>, field: &str| -> Text<'a> {
         let &(_, value) = rec.winners.get(field)?;
         let def = rec.kind.field(field)?;
         match value {
@@ -186,7 +187,7 @@ fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<
         rec.winners.get(field).and_then(|(_, v)| v.as_str()).and_then(|s| s.parse().ok())
     };
     let mut people: HashMap<Id, Parts<'a>> = HashMap::new();
-    let mut orgs: HashMap<Id, Option<Cow<'a, str>>> = HashMap::new();
+    let mut orgs: HashMap<Id, Text<'a>> = HashMap::new();
     for rec in records {
         match (rec.kind, rec.inserted) {
             (Kind::Person, true) => {
@@ -254,7 +255,7 @@ fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<
     // `ORDER BY kind, value`: text byte-wise (`COLLATE "C"` in PostgreSQL), NULL first in SQLite
     // and last in PostgreSQL.
     let nulls_first = db.engine() == Engine::Sqlite;
-    fn key<'k>(s: &'k Option<Cow<'_, str>>, nulls_first: bool) -> (bool, Option<&'k [u8]>) {
+    fn key<'k>(s: &'k Text<'_>, nulls_first: bool) -> (bool, Option<&'k [u8]>) {
         (s.is_some() == nulls_first, s.as_deref().map(str::as_bytes))
     }
     let mut docs = HashMap::with_capacity(people.len());
