@@ -347,9 +347,14 @@ impl Birthday {
             [m, d] => (None, num(m)?, num(d)?),
             _ => return Err(bad()),
         };
-        // Check the day exists; without a year, allow 29 February.
-        Date::new(year.unwrap_or(2000), month as i8, day as i8).map_err(|_| bad())?;
-        Ok(Birthday { year, month: month as i8, day: day as i8 })
+        let (Ok(month), Ok(day)) = (i8::try_from(month), i8::try_from(day)) else { return Err(bad()) };
+        Birthday::new(year, month, day).ok_or_else(bad)
+    }
+
+    /// A birthday whose day exists (without a year, 29 February does).
+    pub fn new(year: Option<i16>, month: i8, day: i8) -> Option<Birthday> {
+        Date::new(year.unwrap_or(2000), month, day).ok()?;
+        Some(Birthday { year, month, day })
     }
 
     /// This birthday's date in `year`; 29 February falls on 28 February in other years.
@@ -522,6 +527,9 @@ mod tests {
         assert!(Birthday::parse("02-29").is_ok());
         assert!(Birthday::parse("1991-02-29").is_err());
         assert!(Birthday::parse("13-01").is_err());
+        // 268 is 12 as an i8: out of range, not December.
+        assert!(Birthday::parse("2024-268-01").is_err());
+        assert!(Birthday::parse("2024-01-257").is_err());
         let leap = Birthday::parse("--02-29").unwrap();
         assert_eq!(leap.in_year(2027).unwrap().to_string(), "2027-02-28");
     }

@@ -312,9 +312,11 @@ pub fn date(s: &str) -> Result<Option<String>, BadDate> {
         (c, m as u32 + 1, a)
     };
     let (y, d): (u32, u32) = (y.parse().map_err(|_| BadDate)?, d.parse().map_err(|_| BadDate)?);
-    kith_core::model::Birthday::parse(&format!("{y:04}-{m:02}-{d:02}"))
-        .map(|b| Some(b.to_string()))
-        .map_err(|_| BadDate)
+    // Years up to 9999 (as a four-digit ISO date has them).
+    let (Ok(y @ 0..=9999), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
+        return Err(BadDate);
+    };
+    kith_core::model::Birthday::new(Some(y), m, d).map(|b| Some(b.to_string())).ok_or(BadDate)
 }
 
 fn row_contact(row: &Row<'_>, format: Format, map: &[(String, Field)]) -> Result<Contact, RecordError> {
@@ -461,6 +463,11 @@ mod tests {
         assert_eq!(date("0/0/00"), Ok(None));
         assert_eq!(date("soon"), Err(BadDate));
         assert!(date("31 Feb 2024").is_err());
+        assert_eq!(date("29 Feb 2024"), Ok(Some("2024-02-29".into())));
+        assert_eq!(date("4/12/90"), Ok(Some("0090-04-12".into())));
+        assert!(date("268/1/2024").is_err(), "a month that wraps to 12 as an i8");
+        assert!(date("1/300/2024").is_err());
+        assert!(date("1/1/10000").is_err());
     }
 
     #[test]
