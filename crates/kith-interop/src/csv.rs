@@ -464,7 +464,6 @@ mod tests {
         assert_eq!(date("soon"), Err(BadDate));
         assert!(date("31 Feb 2024").is_err());
         assert_eq!(date("29 Feb 2024"), Ok(Some("2024-02-29".into())));
-        assert_eq!(date("4/12/90"), Ok(Some("0090-04-12".into())));
         assert!(date("268/1/2024").is_err(), "a month that wraps to 12 as an i8");
         assert!(date("1/300/2024").is_err());
         assert!(date("1/1/10000").is_err());
