@@ -63,9 +63,9 @@ macro_rules! kinds {
             }
 
             /// Look up a field, including the `deleted` tombstone. A `match` on the names
-            /// rather than a search of `fields()`: each arm compares with a constant, which the
-            /// compiler does without a call to `memcmp` (an import looks up a field for every
-            /// value it writes).
+            /// rather than a search of `fields()`: each arm compares with a constant, and the
+            /// lookup inlines where it is called (an import looks up a field for every value it
+            /// writes: 2.2% of a LinkedIn import's instructions before, callgrind).
             pub fn field(self, name: &str) -> Option<Field> {
                 match self {
                     $(Kind::$variant => match name {
