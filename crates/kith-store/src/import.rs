@@ -2,8 +2,9 @@
 //! `/api/v1/import/*`: matching records to the people stored (a UID kith wrote, an email, a
 //! phone or name that nothing contradicts, a LinkedIn profile), planning the changes in chunks
 //! of 1,000 records (one read of the stored people per chunk) and committing change sets of
-//! about 20,000 ops. Without `partial` the whole import is one transaction (`begin_bulk`): a
-//! bad record rolls everything back. The formats are kith-interop's readers.
+//! about 20,000 ops. A writer thread holds the store and applies each change set while this
+//! thread reads and plans the next. Without `partial` the whole import is one transaction
+//! (`begin_bulk`): a bad record rolls everything back. The formats are kith-interop's readers.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -12,7 +13,7 @@ use kith_core::{ChangeSet, Id, Kind};
 use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
 use serde::Serialize;
 
-use crate::{Error, PersonRecord, Result, Store};
+use crate::{Error, IdMaker, PersonRecord, Result, Store};
 
 /// Operations per batch (one `commit` each; one transaction overall unless `partial`).
 const BATCH_OPS: usize = 20_000;
@@ -92,91 +93,36 @@ pub fn import_contacts(
     if atomic {
         store.begin_bulk()?;
     }
-    let mut run = Run {
-        store,
-        actor,
-        now_ms: now.timestamp().as_millisecond().max(0) as u64,
-        index,
-        orgs,
-        staged: HashMap::new(),
-        touched: HashSet::new(),
-        cs: ChangeSet::new(),
-        summary: Summary { dry_run: opts.dry_run, ..Summary::default() },
-        dry_run: opts.dry_run,
-        today,
-        pending: Vec::with_capacity(CHUNK),
-    };
-    let result = (|| -> Result<()> {
-        let mut done_bytes = 0u64;
-        for Input { name: file, size, mut reader } in files {
-            let unreadable = |source| Error::Read { file: file.clone(), source };
-            let records = match source {
-                // A block of whole cards at a time.
-                Source::Vcard => {
-                    let mut records = 0;
-                    for block in vcard::Blocks::new(&mut reader) {
-                        let block = block.map_err(unreadable)?;
-                        let text = match kith_interop::decode(&block.bytes) {
-                            Ok(t) => t,
-                            Err(mut e) => {
-                                // A binary file: the rest of it is not read.
-                                e.line += block.first_line - 1;
-                                run.fail(&file, e);
-                                records += 1;
-                                break;
-                            }
-                        };
-                        let at = done_bytes + block.start;
-                        let cards = vcard::parse_from(&text, block.first_line);
-                        let span =
-                            Span { first_line: block.first_line, at, len: text.len() as u64, lines: block.lines };
-                        records += run.records(&file, cards, span, progress)?;
-                    }
-                    records
-                }
-                // CSV fields may span lines: the whole file at once (CSV exports are small).
-                Source::Csv(layout) => {
-                    let mut bytes = Vec::new();
-                    reader.read_to_end(&mut bytes).map_err(unreadable)?;
-                    let text = match kith_interop::decode(&bytes) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            run.fail(&file, e);
-                            continue;
-                        }
-                    };
-                    match kith_interop::csv::parse(&text, layout) {
-                        Ok(rows) => {
-                            let lines = text.bytes().filter(|&b| b == b'\n').count();
-                            let span = Span { first_line: 1, at: done_bytes, len: text.len() as u64, lines };
-                            run.records(&file, rows, span, progress)?
-                        }
-                        Err(e) => {
-                            run.fail(&file, e);
-                            continue;
-                        }
-                    }
-                }
-            };
-            let chunk = std::mem::take(&mut run.pending);
-            run.chunk(chunk)?;
-            if records == 0 {
-                let what = match source {
-                    Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
-                    Source::Csv(_) => "no rows",
-                };
-                run.fail(&file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
-            }
-            done_bytes += size;
-        }
-        if atomic && run.summary.failed > 0 {
-            return Ok(());
-        }
-        run.flush()
-    })();
-    let failed = run.summary.failed;
-    let summary = std::mem::take(&mut run.summary);
-    let store = run.store;
+    let now_ms = now.timestamp().as_millisecond().max(0) as u64;
+    let ids = store.id_maker();
+    // Two threads: this one reads, matches and plans; the writer applies each change set while
+    // the next is planned.
+    let (result, summary) = std::thread::scope(|scope| {
+        let (jobs, inbox) = std::sync::mpsc::sync_channel(0);
+        let writing = &mut *store;
+        let writer = scope.spawn(move || write(writing, inbox, actor, now_ms));
+        let mut run = Run {
+            writer: Writer { jobs, ids },
+            now_ms,
+            index,
+            orgs,
+            staged: HashMap::new(),
+            touched: HashSet::new(),
+            cs: ChangeSet::new(),
+            summary: Summary { dry_run: opts.dry_run, ..Summary::default() },
+            dry_run: opts.dry_run,
+            today,
+            pending: Vec::with_capacity(CHUNK),
+        };
+        let planned = run.read(files, source, atomic, progress);
+        let summary = std::mem::take(&mut run.summary);
+        // Closing the channel lets the writer finish what it was sent, and stop.
+        drop(run);
+        let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A planner that stopped because the writer had is explained by the writer's error.
+        (written.and(planned), summary)
+    });
+    let failed = summary.failed;
     if atomic {
         // A bad record, or any error, leaves the database as it was.
         let ok = result.is_ok() && failed == 0;
@@ -185,6 +131,49 @@ pub fn import_contacts(
     result?;
     let nothing = summary.created + summary.updated + summary.unchanged + summary.merged == 0;
     Ok(Outcome { rolled_back: (atomic || nothing) && failed > 0, summary })
+}
+
+/// The planner's side of the import's writer thread, which holds the store. Jobs are done in
+/// the order sent, so a read of stored people sees every change set sent before it.
+struct Writer {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    ids: IdMaker,
+}
+
+enum Job {
+    /// Stamp and apply a change set.
+    Commit(ChangeSet),
+    /// Read these people as stored, and answer.
+    Load(Vec<Id>, std::sync::mpsc::Sender<Result<std::collections::HashMap<Id, PersonRecord>>>),
+}
+
+impl Writer {
+    fn send(&self, job: Job) -> Result<()> {
+        // The writer only stops early on an error, which `import_contacts` reports instead.
+        self.jobs.send(job).map_err(|_| Error::Database("the import's writer stopped".into()))
+    }
+
+    fn person_records(&self, ids: &[Id]) -> Result<std::collections::HashMap<Id, PersonRecord>> {
+        let (answer, answered) = std::sync::mpsc::channel();
+        self.send(Job::Load(ids.to_vec(), answer))?;
+        answered.recv().map_err(|_| Error::Database("the import's writer stopped".into()))?
+    }
+}
+
+/// The writer thread: do the jobs until the planner hangs up; the first failed write ends it.
+fn write(store: &mut Store, jobs: std::sync::mpsc::Receiver<Job>, actor: &str, now_ms: u64) -> Result<()> {
+    for job in jobs {
+        match job {
+            Job::Commit(cs) => {
+                store.commit(cs, actor, now_ms)?;
+            }
+            Job::Load(ids, answer) => {
+                // The planner stops on a failed read; this thread then sees the channel close.
+                let _ = answer.send(store.person_records(&ids));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where a text read in one piece lies in the files, for progress: the file's line number of
@@ -395,9 +384,8 @@ impl Index {
 }
 
 /// Everything one import run keeps between records.
-struct Run<'a> {
-    store: &'a mut Store,
-    actor: &'a str,
+struct Run {
+    writer: Writer,
     now_ms: u64,
     index: Index,
     orgs: HashMap<String, Id>,
@@ -413,7 +401,78 @@ struct Run<'a> {
     pending: Vec<Contact>,
 }
 
-impl Run<'_> {
+impl Run {
+    /// Read every file, planning its records a chunk at a time, and flush what is left unless
+    /// an atomic import already failed.
+    fn read(&mut self, files: Vec<Input>, source: &Source, atomic: bool, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        let mut done_bytes = 0u64;
+        for Input { name: file, size, mut reader } in files {
+            let unreadable = |source| Error::Read { file: file.clone(), source };
+            let records = match source {
+                // A block of whole cards at a time.
+                Source::Vcard => {
+                    let mut records = 0;
+                    for block in vcard::Blocks::new(&mut reader) {
+                        let block = block.map_err(unreadable)?;
+                        let text = match kith_interop::decode(&block.bytes) {
+                            Ok(t) => t,
+                            Err(mut e) => {
+                                // A binary file: the rest of it is not read.
+                                e.line += block.first_line - 1;
+                                self.fail(&file, e);
+                                records += 1;
+                                break;
+                            }
+                        };
+                        let at = done_bytes + block.start;
+                        let cards = vcard::parse_from(&text, block.first_line);
+                        let span =
+                            Span { first_line: block.first_line, at, len: text.len() as u64, lines: block.lines };
+                        records += self.records(&file, cards, span, progress)?;
+                    }
+                    records
+                }
+                // CSV fields may span lines: the whole file at once (CSV exports are small).
+                Source::Csv(layout) => {
+                    let mut bytes = Vec::new();
+                    reader.read_to_end(&mut bytes).map_err(unreadable)?;
+                    let text = match kith_interop::decode(&bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            self.fail(&file, e);
+                            continue;
+                        }
+                    };
+                    match kith_interop::csv::parse(&text, layout) {
+                        Ok(rows) => {
+                            let lines = text.bytes().filter(|&b| b == b'\n').count();
+                            let span = Span { first_line: 1, at: done_bytes, len: text.len() as u64, lines };
+                            self.records(&file, rows, span, progress)?
+                        }
+                        Err(e) => {
+                            self.fail(&file, e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            let chunk = std::mem::take(&mut self.pending);
+            self.chunk(chunk)?;
+            if records == 0 {
+                let what = match source {
+                    Source::Vcard => "no vCard (BEGIN:VCARD … END:VCARD)",
+                    Source::Csv(_) => "no rows",
+                };
+                self.fail(&file, RecordError::new(1, None, format!("the file is empty: it has {what}")));
+            }
+            done_bytes += size;
+        }
+        if atomic && self.summary.failed > 0 {
+            return Ok(());
+        }
+        self.flush()
+    }
+
     /// Read `records` of `file`, parsed from the text `span`, planning them a chunk at a time;
     /// how many there were, good or bad.
     fn records(
@@ -473,7 +532,7 @@ impl Run<'_> {
                     id
                 }
                 None => {
-                    let id = self.store.new_id(self.now_ms);
+                    let id = self.writer.ids.new_id(self.now_ms);
                     self.staged.insert(id, PersonRecord::new(id));
                     id
                 }
@@ -484,7 +543,7 @@ impl Run<'_> {
         if !load.is_empty() {
             load.sort();
             load.dedup();
-            let mut records = self.store.person_records(&load)?;
+            let mut records = self.writer.person_records(&load)?;
             for id in load {
                 let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
                 self.staged.insert(id, rec);
@@ -525,8 +584,8 @@ impl Run<'_> {
         if self.dry_run {
             return Ok(());
         }
-        self.store.commit(cs, self.actor, self.now_ms)?;
-        // What was staged is in the database now (inside the open transaction).
+        self.writer.send(Job::Commit(cs))?;
+        // What was staged is the writer's now: a later read of these people waits for it.
         self.staged.clear();
         Ok(())
     }
@@ -674,7 +733,7 @@ impl Run<'_> {
         let org_id = match self.orgs.get(&org.to_lowercase()) {
             Some(id) => *id,
             None => {
-                let id = self.store.new_id(self.now_ms);
+                let id = self.writer.ids.new_id(self.now_ms);
                 self.cs.set(Kind::Org, id, "name", org);
                 self.orgs.insert(org.to_lowercase(), id);
                 id

@@ -135,8 +135,8 @@ pub struct Store {
     memo: Option<std::sync::Arc<derived::Memo>>,
     /// What the reads leave out: the records private to other users (see [`privacy`]).
     scope: std::sync::Arc<privacy::Hidden>,
-    /// The random part of the ids this store makes.
-    tails: IdTails,
+    /// The random part of the ids this store makes, shared with its [`IdMaker`]s.
+    tails: std::sync::Arc<IdTails>,
     /// SQLite's `cache_size` before [`Store::begin_bulk`] raised it.
     cache_before_bulk: Option<i64>,
     /// [`Store::limit_page_cache`] was called: bulk loads keep that limit.
@@ -198,7 +198,7 @@ impl Store {
             accounts_changed: false,
             memo: None,
             scope: Default::default(),
-            tails: IdTails::new(),
+            tails: std::sync::Arc::new(IdTails::new()),
             cache_before_bulk: None,
             cache_limited: false,
             bulk_journal: false,
@@ -393,6 +393,12 @@ impl Store {
         kith_core::Id::v7(wall_ms, self.tails.next())
     }
 
+    /// Makes ids from this store's sequence on another thread while the store itself is busy
+    /// (an import plans records while its writer applies the batch before).
+    pub fn id_maker(&self) -> IdMaker {
+        IdMaker(self.tails.clone())
+    }
+
     /// Keep decoded derived reads in `memo`, shared with the process's other stores (see
     /// [`derived::Memo`]): for a long-running process such as the server.
     pub fn share_memo(&mut self, memo: std::sync::Arc<derived::Memo>) {
@@ -418,6 +424,17 @@ impl Store {
 
     pub(crate) fn db(&mut self) -> &mut dyn Backend {
         self.db.as_mut()
+    }
+}
+
+/// [`Store::new_id`] apart from the store: the ids continue the store's sequence.
+#[derive(Clone)]
+pub struct IdMaker(std::sync::Arc<IdTails>);
+
+impl IdMaker {
+    /// A new record id for wall-clock time `wall_ms`.
+    pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
+        kith_core::Id::v7(wall_ms, self.0.next())
     }
 }
 
