@@ -99,10 +99,11 @@ pub fn import_contacts(
     // the next is planned.
     let (result, summary) = std::thread::scope(|scope| {
         let (jobs, inbox) = std::sync::mpsc::sync_channel(0);
+        let (used, written) = std::sync::mpsc::channel();
         let writing = &mut *store;
-        let writer = scope.spawn(move || write(writing, inbox, actor, now_ms));
+        let writer = scope.spawn(move || write(writing, inbox, used, actor, now_ms));
         let mut run = Run {
-            writer: Writer { jobs, ids },
+            writer: Writer { jobs, written, ids },
             now_ms,
             index,
             orgs,
@@ -137,6 +138,8 @@ pub fn import_contacts(
 /// the order sent, so a read of stored people sees every change set sent before it.
 struct Writer {
     jobs: std::sync::mpsc::SyncSender<Job>,
+    /// The ops the writer is done with, freed here: the writer is the busier thread.
+    written: std::sync::mpsc::Receiver<Vec<kith_core::Op>>,
     ids: IdMaker,
 }
 
@@ -161,11 +164,19 @@ impl Writer {
 }
 
 /// The writer thread: do the jobs until the planner hangs up; the first failed write ends it.
-fn write(store: &mut Store, jobs: std::sync::mpsc::Receiver<Job>, actor: &str, now_ms: u64) -> Result<()> {
+fn write(
+    store: &mut Store,
+    jobs: std::sync::mpsc::Receiver<Job>,
+    used: std::sync::mpsc::Sender<Vec<kith_core::Op>>,
+    actor: &str,
+    now_ms: u64,
+) -> Result<()> {
     for job in jobs {
         match job {
             Job::Commit(cs) => {
-                store.commit(cs, actor, now_ms)?;
+                let ops = store.commit(cs, actor, now_ms)?;
+                // Whatever the planner has stopped for, these ops are only to be freed.
+                let _ = used.send(ops);
             }
             Job::Load(ids, answer) => {
                 // The planner stops on a failed read; this thread then sees the channel close.
@@ -585,6 +596,7 @@ impl Run {
             return Ok(());
         }
         self.writer.send(Job::Commit(cs))?;
+        self.writer.written.try_iter().for_each(drop);
         // What was staged is the writer's now: a later read of these people waits for it.
         self.staged.clear();
         Ok(())
