@@ -287,7 +287,9 @@ fn tags_from(c: &mut Contact, values: impl IntoIterator<Item = String>) {
 pub struct BadDate;
 
 /// `1990-04-12`, `--04-12`, `4/12/1990` (Outlook, month first), `12 Feb 2024` (LinkedIn).
-/// Outlook's `0/0/00` means no date.
+/// Outlook's `0/0/00` means no date. A year of one or two digits (`4/12/90`, from a sheet saved
+/// as CSV) is read as Windows and Excel read it, the programs that write such dates: 00-29 are
+/// 2000-2029, 30-99 are 1930-1999.
 pub fn date(s: &str) -> Result<Option<String>, BadDate> {
     let t = s.trim();
     if t.is_empty() || t == "0/0/00" || t == "0/0/0000" {
@@ -311,7 +313,11 @@ pub fn date(s: &str) -> Result<Option<String>, BadDate> {
         let m = b.get(..3).and_then(|m| MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))).ok_or(BadDate)?;
         (c, m as u32 + 1, a)
     };
-    let (y, d): (u32, u32) = (y.parse().map_err(|_| BadDate)?, d.parse().map_err(|_| BadDate)?);
+    let short = y.len() <= 2;
+    let (mut y, d): (u32, u32) = (y.parse().map_err(|_| BadDate)?, d.parse().map_err(|_| BadDate)?);
+    if short {
+        y += if y < 30 { 2000 } else { 1900 };
+    }
     // Years up to 9999 (as a four-digit ISO date has them).
     let (Ok(y @ 0..=9999), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
         return Err(BadDate);
@@ -467,6 +473,14 @@ mod tests {
         assert!(date("268/1/2024").is_err(), "a month that wraps to 12 as an i8");
         assert!(date("1/300/2024").is_err());
         assert!(date("1/1/10000").is_err());
+        // Two-digit years as Windows and Excel read them; three digits are a year as written.
+        assert_eq!(date("4/12/90"), Ok(Some("1990-04-12".into())));
+        assert_eq!(date("4/12/30"), Ok(Some("1930-04-12".into())));
+        assert_eq!(date("4/12/29"), Ok(Some("2029-04-12".into())));
+        assert_eq!(date("4/12/05"), Ok(Some("2005-04-12".into())));
+        assert_eq!(date("4/12/5"), Ok(Some("2005-04-12".into())));
+        assert_eq!(date("12 Feb 24"), Ok(Some("2024-02-12".into())));
+        assert_eq!(date("4/12/990"), Ok(Some("0990-04-12".into())));
     }
 
     #[test]
