@@ -33,8 +33,9 @@ pub struct ApplyReport {
 }
 
 /// Apply `ops`. `stamped`: they were stamped just now by this store (`Store::commit`), so none
-/// can be in the log already and they are appended without asking which are new.
-pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<ApplyReport> {
+/// can be in the log already and they are appended without asking which are new. `values`: the
+/// ops' values as JSON, in order, when the caller wrote them already (see [`crate::Prepared`]).
+pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Option<&[String]>) -> Result<ApplyReport> {
     let mut report = ApplyReport::default();
     // Parents before children, so a new child finds its parent row already there.
     let mut groups: BTreeMap<(usize, Id), Vec<&Op>> = BTreeMap::new();
@@ -42,7 +43,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<A
         let rank = Kind::ALL.iter().position(|k| *k == op.kind).unwrap_or(usize::MAX);
         groups.entry((rank, op.entity)).or_default().push(op);
     }
-    let mut fresh_ids = append_ops(db, ops, stamped)?;
+    let mut fresh_ids = append_ops(db, ops, stamped, values)?;
     // The records the new ops touch, in that order, each with the best new value per register
     // (a record op counts in each register it sets) and the records its new ops point at.
     let mut records: Vec<Touched<'_>> = Vec::with_capacity(groups.len());
@@ -433,10 +434,16 @@ fn insert_into(db: &dyn Backend) -> &'static str {
 /// Append ops to the log, 100 rows per statement, and return the ids that were new (a duplicate
 /// op id is skipped). Ops the store `stamped` just now are all new: nothing to skip or read back
 /// (`None`).
-fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<HashSet<Id>>> {
+fn append_ops(
+    db: &mut dyn Backend,
+    ops: &[Op],
+    stamped: bool,
+    values: Option<&[String]>,
+) -> Result<Option<HashSet<Id>>> {
     const ROWS: usize = 100;
     let mut fresh = (!stamped).then(|| HashSet::with_capacity(ops.len()));
     let mut buf = ArgBuf::default();
+    let mut values = values.map(|v| v.iter());
     for chunk in ops.chunks(ROWS) {
         let mut sql = format!(
             "{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES {}",
@@ -452,7 +459,10 @@ fn append_ops(db: &mut dyn Backend, ops: &[Op], stamped: bool) -> Result<Option<
             buf.push(Arg::Text(op.kind.name()));
             buf.id(op.entity);
             buf.push(Arg::Text(&op.field));
-            buf.json(&op.value);
+            match values.as_mut().and_then(Iterator::next) {
+                Some(json) => buf.push(Arg::Text(json)),
+                None => buf.json(&op.value),
+            }
         }
         let params = buf.args()?;
         let Some(fresh) = fresh.as_mut() else {
@@ -503,7 +513,7 @@ fn ensure_row(db: &mut dyn Backend, kind: Kind, id: &str) -> Result<()> {
 /// A value's compact JSON, as its `Display` writes it (the op log's `value` column), but
 /// serialized into a byte buffer directly: `to_string()` goes through `fmt::Write` one piece at a
 /// time, which made the op values' JSON about 4% of a bulk import's instructions.
-fn json(v: &Value) -> String {
+pub(crate) fn json(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| v.to_string())
 }
 

@@ -13,7 +13,7 @@ use kith_core::{ChangeSet, Id, Kind};
 use kith_interop::{Contact, Entry, Kept, RecordError, name_key, vcard};
 use serde::Serialize;
 
-use crate::{Error, IdMaker, PersonRecord, Result, Store};
+use crate::{Error, IdMaker, PersonRecord, Prepared, Result, Store};
 
 /// Operations per batch (one `commit` each; one transaction overall unless `partial`).
 const BATCH_OPS: usize = 20_000;
@@ -145,7 +145,7 @@ struct Writer {
 
 enum Job {
     /// Stamp and apply a change set.
-    Commit(ChangeSet),
+    Commit(Prepared),
     /// Read these people as stored, and answer.
     Load(Vec<Id>, std::sync::mpsc::Sender<Result<std::collections::HashMap<Id, PersonRecord>>>),
 }
@@ -174,7 +174,7 @@ fn write(
     for job in jobs {
         match job {
             Job::Commit(cs) => {
-                let ops = store.commit(cs, actor, now_ms)?;
+                let ops = store.commit_prepared(cs, actor, now_ms)?;
                 // Whatever the planner has stopped for, these ops are only to be freed.
                 let _ = used.send(ops);
             }
@@ -595,7 +595,7 @@ impl Run {
         if self.dry_run {
             return Ok(());
         }
-        self.writer.send(Job::Commit(cs))?;
+        self.writer.send(Job::Commit(Prepared::new(cs)))?;
         self.writer.written.try_iter().for_each(drop);
         // What was staged is the writer's now: a later read of these people waits for it.
         self.staged.clear();

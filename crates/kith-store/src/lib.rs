@@ -218,6 +218,21 @@ impl Store {
     /// Stamp `changes` as operations by `actor` at wall-clock time `wall_ms`, and apply them in
     /// one transaction. Returns the operations written.
     pub fn commit(&mut self, changes: ChangeSet, actor: &str, wall_ms: u64) -> Result<Vec<Op>> {
+        self.commit_with(changes, None, actor, wall_ms)
+    }
+
+    /// [`Store::commit`] of a change set whose values were written as JSON beforehand.
+    pub fn commit_prepared(&mut self, prepared: Prepared, actor: &str, wall_ms: u64) -> Result<Vec<Op>> {
+        self.commit_with(prepared.changes, Some(&prepared.values), actor, wall_ms)
+    }
+
+    fn commit_with(
+        &mut self,
+        changes: ChangeSet,
+        values: Option<&[String]>,
+        actor: &str,
+        wall_ms: u64,
+    ) -> Result<Vec<Op>> {
         if changes.is_empty() {
             return Ok(Vec::new());
         }
@@ -230,23 +245,23 @@ impl Store {
         let mut random = || tails.next();
         let mut stamper = Stamper { clock: &mut self.clock, wall_ms, node: self.node, actor, random: &mut random };
         let ops = changes.stamp(&mut stamper);
-        self.apply_ops(&ops, true)?;
+        self.apply_ops(&ops, true, values)?;
         Ok(ops)
     }
 
     /// Apply operations (local, imported or from another replica) in one transaction. Applying
     /// the same operations again, or in another order, gives the same state.
     pub fn apply(&mut self, ops: &[Op]) -> Result<ApplyReport> {
-        self.apply_ops(ops, false)
+        self.apply_ops(ops, false, None)
     }
 
     /// `stamped`: this store stamped `ops` just now (see [`apply::apply`]).
-    fn apply_ops(&mut self, ops: &[Op], stamped: bool) -> Result<ApplyReport> {
+    fn apply_ops(&mut self, ops: &[Op], stamped: bool, values: Option<&[String]>) -> Result<ApplyReport> {
         for op in ops {
             op.check().map_err(|e| Error::InvalidOp { op: op.id.to_string(), why: e.to_string() })?;
             self.clock.observe(op.hlc);
         }
-        self.transaction(|db| apply::apply(db, ops, stamped))
+        self.transaction(|db| apply::apply(db, ops, stamped, values))
     }
 
     fn transaction<T>(&mut self, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
@@ -424,6 +439,29 @@ impl Store {
 
     pub(crate) fn db(&mut self) -> &mut dyn Backend {
         self.db.as_mut()
+    }
+}
+
+/// A change set with its values written as JSON, as the op log stores them: made on one thread
+/// while the store is busy on another (an import's planner and writer), for
+/// [`Store::commit_prepared`].
+pub struct Prepared {
+    changes: ChangeSet,
+    values: Vec<String>,
+}
+
+impl Prepared {
+    pub fn new(changes: ChangeSet) -> Prepared {
+        let values = changes.changes.iter().map(|c| apply::json(&c.value)).collect();
+        Prepared { changes, values }
+    }
+
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
     }
 }
 

@@ -1,13 +1,19 @@
 //! An import plans records on one thread while another applies the change sets planned before
-//! (`import::Writer`). Files big enough for several change sets check what that must keep: a
-//! later row finds the person an earlier change set wrote, as stored, and a bad row at the end
-//! of an atomic import takes back every change set already applied. Both engines.
+//! (`import::Writer`), and writes the ops' values as JSON on the planning thread
+//! (`Store::commit_prepared`). Files big enough for several change sets check what that must
+//! keep: a later row finds the person an earlier change set wrote, as stored; a bad row at the
+//! end of an atomic import takes back every change set already applied; and the op log says what
+//! the tables say (its ops, applied to an empty database, make the same tables). Both engines.
 
 mod common;
 
 use kith_store::import::{Input, Options, Source, import_contacts};
 
-conformance!(a_later_change_set_sees_what_an_earlier_one_wrote, a_bad_last_row_takes_back_every_change_set,);
+conformance!(
+    a_later_change_set_sees_what_an_earlier_one_wrote,
+    a_bad_last_row_takes_back_every_change_set,
+    the_op_log_of_an_import_makes_the_same_tables,
+);
 
 fn now() -> jiff::ZonedDateTime {
     "2026-11-26T10:00:00+00:00[UTC]".parse().unwrap()
@@ -70,4 +76,37 @@ fn a_bad_last_row_takes_back_every_change_set(db: &mut common::TestDb) {
     assert!(store.resolve_person("p0@example.com").is_err());
     assert!(store.resolve_person("p2999@example.com").is_err());
     assert!(store.search("given1500", 5).unwrap().is_empty());
+}
+
+fn the_op_log_of_an_import_makes_the_same_tables(db: &mut common::TestDb) {
+    let store = &mut db.store;
+    // Two imports: the second changes some people the first made (new companies, more emails).
+    let first =
+        import_contacts(store, vec![linkedin(3_000, "")], &csv(), Options::default(), "ann", &now(), &mut |_| {});
+    assert_eq!(first.unwrap().summary.created, 3_000);
+    let mut text = String::from("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n");
+    for n in (0..3_000).step_by(3) {
+        text.push_str(&format!(
+            "Given{n},Family{n},https://www.linkedin.com/in/p-{n},q{n}@example.org,Other {},Lead,01 Mar 2021\n",
+            n % 7
+        ));
+    }
+    let second = import_contacts(
+        store,
+        vec![Input::bytes("again.csv", text.into_bytes())],
+        &csv(),
+        Options::default(),
+        "ann",
+        &now(),
+        &mut |_| {},
+    );
+    assert_eq!(second.unwrap().summary.updated, 1_000);
+
+    let ops = store.ops().unwrap();
+    let mut replay = match db.location {
+        kith_store::Location::Sqlite(_) => common::sqlite(),
+        kith_store::Location::Postgres(_) => common::postgres().expect("the server the suite runs on"),
+    };
+    replay.store.apply(&ops).unwrap();
+    assert_eq!(replay.store.snapshot().unwrap(), store.snapshot().unwrap());
 }
