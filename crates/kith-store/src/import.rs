@@ -114,6 +114,7 @@ pub fn import_contacts(
             dry_run: opts.dry_run,
             today,
             pending: Vec::with_capacity(CHUNK),
+            matched: None,
         };
         let planned = run.read(files, source, atomic, progress);
         let summary = std::mem::take(&mut run.summary);
@@ -143,6 +144,17 @@ struct Writer {
     ids: IdMaker,
 }
 
+/// Where the writer's answer to [`Job::Load`] comes.
+type Stored = std::sync::mpsc::Receiver<Result<std::collections::HashMap<Id, PersonRecord>>>;
+
+/// A chunk matched and not yet planned: its records, whether each is new, and the stored people
+/// it asked the writer for.
+struct Matched {
+    plan: Vec<(Id, bool, Contact)>,
+    load: Vec<Id>,
+    stored: Option<Stored>,
+}
+
 enum Job {
     /// Stamp and apply a change set.
     Commit(Prepared),
@@ -156,10 +168,15 @@ impl Writer {
         self.jobs.send(job).map_err(|_| Error::Database("the import's writer stopped".into()))
     }
 
-    fn person_records(&self, ids: &[Id]) -> Result<std::collections::HashMap<Id, PersonRecord>> {
+    /// Ask for the stored state of these people: the answer comes after every job sent before.
+    fn ask(&self, ids: &[Id]) -> Result<Stored> {
         let (answer, answered) = std::sync::mpsc::channel();
         self.send(Job::Load(ids.to_vec(), answer))?;
-        answered.recv().map_err(|_| Error::Database("the import's writer stopped".into()))?
+        Ok(answered)
+    }
+
+    fn answer(stored: Stored) -> Result<std::collections::HashMap<Id, PersonRecord>> {
+        stored.recv().map_err(|_| Error::Database("the import's writer stopped".into()))?
     }
 }
 
@@ -408,8 +425,10 @@ struct Run {
     summary: Summary,
     dry_run: bool,
     today: String,
-    /// Records read and not yet planned (fewer than a chunk).
+    /// Records read and not yet matched (fewer than a chunk).
     pending: Vec<Contact>,
+    /// The chunk matched last, planned when the next one is matched.
+    matched: Option<Matched>,
 }
 
 impl Run {
@@ -478,6 +497,7 @@ impl Run {
             }
             done_bytes += size;
         }
+        self.plan_matched()?;
         if atomic && self.summary.failed > 0 {
             return Ok(());
         }
@@ -525,11 +545,14 @@ impl Run {
         }
     }
 
+    /// Match `chunk` and ask the writer for the stored people it matched; the chunk before is
+    /// planned first. The answer is awaited only when the next chunk comes (or the files end),
+    /// so the writer reads while this thread parses.
     fn chunk(&mut self, chunk: Vec<Contact>) -> Result<()> {
         if chunk.is_empty() {
             return Ok(());
         }
-        // Match first, then read every matched person once.
+        self.plan_matched()?;
         let mut plan = Vec::with_capacity(chunk.len());
         let mut load = Vec::new();
         for c in chunk {
@@ -551,10 +574,18 @@ impl Run {
             self.index.add_with(id, &c, profiles);
             plan.push((id, found.is_none(), c));
         }
-        if !load.is_empty() {
-            load.sort();
-            load.dedup();
-            let mut records = self.writer.person_records(&load)?;
+        load.sort();
+        load.dedup();
+        let stored = if load.is_empty() { None } else { Some(self.writer.ask(&load)?) };
+        self.matched = Some(Matched { plan, load, stored });
+        Ok(())
+    }
+
+    /// Plan the chunk [`Run::chunk`] matched last, once the people it read are here.
+    fn plan_matched(&mut self) -> Result<()> {
+        let Some(Matched { plan, load, stored }) = self.matched.take() else { return Ok(()) };
+        if let Some(stored) = stored {
+            let mut records = Writer::answer(stored)?;
             for id in load {
                 let rec = records.remove(&id).unwrap_or_else(|| PersonRecord::new(id));
                 self.staged.insert(id, rec);
