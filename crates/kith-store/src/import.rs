@@ -144,8 +144,11 @@ struct Writer {
     ids: IdMaker,
 }
 
+/// People as stored, by id: the writer's answer to [`Job::Load`].
+type People = std::collections::HashMap<Id, PersonRecord>;
+
 /// Where the writer's answer to [`Job::Load`] comes.
-type Stored = std::sync::mpsc::Receiver<Result<std::collections::HashMap<Id, PersonRecord>>>;
+type Stored = std::sync::mpsc::Receiver<Result<People>>;
 
 /// A chunk matched and not yet planned: its records, whether each is new, and the stored people
 /// it asked the writer for.
@@ -159,7 +162,7 @@ enum Job {
     /// Stamp and apply a change set.
     Commit(Prepared),
     /// Read these people as stored, and answer.
-    Load(Vec<Id>, std::sync::mpsc::Sender<Result<std::collections::HashMap<Id, PersonRecord>>>),
+    Load(Vec<Id>, std::sync::mpsc::Sender<Result<People>>),
 }
 
 impl Writer {
@@ -175,7 +178,7 @@ impl Writer {
         Ok(answered)
     }
 
-    fn answer(stored: Stored) -> Result<std::collections::HashMap<Id, PersonRecord>> {
+    fn answer(stored: Stored) -> Result<People> {
         stored.recv().map_err(|_| Error::Database("the import's writer stopped".into()))?
     }
 }
@@ -190,8 +193,8 @@ fn write(
 ) -> Result<()> {
     for job in jobs {
         match job {
-            Job::Commit(cs) => {
-                let ops = store.commit_prepared(cs, actor, now_ms)?;
+            Job::Commit(changes) => {
+                let ops = store.commit_prepared(changes, actor, now_ms)?;
                 // Whatever the planner has stopped for, these ops are only to be freed.
                 let _ = used.send(ops);
             }
