@@ -455,14 +455,6 @@ impl Prepared {
         let values = changes.changes.iter().map(|c| apply::json(&c.value)).collect();
         Prepared { changes, values }
     }
-
-    pub fn len(&self) -> usize {
-        self.changes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
 }
 
 /// [`Store::new_id`] apart from the store: the ids continue the store's sequence.
