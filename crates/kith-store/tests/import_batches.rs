@@ -38,15 +38,17 @@ fn linkedin(rows: usize, tail: &str) -> Input {
     Input::bytes("connections.csv", text.into_bytes())
 }
 
+fn import(store: &mut kith_store::Store, file: Input) -> kith_store::import::Outcome {
+    import_contacts(store, vec![file], &csv(), Options::default(), "ann", &now(), &mut |_| {}).unwrap()
+}
+
 fn a_later_change_set_sees_what_an_earlier_one_wrote(db: &mut common::TestDb) {
     let store = &mut db.store;
     // The first row's person again, last, at another company: a merge with what the first
     // change set wrote. Had the read of the stored person not waited for that write, the old
     // role would not be seen, and so not ended.
     let tail = "Given0,Family0,https://www.linkedin.com/in/p-0,,Elsewhere Ltd,Director,17 Oct 2015\n";
-    let out =
-        import_contacts(store, vec![linkedin(5_000, tail)], &csv(), Options::default(), "ann", &now(), &mut |_| {})
-            .unwrap();
+    let out = import(store, linkedin(5_000, tail));
     let s = out.summary;
     assert!(!out.rolled_back, "{:?}", s.failures);
     assert_eq!((s.created, s.merged, s.failed), (5_000, 1, 0), "{s:?}");
@@ -64,9 +66,7 @@ fn a_later_change_set_sees_what_an_earlier_one_wrote(db: &mut common::TestDb) {
 fn a_bad_last_row_takes_back_every_change_set(db: &mut common::TestDb) {
     let store = &mut db.store;
     let tail = "Bad,Row,,not-an-email,,,17 Oct 2015\n";
-    let out =
-        import_contacts(store, vec![linkedin(3_000, tail)], &csv(), Options::default(), "ann", &now(), &mut |_| {})
-            .unwrap();
+    let out = import(store, linkedin(3_000, tail));
     assert!(out.rolled_back);
     assert_eq!(out.summary.failed, 1);
     assert_eq!(out.summary.failures[0].line, 3_002);
@@ -81,9 +81,7 @@ fn a_bad_last_row_takes_back_every_change_set(db: &mut common::TestDb) {
 fn the_op_log_of_an_import_makes_the_same_tables(db: &mut common::TestDb) {
     let store = &mut db.store;
     // Two imports: the second changes some people the first made (new companies, more emails).
-    let first =
-        import_contacts(store, vec![linkedin(3_000, "")], &csv(), Options::default(), "ann", &now(), &mut |_| {});
-    assert_eq!(first.unwrap().summary.created, 3_000);
+    assert_eq!(import(store, linkedin(3_000, "")).summary.created, 3_000);
     let mut text = String::from("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n");
     for n in (0..3_000).step_by(3) {
         text.push_str(&format!(
@@ -91,16 +89,8 @@ fn the_op_log_of_an_import_makes_the_same_tables(db: &mut common::TestDb) {
             n % 7
         ));
     }
-    let second = import_contacts(
-        store,
-        vec![Input::bytes("again.csv", text.into_bytes())],
-        &csv(),
-        Options::default(),
-        "ann",
-        &now(),
-        &mut |_| {},
-    );
-    assert_eq!(second.unwrap().summary.updated, 1_000);
+    let again = Input::bytes("again.csv", text.into_bytes());
+    assert_eq!(import(store, again).summary.updated, 1_000);
 
     let ops = store.ops().unwrap();
     let mut replay = match db.location {
