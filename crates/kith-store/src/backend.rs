@@ -172,6 +172,11 @@ pub(crate) trait Backend: Send {
     fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
         self.execute(sql, params)
     }
+    /// A transaction is open. SQLite ends one by itself when a write fails for want of room
+    /// (SQLITE_FULL) or on an I/O error; PostgreSQL keeps a failed one open until ROLLBACK.
+    fn in_transaction(&self) -> bool {
+        true
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +269,9 @@ pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_m
 impl Backend for Sqlite {
     fn engine(&self) -> Engine {
         Engine::Sqlite
+    }
+    fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
     }
     fn execute_nowait(&mut self, sql: &str, params: &[Val]) -> Result<u64, Error> {
         self.conn.busy_timeout(std::time::Duration::ZERO)?;

@@ -822,3 +822,36 @@ impl Run {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database that fills up half-way (a full disk) fails the import with SQLite's own
+    /// error, leaves nothing behind and keeps working. SQLite rolls the transaction back itself
+    /// when a write finds no room; the rollback after must not hide why.
+    #[test]
+    fn a_full_database_is_the_error_reported_and_nothing_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_sqlite(&dir.path().join("kith.db")).unwrap();
+        let pages = store.db().query("PRAGMA page_count", &[]).unwrap()[0][0].int().unwrap();
+        store.db().batch(&format!("PRAGMA max_page_count = {}", pages + 40)).unwrap();
+        let mut text = String::from("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n");
+        for n in 0..3_000 {
+            text.push_str(&format!("Given{n},Family{n},,p{n}@example.com,Company {},Title,17 Oct 2015\n", n % 40));
+        }
+        let csv = || Source::Csv(kith_interop::csv::Layout::parse("auto", &[]).unwrap());
+        let now: jiff::ZonedDateTime = "2026-11-26T10:00:00+00:00[UTC]".parse().unwrap();
+        let file = Input::bytes("connections.csv", text.clone().into_bytes());
+        let err =
+            import_contacts(&mut store, vec![file], &csv(), Options::default(), "ann", &now, &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("full"), "{err}");
+        assert!(store.resolve_person("p0@example.com").is_err());
+
+        store.db().batch("PRAGMA max_page_count = 1073741823").unwrap();
+        let file = Input::bytes("connections.csv", text.into_bytes());
+        let out =
+            import_contacts(&mut store, vec![file], &csv(), Options::default(), "ann", &now, &mut |_| {}).unwrap();
+        assert_eq!(out.summary.created, 3_000);
+    }
+}

@@ -358,7 +358,13 @@ impl Store {
             return Ok(());
         }
         self.in_bulk = false;
-        let end = if commit { self.db.batch("COMMIT") } else { self.db.batch("ROLLBACK") };
+        let end = match commit {
+            true => self.db.batch("COMMIT"),
+            // SQLite may have rolled back already, after a write failed (a full disk): the
+            // error of that write is the one to report, not that nothing is left to roll back.
+            false if !self.db.in_transaction() => Ok(()),
+            false => self.db.batch("ROLLBACK"),
+        };
         if std::mem::take(&mut self.bulk_journal) {
             // Another process that opened the file meanwhile may have done it already; if it
             // cannot be done now, every open of the file asks for WAL again.
