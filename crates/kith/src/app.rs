@@ -139,6 +139,24 @@ fn now() -> Result<ZonedDateTime> {
     }
 }
 
+/// The error and its causes, each said once: kith's errors already quote their cause, so a
+/// cause whose text is in the message so far is left out (not `sqlite: disk I/O error: disk I/O
+/// error: Error code 778: …`).
+fn causes(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -161,7 +179,7 @@ pub fn main() -> ExitCode {
                     {
                         return ExitCode::SUCCESS;
                     }
-                    (exit::INTERNAL, format!("{e:#}"))
+                    (exit::INTERNAL, causes(&e))
                 }
             };
             eprintln!("kith: {msg}");
@@ -202,4 +220,20 @@ fn run(cli: Cli) -> Result<()> {
     let actor = std::env::var("KITH_ACTOR").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "local".to_string());
     let mut ctx = Ctx { store, now: now()?, json: cli.json, actor };
     crate::commands::dispatch(&mut ctx, cli.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_said_once() {
+        // kith's errors quote their cause, which is also their source.
+        let read =
+            kith_store::Error::Read { file: "cards.vcf".into(), source: std::io::Error::other("the disk went away") };
+        assert_eq!(causes(&anyhow::Error::new(read)), "cannot read cards.vcf: the disk went away");
+        // A cause that adds something is kept.
+        let e = anyhow::Error::new(std::io::Error::other("no room")).context("cannot write the export");
+        assert_eq!(causes(&e), "cannot write the export: no room");
+    }
 }
