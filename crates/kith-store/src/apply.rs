@@ -66,7 +66,7 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
         for &op in &fresh {
             for (field, value) in op.fields() {
                 if let (Some(FieldType::Ref(target)), Value::String(s)) = (kind.field(field).map(|f| f.ty), value) {
-                    refs.push((target, s.as_str(), s.parse::<Id>().ok()));
+                    refs.push((target, s.as_str()));
                 }
                 let slot = winners.entry(field).or_insert((op, value));
                 if op.sort_key() > slot.0.sort_key() {
@@ -89,8 +89,8 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
         // Every record any new op points at gets a row, winner or not, so which rows exist does
         // not depend on the order the ops came in (a child's ops may come before its parent's).
         for rec in run.iter() {
-            for &(target, s, id) in &rec.refs {
-                let known = id.map(|id| (target, id));
+            for &(target, s) in &rec.refs {
+                let known = s.parse::<Id>().ok().map(|id| (target, id));
                 if known.is_some_and(|k| present.contains(&k)) {
                     continue;
                 }
@@ -109,14 +109,15 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
             if created.contains(&entity) {
                 rec.inserted = true;
                 let owner = match kind {
-                    Kind::PersonItem => rec.points_at("parent").map(|id| (Kind::Person, id)),
-                    Kind::Role => rec.points_at("person").map(|id| (Kind::Person, id)),
-                    Kind::OrgItem => rec.points_at("parent").map(|id| (Kind::Org, id)),
-                    Kind::Exchange => rec.points_at("interaction").map(|id| (Kind::Interaction, id)),
+                    Kind::PersonItem => rec.winners.get("parent").map(|v| (Kind::Person, v.1)),
+                    Kind::Role => rec.winners.get("person").map(|v| (Kind::Person, v.1)),
+                    Kind::OrgItem => rec.winners.get("parent").map(|v| (Kind::Org, v.1)),
+                    Kind::Exchange => rec.winners.get("interaction").map(|v| (Kind::Interaction, v.1)),
                     _ => None,
                 };
-                if let Some(owner) = owner {
-                    owners.insert(entity, owner);
+                if let Some((k, Some(parent))) = owner.map(|(k, v)| (k, v.as_str().and_then(|s| s.parse::<Id>().ok())))
+                {
+                    owners.insert(entity, (k, parent));
                 }
                 present.insert((kind, entity));
                 dirty.insert((kind, entity));
@@ -183,6 +184,9 @@ fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<
     };
     let live =
         |rec: &Touched<'_>| rec.winners.get("deleted").is_none_or(|(_, v)| to_val(FieldType::Bool, v).int() == Some(0));
+    let points_at = |rec: &Touched<'_>, field: &str| -> Option<Id> {
+        rec.winners.get(field).and_then(|(_, v)| v.as_str()).and_then(|s| s.parse().ok())
+    };
     let mut people: HashMap<Id, Parts<'a>> = HashMap::new();
     let mut orgs: HashMap<Id, Text<'a>> = HashMap::new();
     for rec in records {
@@ -216,8 +220,8 @@ fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<
     for rec in records {
         let new = rec.inserted;
         let parent = match rec.kind {
-            Kind::PersonItem => rec.points_at("parent"),
-            Kind::Role => rec.points_at("person"),
+            Kind::PersonItem => points_at(rec, "parent"),
+            Kind::Role => points_at(rec, "person"),
             _ => continue,
         };
         let Some(parent) = parent else { continue };
@@ -232,7 +236,7 @@ fn new_people_docs<'a>(db: &mut dyn Backend, records: &[Touched<'a>]) -> Result<
         }
         match rec.kind {
             Kind::PersonItem => p.items.push((text(rec, "kind"), text(rec, "value"))),
-            _ => p.roles.push((rec.entity, rec.points_at("org"), text(rec, "title"))),
+            _ => p.roles.push((rec.entity, points_at(rec, "org"), text(rec, "title"))),
         }
     }
     // The names of the other organizations the new roles point at, from the database.
@@ -288,22 +292,9 @@ struct Touched<'a> {
     kind: Kind,
     entity: Id,
     winners: BTreeMap<&'a str, (&'a Op, &'a Value)>,
-    /// The records the new ops point at: kind, the value as written, and the id it parses to.
-    refs: Vec<(Kind, &'a str, Option<Id>)>,
+    refs: Vec<(Kind, &'a str)>,
     /// This apply inserted its row: it holds exactly the winners' values.
     inserted: bool,
-}
-
-impl Touched<'_> {
-    /// The record a reference field's winning value names. It is one of `refs`, parsed already
-    /// (an id parse per child and use was 2% of a bulk import's writer).
-    fn points_at(&self, field: &str) -> Option<Id> {
-        let s = self.winners.get(field)?.1.as_str()?;
-        match self.refs.iter().find(|r| std::ptr::eq(r.1, s)) {
-            Some(r) => r.2,
-            None => s.parse().ok(),
-        }
-    }
 }
 
 /// Insert the records of `run` (all of one kind) that have no row yet, with their new values;
