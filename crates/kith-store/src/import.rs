@@ -167,8 +167,12 @@ enum Job {
 
 impl Writer {
     fn send(&self, job: Job) -> Result<()> {
-        // The writer only stops early on an error, which `import_contacts` reports instead.
-        self.jobs.send(job).map_err(|_| Error::Database("the import's writer stopped".into()))
+        self.jobs.send(job).map_err(|_| Writer::stopped())
+    }
+
+    /// The writer only stops early on an error, which `import_contacts` reports instead of this.
+    fn stopped() -> Error {
+        Error::Database("the import's writer stopped".into())
     }
 
     /// Ask for the stored state of these people: the answer comes after every job sent before.
@@ -179,7 +183,7 @@ impl Writer {
     }
 
     fn answer(stored: Stored) -> Result<People> {
-        stored.recv().map_err(|_| Error::Database("the import's writer stopped".into()))?
+        stored.recv().map_err(|_| Writer::stopped())?
     }
 }
 

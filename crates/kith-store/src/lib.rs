@@ -411,7 +411,7 @@ impl Store {
 
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
-        kith_core::Id::v7(wall_ms, self.tails.next())
+        self.tails.id(wall_ms)
     }
 
     /// Makes ids from this store's sequence on another thread while the store itself is busy
@@ -470,7 +470,7 @@ pub struct IdMaker(std::sync::Arc<IdTails>);
 impl IdMaker {
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
-        kith_core::Id::v7(wall_ms, self.0.next())
+        self.0.id(wall_ms)
     }
 }
 
@@ -493,6 +493,11 @@ impl IdTails {
         // Start low enough that a process makes 2^29 ids before the counter wraps.
         let start = u64::from_le_bytes(random_bytes::<8>()) & ((1 << (Self::COUNTER_BITS - 1)) - 1);
         IdTails { counter: start.into(), mix: seed.into() }
+    }
+
+    /// A record id for wall-clock time `wall_ms`, next in this sequence.
+    fn id(&self, wall_ms: u64) -> kith_core::Id {
+        kith_core::Id::v7(wall_ms, self.next())
     }
 
     /// Ten bytes for [`kith_core::Id::v7`]: it keeps 12 bits of the first two bytes, 6 of the
