@@ -142,6 +142,24 @@ kinds! {
     }
 }
 
+impl Kind {
+    /// The field that names the record this one belongs to, and that record's kind: a person's
+    /// email belongs to the person, a participant to its interaction. The store files a record's
+    /// operations under its owner (`ops.root`), so a person and everything that belongs to it are
+    /// read together. Owners own nothing in turn.
+    pub fn owner(self) -> Option<(&'static str, Kind)> {
+        match self {
+            Kind::PersonItem | Kind::PersonCard => Some(("parent", Kind::Person)),
+            Kind::Role => Some(("person", Kind::Person)),
+            Kind::OrgItem => Some(("parent", Kind::Org)),
+            Kind::Participant | Kind::Exchange => Some(("interaction", Kind::Interaction)),
+            Kind::TaskPerson => Some(("task", Kind::Task)),
+            Kind::Attendee => Some(("event", Kind::Event)),
+            _ => None,
+        }
+    }
+}
+
 /// The tombstone every kind has. Deleting a record sets it; it is a register like any other.
 pub const DELETED: Field = f("deleted", Bool);
 
@@ -172,6 +190,17 @@ mod tests {
                     let j = Kind::ALL.iter().position(|k| *k == target).unwrap();
                     assert!(j < i, "{} refers to {} which comes later", kind.name(), target.name());
                 }
+            }
+        }
+    }
+
+    /// An owner is named by a reference field of the owned kind, and owns nothing itself.
+    #[test]
+    fn owners_are_references_to_kinds_without_owners() {
+        for kind in Kind::ALL {
+            if let Some((field, owner)) = kind.owner() {
+                assert_eq!(kind.field(field).map(|f| f.ty), Some(Ref(owner)), "{}.{field}", kind.name());
+                assert_eq!(owner.owner(), None, "{} owns {}", owner.name(), kind.name());
             }
         }
     }

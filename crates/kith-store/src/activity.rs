@@ -374,7 +374,11 @@ impl Store {
                 Some(true) => "removed",
                 _ => {
                     // Added when its first operation is in this change set.
-                    let rows = self.db().query("SELECT min(hlc) FROM ops WHERE entity = ?", &[id.into()])?;
+                    let root = crate::apply::root_of(self.db(), kind, id)?;
+                    let rows = self.db().query(
+                        "SELECT min(hlc) FROM ops WHERE root = ? AND entity = ?",
+                        &[Val::from(root), id.into()],
+                    )?;
                     let first = rows.first().and_then(|r| r[0].int());
                     if first.is_some_and(|h| h >= g.last && h <= g.first) { "added" } else { "changed" }
                 }

@@ -43,7 +43,24 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
         let rank = Kind::ALL.iter().position(|k| *k == op.kind).unwrap_or(usize::MAX);
         groups.entry((rank, op.entity)).or_default().push(op);
     }
-    let mut fresh_ids = append_ops(db, ops, stamped, values)?;
+    // The root each record's new ops are filed under: for a new record, the owner its new ops
+    // name (its row will say so); a stored record's is checked once its row is read.
+    let mut guessed: HashMap<Id, &str> = HashMap::new();
+    for ((_, entity), group) in &groups {
+        let Some((field, _)) = group[0].kind.owner() else { continue };
+        let mut best: Option<(&Op, &Value)> = None;
+        for &op in group {
+            if let Some((_, value)) = op.fields().find(|(f, _)| *f == field)
+                && best.is_none_or(|(b, _)| op.sort_key() > b.sort_key())
+            {
+                best = Some((op, value));
+            }
+        }
+        if let Some((_, Value::String(owner))) = best {
+            guessed.insert(*entity, owner.as_str());
+        }
+    }
+    let mut fresh_ids = append_ops(db, ops, stamped, values, &guessed)?;
     // The records the new ops touch, in that order, each with the best new value per register
     // (a record op counts in each register it sets) and the records its new ops point at.
     let mut records: Vec<Touched<'_>> = Vec::with_capacity(groups.len());
@@ -136,7 +153,24 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
             {
                 moved_from.push(old);
             }
-            if update_existing(db, rec)? {
+            // The ops of a stored record are all filed under its root (see `root_of`), the new
+            // ones too once the guess is put right; they move with the record to a new owner.
+            let root = root_of(db, kind, entity)?;
+            let filed = guessed.get(&entity).map_or_else(|| Cow::Owned(entity.to_string()), |&s| Cow::Borrowed(s));
+            if filed != root {
+                refile(db, entity, &filed, &root)?;
+            }
+            let written = update_existing(db, rec, &root)?;
+            if let Some((field, _)) = kind.owner()
+                && written.contains(&field)
+            {
+                let owner = rec.winners.get(field).and_then(|(_, v)| v.as_str());
+                let moved = owner.map_or_else(|| Cow::Owned(entity.to_string()), Cow::Borrowed);
+                if moved != root {
+                    refile(db, entity, &root, &moved)?;
+                }
+            }
+            if !written.is_empty() {
                 dirty.insert((kind, entity));
             }
         }
@@ -369,11 +403,14 @@ fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<H
 
 /// Write the new values of a record that has a row already where a new op beats every stored op
 /// of that register (the new ops are stored already, so "beats" is "is the greatest"); returns
-/// whether anything was written.
-fn update_existing(db: &mut dyn Backend, rec: &Touched<'_>) -> Result<bool> {
+/// the columns written. `root`: where the record's ops are filed.
+fn update_existing(db: &mut dyn Backend, rec: &Touched<'_>, root: &str) -> Result<Vec<&'static str>> {
     let (kind, entity, winners) = (rec.kind, rec.entity, &rec.winners);
     let mut best: HashMap<&str, (i64, i64, String)> = HashMap::new();
-    let stored = db.query("SELECT op_id, hlc, node, field, value FROM ops WHERE entity = ?", &[entity.into()])?;
+    let stored = db.query(
+        "SELECT op_id, hlc, node, field, value FROM ops WHERE root = ? AND entity = ?",
+        &[Val::from(root), entity.into()],
+    )?;
     for r in &stored {
         let (Some(op_id), Some(hlc), Some(node), Some(field)) = (r[0].text(), r[1].int(), r[2].int(), r[3].text())
         else {
@@ -398,7 +435,7 @@ fn update_existing(db: &mut dyn Backend, rec: &Touched<'_>) -> Result<bool> {
             consider(field);
         }
     }
-    let mut sets = Vec::new();
+    let mut columns = Vec::new();
     let mut values = Vec::new();
     for (field, (op, value)) in winners {
         let Some(def) = kind.field(field) else { continue };
@@ -406,16 +443,102 @@ fn update_existing(db: &mut dyn Backend, rec: &Touched<'_>) -> Result<bool> {
             .get(field)
             .is_none_or(|(hlc, node, id)| (*hlc, *node) == (op.hlc.as_i64(), op.node.0) && *id == op.id.to_string());
         if wins {
-            sets.push(format!("{} = ?", def.name));
+            columns.push(def.name);
             values.push(to_val(def.ty, value));
         }
     }
-    if sets.is_empty() {
-        return Ok(false);
+    if columns.is_empty() {
+        return Ok(columns);
     }
     values.push(entity.into());
+    let sets: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
     db.execute(&format!("UPDATE {} SET {} WHERE id = ?", kind.table(), sets.join(", ")), &values)?;
-    Ok(true)
+    Ok(columns)
+}
+
+/// Where the ops of a stored record are filed (`ops.root`): the owner its row names
+/// (`Kind::owner`), as the row holds it, or the record itself. Every op of a record is filed
+/// there, whatever order its ops came in: `apply` moves them when the owner changes.
+pub(crate) fn root_of(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<String> {
+    if let Some((field, _)) = kind.owner() {
+        let rows = db.query(&format!("SELECT {field} FROM {} WHERE id = ?", kind.table()), &[id.into()])?;
+        if let Some(owner) = rows.into_iter().next().and_then(|r| r.into_iter().next()).and_then(Val::into_text) {
+            return Ok(owner);
+        }
+    }
+    Ok(id.to_string())
+}
+
+/// See [`crate::Store::misfiled_ops`].
+pub(crate) fn misfiled_ops(db: &mut dyn Backend) -> Result<Vec<(String, String, Option<String>)>> {
+    let mut sql = "SELECT o.kind, o.entity, o.root FROM ops o WHERE o.root IS NULL".to_string();
+    let mut owned = Vec::new();
+    for kind in Kind::ALL {
+        let name = kind.name();
+        match kind.owner() {
+            Some((field, _)) => {
+                owned.push(format!("'{name}'"));
+                sql.push_str(&format!(
+                    " UNION ALL SELECT o.kind, o.entity, o.root FROM ops o JOIN {} t ON t.id = o.entity
+                     WHERE o.kind = '{name}' AND o.root <> coalesce(t.{field}, t.id)",
+                    kind.table()
+                ));
+            }
+            None => continue,
+        }
+    }
+    sql.push_str(&format!(
+        " UNION ALL SELECT kind, entity, root FROM ops WHERE kind NOT IN ({}) AND root <> entity",
+        owned.join(", ")
+    ));
+    let rows = db.query(&sql, &[])?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut r = r.into_iter().map(Val::into_text);
+            (r.next().flatten().unwrap_or_default(), r.next().flatten().unwrap_or_default(), r.next().flatten())
+        })
+        .collect())
+}
+
+/// File the ops of `entity` that are under `from` under `to`.
+fn refile(db: &mut dyn Backend, entity: Id, from: &str, to: &str) -> Result<()> {
+    db.execute(
+        "UPDATE ops SET root = ? WHERE root = ? AND entity = ?",
+        &[Val::from(to), Val::from(from), entity.into()],
+    )?;
+    Ok(())
+}
+
+/// The ops of any records (of any kinds), `columns` of each, in no particular order: read by
+/// the records' roots, so through the `ops_root` index.
+pub(crate) fn ops_of(db: &mut dyn Backend, ids: &[Id], columns: &str) -> Result<Vec<Vec<Val>>> {
+    let all: Vec<Val> = ids.iter().map(|&id| id.into()).collect();
+    let ids: HashSet<Id> = ids.iter().copied().collect();
+    let mut roots: BTreeSet<String> = ids.iter().map(Id::to_string).collect();
+    for kind in Kind::ALL {
+        let Some((field, _)) = kind.owner() else { continue };
+        for chunk in all.chunks(500) {
+            let sql = format!(
+                "SELECT {field} FROM {} WHERE {field} IS NOT NULL AND id IN ({})",
+                kind.table(),
+                crate::query::marks(chunk.len())
+            );
+            roots.extend(db.query(&sql, chunk)?.into_iter().filter_map(|r| r.into_iter().next()?.into_text()));
+        }
+    }
+    let roots: Vec<Val> = roots.into_iter().map(Val::Text).collect();
+    let mut out = Vec::new();
+    for chunk in roots.chunks(500) {
+        let sql = format!("SELECT {columns}, entity FROM ops WHERE root IN ({})", crate::query::marks(chunk.len()));
+        for mut row in db.query(&sql, chunk)? {
+            let entity = row.pop().and_then(Val::into_text).and_then(|s| s.parse::<Id>().ok());
+            if entity.is_some_and(|id| ids.contains(&id)) {
+                out.push(row);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `INSERT INTO` for a statement of many rows. On SQLite, `OR FAIL`: a statement that may stop
@@ -431,14 +554,15 @@ fn insert_into(db: &dyn Backend) -> &'static str {
     }
 }
 
-/// Append ops to the log, 100 rows per statement, and return the ids that were new (a duplicate
-/// op id is skipped). Ops the store `stamped` just now are all new: nothing to skip or read back
+/// Append ops to the log, 100 rows per statement, each under its record's root in `roots` or
+/// else under its record, and return the ids that were new (a duplicate op id is skipped). Ops the store `stamped` just now are all new: nothing to skip or read back
 /// (`None`).
 fn append_ops(
     db: &mut dyn Backend,
     ops: &[Op],
     stamped: bool,
     values: Option<&[String]>,
+    roots: &HashMap<Id, &str>,
 ) -> Result<Option<HashSet<Id>>> {
     const ROWS: usize = 100;
     let mut fresh = (!stamped).then(|| HashSet::with_capacity(ops.len()));
@@ -446,9 +570,9 @@ fn append_ops(
     let mut values = values.map(|v| v.iter());
     for chunk in ops.chunks(ROWS) {
         let mut sql = format!(
-            "{} ops (op_id, hlc, node, actor, kind, entity, field, value) VALUES {}",
+            "{} ops (op_id, hlc, node, actor, kind, entity, root, field, value) VALUES {}",
             insert_into(db),
-            crate::query::rows_of(8, chunk.len())
+            crate::query::rows_of(9, chunk.len())
         );
         buf.clear();
         for op in chunk {
@@ -458,6 +582,10 @@ fn append_ops(
             buf.push(Arg::Text(&op.actor));
             buf.push(Arg::Text(op.kind.name()));
             buf.id(op.entity);
+            match roots.get(&op.entity) {
+                Some(root) => buf.push(Arg::Text(root)),
+                None => buf.id(op.entity),
+            }
             buf.push(Arg::Text(&op.field));
             match values.as_mut().and_then(Iterator::next) {
                 Some(json) => buf.push(Arg::Text(json)),

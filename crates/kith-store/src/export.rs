@@ -282,12 +282,9 @@ fn backup_ops(store: &mut Store, sink: &mut dyn Write) -> Result<usize, BackupEr
     let count = |store: &mut Store, sql: &str, params: &[Val]| -> Result<usize, Error> {
         Ok(store.db().query(sql, params)?.first().and_then(|r| r[0].int()).unwrap_or(0) as usize)
     };
-    let mut total = count(store, "SELECT count(*) FROM ops", &[])?;
-    let gone_ids: Vec<Val> = gone.iter().map(|&id| id.into()).collect();
-    for chunk in gone_ids.chunks(500) {
-        let sql = format!("SELECT count(*) FROM ops WHERE entity IN ({})", crate::query::marks(chunk.len()));
-        total -= count(store, &sql, chunk)?;
-    }
+    let hidden: Vec<Id> = gone.iter().copied().collect();
+    let total =
+        count(store, "SELECT count(*) FROM ops", &[])? - crate::apply::ops_of(store.db(), &hidden, "op_id")?.len();
     let header = json!({ "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "ops": total });
     writeln!(sink, "{header}")?;
     const COLS: &str = "SELECT op_id, hlc, node, actor, kind, entity, field, value FROM ops";

@@ -409,6 +409,13 @@ impl Store {
         search::stale_person_documents(self.db())
     }
 
+    /// The ops filed under another root than their record's (none, unless `apply` lost track of
+    /// an owner; see `apply::root_of`), as (kind, entity, root): for tests.
+    #[doc(hidden)]
+    pub fn misfiled_ops(&mut self) -> Result<Vec<(String, String, Option<String>)>> {
+        apply::misfiled_ops(self.db())
+    }
+
     /// A new record id for wall-clock time `wall_ms`.
     pub fn new_id(&self, wall_ms: u64) -> kith_core::Id {
         self.tails.id(wall_ms)

@@ -101,10 +101,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 14,
+        name: "ops_root",
+        shared: include_str!("../migrations/0014_ops_root.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this build of kith writes.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 pub(crate) fn migrate(db: &mut dyn Backend) -> Result<()> {
     let engine = db.engine();
@@ -178,5 +185,52 @@ mod tests {
         let index = db.query("SELECT count(*) FROM sqlite_master WHERE name = 'people_me'", &[]).unwrap();
         assert_eq!(index[0][0], Val::Int(1));
         assert_eq!(current_version(&mut db).unwrap(), SCHEMA_VERSION);
+    }
+
+    /// Migration 14 files an existing log by owner: by the owner a record's row names now, for
+    /// a child that moved, and under the record itself for one without an owner.
+    #[test]
+    fn ops_of_a_version_13_database_are_filed_by_owner() {
+        use kith_core::{ChangeSet, Id, Kind};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut store = crate::Store::open_sqlite(&path).unwrap();
+        let (ann, bo, meeting) = (store.new_id(1), store.new_id(2), store.new_id(3));
+        let email = Id::derive(ann, "email", "a@x.example");
+        let mut cs = ChangeSet::new();
+        cs.set(Kind::Person, ann, "display_name", "Ann");
+        cs.set(Kind::Person, bo, "display_name", "Bo");
+        cs.set(Kind::PersonItem, email, "parent", ann.to_string());
+        cs.set(Kind::PersonItem, email, "value", "a@x.example");
+        cs.set(Kind::Interaction, meeting, "summary", "coffee");
+        cs.set(Kind::Participant, Id::derive(meeting, "participant", "ann"), "interaction", meeting.to_string());
+        cs.set(Kind::Participant, Id::derive(meeting, "participant", "ann"), "person", ann.to_string());
+        store.commit(cs, "t", 1_000).unwrap();
+        let mut cs = ChangeSet::new();
+        cs.set(Kind::PersonItem, email, "parent", bo.to_string());
+        store.commit(cs, "t", 2_000).unwrap();
+        let history = |store: &mut crate::Store, id| store.history(id).unwrap().len();
+        let before = [history(&mut store, ann), history(&mut store, bo), history(&mut store, meeting)];
+        drop(store);
+
+        // The log as version 13 kept it: no root, indexed by entity.
+        let mut db = crate::backend::Sqlite::open(&path).unwrap();
+        db.batch(
+            "DROP INDEX ops_root; ALTER TABLE ops DROP COLUMN root; CREATE INDEX ops_entity ON ops (entity);
+             DELETE FROM schema_migrations WHERE version = 14;",
+        )
+        .unwrap();
+        drop(db);
+        let mut store = crate::Store::open_sqlite(&path).unwrap();
+        assert_eq!(store.misfiled_ops().unwrap(), vec![]);
+        let roots = store.db().query("SELECT DISTINCT root FROM ops ORDER BY root", &[]).unwrap();
+        let mut expected = vec![ann.to_string(), bo.to_string(), meeting.to_string()];
+        expected.sort();
+        assert_eq!(roots.into_iter().filter_map(|r| r[0].text().map(str::to_string)).collect::<Vec<_>>(), expected);
+        let after = [history(&mut store, ann), history(&mut store, bo), history(&mut store, meeting)];
+        assert_eq!(after, before);
+        // Ann: her name and her place in the meeting; Bo: his name and the email's three ops,
+        // those of its time with Ann too; the meeting: its summary and Ann's place in it.
+        assert_eq!(after, [3, 4, 3]);
     }
 }

@@ -1263,15 +1263,11 @@ impl Store {
         // One parameter, repeated: number it by hand, the same way in both engines.
         let children = children.replace("?1", "?");
         let n = children.matches('?').count();
-        let mut params = vec![Val::from(id); n + 1];
-        params[0] = id.into();
-        let rows = self.db().query(
-            &format!(
-                "SELECT op_id, hlc, node, actor, kind, entity, field, value FROM ops
-                 WHERE entity = ? OR entity IN ({children}) ORDER BY hlc, node, op_id"
-            ),
-            &params,
-        )?;
+        let mut ids = vec![id];
+        ids.extend(self.db().query(&children, &vec![Val::from(id); n])?.iter().filter_map(|r| id_of(&r[0])));
+        let mut rows = crate::apply::ops_of(self.db(), &ids, "op_id, hlc, node, actor, kind, entity, field, value")?;
+        // Oldest first, as the op log orders them (hlc, node, op id).
+        rows.sort_by(|a, b| (a[1].int(), a[2].int(), a[0].text()).cmp(&(b[1].int(), b[2].int(), b[0].text())));
         Ok(rows
             .iter()
             .filter_map(|r| {

@@ -25,9 +25,10 @@ fn make(i: usize, (what, hlc, node, a, b): (u8, u64, i64, u8, u8)) -> Op {
         2 => (Kind::Person, person(a), "deleted", json!(b == 0)),
         3 => (Kind::Person, person(a), "cadence_days", json!(i64::from(b) * 7)),
         4 | 5 => {
+            // The tag's owner may change between ops: its ops must follow it (`ops.root`).
             let t = Id::derive(person(a), "tag", &format!("t{b}"));
             let (f, v) =
-                if what == 4 { ("parent", json!(person(a).to_string())) } else { ("value", json!(format!("t{b}"))) };
+                if what == 4 { ("parent", json!(person(b).to_string())) } else { ("value", json!(format!("t{b}"))) };
             (Kind::PersonItem, t, f, v)
         }
         6 => (Kind::PersonItem, Id::derive(person(a), "tag", &format!("t{b}")), "deleted", json!(hlc % 2 == 0)),
@@ -109,6 +110,9 @@ fn check(new_db: fn() -> Option<common::TestDb>, cases: u32) {
             let sa = state(&mut a, &first, ops.len());
             let sb = state(&mut b, &second, batch);
             prop_assert_eq!(sa, sb);
+            // Every op is where a read of its record looks for it.
+            prop_assert_eq!(a.store.misfiled_ops().unwrap(), vec![]);
+            prop_assert_eq!(b.store.misfiled_ops().unwrap(), vec![]);
             Ok(())
         })
         .unwrap();

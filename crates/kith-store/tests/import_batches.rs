@@ -99,4 +99,7 @@ fn the_op_log_of_an_import_makes_the_same_tables(db: &mut common::TestDb) {
     };
     replay.store.apply(&ops).unwrap();
     assert_eq!(replay.store.snapshot().unwrap(), store.snapshot().unwrap());
+    // Each op is filed under its person, in the import's log and in the replay's.
+    assert_eq!(store.misfiled_ops().unwrap(), vec![]);
+    assert_eq!(replay.store.misfiled_ops().unwrap(), vec![]);
 }
