@@ -189,7 +189,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    use crate::cli::Command;
+    use crate::cli::{Command, DevCmd};
     // Commands that need no database.
     match &cli.command {
         Command::Completions { shell } => {
@@ -207,6 +207,9 @@ fn run(cli: Cli) -> Result<()> {
             let Command::Serve(args) = cli.command else { unreachable!() };
             return crate::server_cmds::serve(args, cli.db, default_db());
         }
+        // Benchmark files: made from a seed, whatever database (or none) is there.
+        &Command::Dev(DevCmd::Vcards { count, seed }) => return crate::interop::sample_vcards(count, seed),
+        &Command::Dev(DevCmd::LinkedinCsv { count, seed }) => return crate::interop::sample_linkedin(count, seed),
         _ => {}
     }
     let location = match &cli.db {

@@ -30,13 +30,14 @@ pub fn dispatch(ctx: &mut Ctx, command: Command) -> Result<()> {
         Command::Dev(DevCmd::Seed { people, ties_per_person, interactions, seed }) => {
             crate::seed::seed(ctx, crate::seed::Plan { people, ties_per_person, interactions, seed })
         }
-        Command::Dev(DevCmd::Vcards { count, seed }) => crate::interop::sample_vcards(count, seed),
-        Command::Dev(DevCmd::LinkedinCsv { count, seed }) => crate::interop::sample_linkedin(count, seed),
         Command::Import(c) => crate::interop::import(ctx, c),
         Command::Export(c) => crate::interop::export(ctx, c),
         Command::Dedupe(a) => crate::dedupe::dedupe(ctx, a),
         Command::Merge(a) => crate::dedupe::merge(ctx, a),
-        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+        // Run before a database is opened (`app::run`).
+        Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::Dev(DevCmd::Vcards { .. } | DevCmd::LinkedinCsv { .. }) => Ok(()),
         Command::Reconnect(a) => crate::intel_cmd::reconnect(ctx, a),
         Command::Ledger(a) => crate::intel_cmd::ledger_cmd(ctx, a),
         Command::Match(a) => crate::intel_cmd::match_cmd(ctx, a),

@@ -326,3 +326,20 @@ fn completions_and_man_pages_are_generated() {
     assert!(page.contains("networking organizer"));
     assert!(dir.path().join("kith-person-add.1").exists());
 }
+
+/// The benchmark generators need no database: they neither make one nor refuse to run beside one
+/// this kith cannot open (a newer schema, or a file that is not a database).
+#[test]
+fn sample_files_are_made_without_a_database() {
+    let k = Kith::sqlite();
+    let cards = k.ok(&["dev", "vcards", "--count", "3"]);
+    assert_eq!(cards.matches("BEGIN:VCARD").count(), 3, "{cards}");
+    let csv = k.ok(&["dev", "linkedin-csv", "--count", "4"]);
+    assert_eq!(csv.lines().filter(|l| l.contains("linkedin.com/in/")).count(), 4, "{csv}");
+    let kith_store::Location::Sqlite(path) = &k.location else { unreachable!() };
+    assert!(!path.exists(), "no database was made");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, "not a database").unwrap();
+    assert_eq!(k.ok(&["dev", "vcards", "--count", "3"]), cards, "the same seed gives the same cards");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), "not a database");
+}
