@@ -333,6 +333,11 @@ struct Touched<'a> {
 
 /// Insert the records of `run` (all of one kind) that have no row yet, with their new values;
 /// returns those inserted. Records with the same fields share statements of up to 100 rows.
+///
+/// Every touched record goes through this insert, stored or not, and that matters on
+/// PostgreSQL: there the insert of a row that another transaction has inserted or changed waits
+/// for that transaction to end, so a record's stored ops are read only once every earlier writer
+/// of the record has committed (`concurrent_writers_keep_the_later_op` in the conformance tests).
 fn insert_new(db: &mut dyn Backend, kind: Kind, run: &[Touched<'_>]) -> Result<HashSet<Id>> {
     const ROWS: usize = 100;
     let mut by_fields: BTreeMap<Vec<&'static str>, Vec<&Touched<'_>>> = BTreeMap::new();

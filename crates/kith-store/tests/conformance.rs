@@ -22,6 +22,7 @@ conformance!(
     invalid_batch_writes_nothing,
     reopening_keeps_node_and_schema,
     optimize_keeps_no_value_samples,
+    concurrent_writers_keep_the_later_op,
 );
 
 const NOW: u64 = 1_795_000_000_000;
@@ -416,4 +417,26 @@ fn optimize_keeps_no_value_samples(db: &mut TestDb) {
     let after = s.people(&PersonFilter { tag: Some("design".into()), ..Default::default() }).unwrap();
     assert_eq!(before, after);
     assert_eq!(after.len(), 10);
+}
+
+/// Two writers of one record at once: the op with the later clock wins, as if they had come one
+/// after the other. SQLite lets one writer in at a time. PostgreSQL reads committed rows only,
+/// so the second writer must not fold its op before the first commits: its insert of the
+/// record's row (`ON CONFLICT DO NOTHING`) waits for the first writer's change to that row.
+fn concurrent_writers_keep_the_later_op(db: &mut TestDb) {
+    let p = id(1);
+    db.store.apply(&[op(1, 10, 1, Kind::Person, p, "display_name", json!("Ann"))]).unwrap();
+    db.store.begin_bulk().unwrap();
+    db.store.apply(&[op(2, 30, 1, Kind::Person, p, "notes", json!("later"))]).unwrap();
+    let location = db.location.clone();
+    let other = std::thread::spawn(move || {
+        let mut s = Store::open(&location).unwrap();
+        s.apply(&[op(3, 20, 2, Kind::Person, p, "notes", json!("earlier"))]).unwrap();
+    });
+    // Long enough for the other writer to read the record and reach its UPDATE, had it no lock
+    // to wait for.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    db.store.end_bulk(true).unwrap();
+    other.join().unwrap();
+    assert_eq!(db.store.person(p).unwrap().unwrap().notes.as_deref(), Some("later"));
 }
