@@ -9,6 +9,9 @@
 //! A record op (field `*`) sets several registers at once and counts in each of them. A record
 //! new to the database is written with one INSERT of the new ops' winning values; only a record
 //! that exists already has its stored ops read to find which registers the new ops win.
+//!
+//! The log is filed by owner: every op is under its record's root (`ops.root`, see [`root_of`]),
+//! the owner that the record's row names or else the record itself.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -560,8 +563,8 @@ fn insert_into(db: &dyn Backend) -> &'static str {
 }
 
 /// Append ops to the log, 100 rows per statement, each under its record's root in `roots` or
-/// else under its record, and return the ids that were new (a duplicate op id is skipped). Ops the store `stamped` just now are all new: nothing to skip or read back
-/// (`None`).
+/// else under its record, and return the ids that were new (a duplicate op id is skipped). Ops
+/// the store `stamped` just now are all new: nothing to skip or read back (`None`).
 fn append_ops(
     db: &mut dyn Backend,
     ops: &[Op],
