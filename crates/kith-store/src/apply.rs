@@ -128,14 +128,8 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
             let entity = rec.entity;
             if created.contains(&entity) {
                 rec.inserted = true;
-                let owner = match kind {
-                    Kind::PersonItem => rec.winners.get("parent").map(|v| (Kind::Person, v.1)),
-                    Kind::Role => rec.winners.get("person").map(|v| (Kind::Person, v.1)),
-                    Kind::OrgItem => rec.winners.get("parent").map(|v| (Kind::Org, v.1)),
-                    Kind::Exchange => rec.winners.get("interaction").map(|v| (Kind::Interaction, v.1)),
-                    _ => None,
-                };
-                if let Some((k, Some(parent))) = owner.map(|(k, v)| (k, v.as_str().and_then(|s| s.parse::<Id>().ok())))
+                if let Some((field, k)) = search::in_owner_document(kind)
+                    && let Some(parent) = rec.winners.get(field).and_then(|v| v.1.as_str()?.parse::<Id>().ok())
                 {
                     owners.insert(entity, (k, parent));
                 }
@@ -143,22 +137,18 @@ pub(crate) fn apply(db: &mut dyn Backend, ops: &[Op], stamped: bool, values: Opt
                 dirty.insert((kind, entity));
                 continue;
             }
-            // A child moved to another parent (an email or a role moved to another person):
-            // the parent it leaves has a search document to refresh too.
-            let parent_field = match kind {
-                Kind::PersonItem | Kind::OrgItem => Some("parent"),
-                Kind::Role => Some("person"),
-                Kind::Exchange => Some("interaction"),
-                _ => None,
-            };
-            if parent_field.is_some_and(|f| rec.winners.contains_key(f))
-                && let Some(old) = search::owner(db, kind, entity)?
-            {
-                moved_from.push(old);
-            }
             // The ops of a stored record are all filed under its root (see `root_of`), the new
             // ones too once the guess is put right; they move with the record to a new owner.
             let root = root_of(db, kind, entity)?;
+            // A child moved to another parent (an email or a role moved to another person):
+            // the parent it leaves, which the root names, has a search document to refresh too.
+            if let Some((field, k)) = search::in_owner_document(kind)
+                && rec.winners.contains_key(field)
+                && root != entity.to_string()
+                && let Ok(old) = root.parse::<Id>()
+            {
+                moved_from.push((k, old));
+            }
             let filed = guessed.get(&entity).map_or_else(|| Cow::Owned(entity.to_string()), |&s| Cow::Borrowed(s));
             if filed != root {
                 refile(db, entity, &filed, &root)?;

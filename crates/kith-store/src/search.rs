@@ -35,11 +35,20 @@ pub(crate) fn owner(db: &mut dyn Backend, kind: Kind, id: Id) -> Result<Option<(
     };
     match kind {
         Kind::Person | Kind::Org | Kind::Interaction | Kind::Task | Kind::Event | Kind::Project => Ok(Some((kind, id))),
-        Kind::PersonItem => parent(db, "SELECT parent FROM person_items WHERE id = ?", Kind::Person),
-        Kind::OrgItem => parent(db, "SELECT parent FROM org_items WHERE id = ?", Kind::Org),
-        Kind::Role => parent(db, "SELECT person FROM roles WHERE id = ?", Kind::Person),
-        Kind::Exchange => parent(db, "SELECT interaction FROM exchanges WHERE id = ?", Kind::Interaction),
-        Kind::Tie | Kind::Participant | Kind::TaskPerson | Kind::Attendee | Kind::PersonCard => Ok(None),
+        _ => match in_owner_document(kind) {
+            Some((field, owner)) => parent(db, &format!("SELECT {field} FROM {} WHERE id = ?", kind.table()), owner),
+            None => Ok(None),
+        },
+    }
+}
+
+/// For a kind whose records are text in their owner's search document (a person's items and
+/// roles, an organization's items, an interaction's exchanges), the field naming the owner and
+/// its kind (`Kind::owner`).
+pub(crate) fn in_owner_document(kind: Kind) -> Option<(&'static str, Kind)> {
+    match kind {
+        Kind::PersonItem | Kind::OrgItem | Kind::Role | Kind::Exchange => kind.owner(),
+        _ => None,
     }
 }
 
