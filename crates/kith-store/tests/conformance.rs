@@ -433,10 +433,33 @@ fn concurrent_writers_keep_the_later_op(db: &mut TestDb) {
         let mut s = Store::open(&location).unwrap();
         s.apply(&[op(3, 20, 2, Kind::Person, p, "notes", json!("earlier"))]).unwrap();
     });
-    // Long enough for the other writer to read the record and reach its UPDATE, had it no lock
-    // to wait for.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    until_the_insert_waits(&db.location);
     db.store.end_bulk(true).unwrap();
     other.join().unwrap();
     assert_eq!(db.store.person(p).unwrap().unwrap().notes.as_deref(), Some("later"));
+}
+
+/// On PostgreSQL, return once another connection's write of a person (its insert, or its update
+/// if it got past the insert) is waiting for a lock, or after 10 s: the first writer then commits
+/// while the second is part-way through its write.
+/// SQLite needs no wait: its writers never overlap (`BEGIN IMMEDIATE`), whenever the second
+/// one starts.
+fn until_the_insert_waits(location: &Location) {
+    let Location::Postgres(url) = location else { return };
+    let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        let waiting: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND (query LIKE 'INSERT INTO people %' OR query LIKE 'UPDATE people %')",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        std::thread::yield_now();
+    }
 }
